@@ -1,0 +1,127 @@
+"""The Credential record and the one rule that decides whether a stored credential answers a request.
+
+Both protocols (git, docker) and the `truto` command speak in these records, so every entry point
+shares a single notion of "this profile is the credential for that request", as git's helpers share
+credential_match().
+"""
+import time
+from dataclasses import dataclass, field
+from typing import FrozenSet, Optional
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+@dataclass
+class Credential:
+    protocol: Optional[str] = None  # "https" / "http"
+    host: Optional[str] = None  # lower-case host, ":port" only when not the scheme's default
+    path: Optional[str] = None  # without leading slash, as git sends it; None or "" = no path
+    username: Optional[str] = None
+    password: Optional[str] = None
+    authtype: Optional[str] = None  # git 2.46+: pre-encoded credential with its auth scheme
+    credential: Optional[str] = None
+    authtype_only: bool = False  # stored by git as authtype+credential: useless to a client without that capability
+    password_expiry_utc: Optional[int] = None
+    oauth_refresh_token: Optional[str] = None
+    profile: Optional[str] = None  # our extension: the profile this credential is / asks for
+    capabilities: FrozenSet[str] = field(default_factory=frozenset)
+    ephemeral: bool = False
+
+    def is_empty_request(self):
+        """A request naming nothing: answered by the selected profile (our extension for scripts)."""
+        return not (self.protocol or self.host or self.path or self.username or self.profile)
+
+    def __repr__(self):  # never print secrets, even in a debugger or a traceback
+        shown = ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in ("protocol", "host", "path", "username", "profile", "authtype")
+            if getattr(self, k) is not None
+        )
+        return f"Credential({shown})"
+
+
+def normalize_host(protocol, host):
+    """Lower-case the host and drop the scheme's default port, so 'API.truto.one:443' == 'api.truto.one'."""
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal: the port is after the closing bracket
+        addr, _, rest = host.partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        host_only = addr + "]"
+    else:
+        host_only, _, port = host.partition(":")
+    if port and DEFAULT_PORTS.get(protocol) == _port_number(port):
+        port = ""
+    return f"{host_only}:{port}" if port else host_only
+
+
+def _port_number(port):
+    try:
+        return int(port)
+    except ValueError:
+        return None
+
+
+def normalize_path(path):
+    path = (path or "").strip("/")
+    return path or None
+
+
+def origin_from_url(url):
+    """(protocol, host, path) of an http(s) URL; ValueError when it is not one."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("the URL has no scheme (expected https://host)")
+    scheme = scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError(f"the URL scheme '{scheme}' is not http or https")
+    hostport, _, path = rest.partition("/")
+    for cut in "?#":
+        if cut in path:
+            raise ValueError("the URL must not have a query or fragment")
+        if cut in hostport:
+            raise ValueError("the URL must not have a query or fragment")
+    if "@" in hostport:
+        raise ValueError("the URL must not carry a user name or password")
+    if not hostport or any(c.isspace() for c in url):
+        raise ValueError("the URL has no valid host")
+    port = hostport.rsplit("]", 1)[-1].partition(":")[2]
+    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+        raise ValueError(f"the URL port '{port}' is not a number from 1 to 65535")
+    return scheme, normalize_host(scheme, hostport), normalize_path(path)
+
+
+def url_from_origin(protocol, host, path=None):
+    return f"{protocol}://{host}" + (f"/{path}" if path else "")
+
+
+def matches(stored, request):
+    """Whether `stored` is the credential `request` names: the identity rule git's helpers use.
+
+    Protocol and host (with port) must be equal, so a secret never crosses to another host or from
+    https down to http; username only when the request gives one; path only when both have one.
+    A request naming a profile must name this one. Used as-is by erase and store.
+    """
+    if request.profile is not None and request.profile != stored.profile:
+        return False
+    if request.protocol is None and request.host is None:
+        # Only a request that names a profile may omit the origin; never a wildcard otherwise.
+        return request.profile is not None and request.username in (None, stored.username)
+    if request.protocol != stored.protocol or request.host != stored.host:
+        return False
+    if request.username is not None and request.username != stored.username:
+        return False
+    if request.path and stored.path and request.path != stored.path:
+        return False
+    return True
+
+
+def answers(stored, request, now=None):
+    """Whether `stored` may be returned to `request` by get: it matches, has not expired, and the
+    client can use its form (an authtype credential only goes to a client that declared authtype)."""
+    if not matches(stored, request):
+        return False
+    if stored.password_expiry_utc is not None:
+        if stored.password_expiry_utc <= (time.time() if now is None else now):
+            return False
+    if stored.authtype_only and "authtype" not in request.capabilities:
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""The OS keyring through `keyring`, every call bounded by TRUTO_KEYRING_TIMEOUT.
+
+A locked or absent Secret Service can block a D-Bus call forever on a headless machine (gh wraps
+its keyring for the same reason), so each call runs in a daemon thread we stop waiting for.
+"""
+import os
+import threading
+
+from ..config import default_config_dir
+from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
+from . import KEYRING, SecretStore
+
+SERVICE = "truto"
+DEFAULT_TIMEOUT = 10.0
+
+
+def service_name(config_dir):
+    """Keyring service for a config directory: 'truto' for ~/.truto; a separate namespace for any
+    other TRUTO_CONFIG_DIR, so a test or second setup never reads or deletes the main profiles."""
+    if os.path.abspath(config_dir) == os.path.abspath(default_config_dir()):
+        return SERVICE
+    return f"{SERVICE}:{os.path.abspath(config_dir)}"
+
+
+def item_username(profile, field):
+    return f"{profile}:{field}"
+
+
+def keyring_timeout():
+    raw = os.environ.get("TRUTO_KEYRING_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10", 2)
+    if not value > 0:
+        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} must be more than 0 seconds", 2)
+    return value
+
+
+def bounded(action, fn, *args):
+    """Run fn(*args) with the keyring timeout; turn every keyring failure into exit 6."""
+    timeout = keyring_timeout()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = fn(*args)
+        except BaseException as e:  # handed to the caller's thread below
+            outcome["error"] = e
+
+    worker = threading.Thread(target=run, name="keyring", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise SecretStoreUnavailable(
+            f"the OS keyring did not answer within {timeout:g} s while trying to {action} (locked, or no "
+            f"Secret Service running?); unlock it and retry, raise TRUTO_KEYRING_TIMEOUT, or {NO_KEYRING_HINT}"
+        )
+    if "error" in outcome:
+        raise keyring_failure(action, outcome["error"])
+    return outcome.get("value")
+
+
+def keyring_failure(action, error):
+    if isinstance(error, TrutoError):
+        return error
+    name = type(error).__name__
+    if name == "NoKeyringError" or "No recommended backend" in str(error):
+        return SecretStoreUnavailable(f"no usable OS keyring is available to {action}; {NO_KEYRING_HINT}")
+    if name in ("LockedException", "KeyringLocked"):
+        return SecretStoreUnavailable(f"the OS keyring is locked, so truto cannot {action}; unlock it and retry, or {NO_KEYRING_HINT}")
+    # Only the exception's type: some backends put item attributes or payloads in the message.
+    return SecretStoreUnavailable(f"the OS keyring failed to {action} ({name}); check that it is running and unlocked, or {NO_KEYRING_HINT}")
+
+
+class KeyringStore(SecretStore):
+    kind = KEYRING
+
+    def __init__(self, config_dir):
+        self.service = service_name(config_dir)
+
+    def get(self, profile, field):
+        def read():
+            import keyring
+
+            return keyring.get_password(self.service, item_username(profile, field))
+
+        return bounded("read a secret", read)
+
+    def set(self, profile, field, value):
+        def write():
+            import keyring
+
+            keyring.set_password(self.service, item_username(profile, field), value)
+
+        bounded("save a secret", write)
+
+    def delete(self, profile, field):
+        def remove():
+            import keyring
+            import keyring.errors
+
+            try:
+                keyring.delete_password(self.service, item_username(profile, field))
+            except keyring.errors.PasswordDeleteError:
+                pass  # already gone
+
+        bounded("delete a secret", remove)
+
+    def describe(self):
+        try:
+            import keyring
+
+            backend = type(keyring.get_keyring())
+            return f"OS keyring ({backend.__module__}.{backend.__name__}), service '{self.service}'"
+        except Exception:
+            return f"OS keyring, service '{self.service}'"

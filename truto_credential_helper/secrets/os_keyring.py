@@ -4,7 +4,6 @@ A locked or absent Secret Service can block a D-Bus call forever on a headless m
 its keyring for the same reason), so each call runs in a daemon thread we stop waiting for.
 """
 import os
-import threading
 
 from ..config import default_config_dir
 from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
@@ -41,6 +40,8 @@ def keyring_timeout():
 
 def bounded(action, fn, *args):
     """Run fn(*args) with the keyring timeout; turn every keyring failure into exit 6."""
+    import threading  # here, not at the top: the Secret Service fast path of `get` needs no thread
+
     timeout = keyring_timeout()
     outcome = {}
 
@@ -54,13 +55,17 @@ def bounded(action, fn, *args):
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
-        raise SecretStoreUnavailable(
-            f"the OS keyring did not answer within {timeout:g} s while trying to {action} (locked, or no "
-            f"Secret Service running?); unlock it and retry, raise TRUTO_KEYRING_TIMEOUT, or {NO_KEYRING_HINT}"
-        )
+        raise timeout_failure(action, timeout)
     if "error" in outcome:
         raise keyring_failure(action, outcome["error"])
     return outcome.get("value")
+
+
+def timeout_failure(action, timeout):
+    return SecretStoreUnavailable(
+        f"the OS keyring did not answer within {timeout:g} s while trying to {action} (locked, or no "
+        f"Secret Service running?); unlock it and retry, raise TRUTO_KEYRING_TIMEOUT, or {NO_KEYRING_HINT}"
+    )
 
 
 def keyring_failure(action, error):
@@ -82,6 +87,18 @@ class KeyringStore(SecretStore):
         self.service = service_name(config_dir)
 
     def get(self, profile, field):
+        # Fast path: read the Secret Service directly (no `import keyring`); whatever it cannot
+        # answer plainly goes through keyring below, so results and errors stay keyring's.
+        from . import secret_service
+
+        timeout = keyring_timeout()
+        try:
+            return secret_service.get_password(self.service, item_username(profile, field), timeout)
+        except secret_service.TimedOut:
+            raise timeout_failure("read a secret", timeout) from None
+        except secret_service.Unanswerable:
+            pass
+
         def read():
             import keyring
 

@@ -1,0 +1,362 @@
+"""A read-only client of the freedesktop Secret Service, for the `get` fast path.
+
+`import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
+imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
+(see README, Performance). So this module speaks the few D-Bus calls a read needs itself, over a
+unix socket, with only struct and socket.
+
+It finds the item exactly as keyring's SecretService backend does: attributes {service, username},
+the first result of SearchItems on the default collection (/org/freedesktop/secrets/aliases/default),
+its secret decoded as UTF-8. Anything that is not that plain, unlocked case raises Unanswerable and
+the caller goes through `keyring`, which then prompts, fails or answers exactly as it always did:
+no session bus, another keyring backend configured, no default collection, a locked collection or
+item, a D-Bus error, a missing item (keyring may chain to another backend), undecodable bytes.
+
+The session uses the "plain" algorithm: the spec's encryption only keeps secrets out of swap and bus
+caches, "of questionable value" for a Python process that holds the secret in pageable memory
+anyway (Secret Service API, "Transfer of Secrets"); the socket is the user's own private bus.
+
+Every socket operation is bounded by one deadline; when it passes, TimedOut is raised.
+"""
+import os
+import struct
+import sys
+import time
+
+BUS_NAME = "org.freedesktop.secrets"
+SERVICE_PATH = "/org/freedesktop/secrets"
+DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
+SECRET_IFACE = "org.freedesktop.Secret."
+MAX_MESSAGE = 1 << 27  # D-Bus's own limit (128 MiB): anything larger is a broken peer
+
+
+class Unanswerable(Exception):
+    """This read is not the plain case: let `keyring` handle it. The message is for TRUTO_DEBUG."""
+
+
+class TimedOut(Exception):
+    """The bus or the Secret Service did not answer before the deadline."""
+
+
+def applies():
+    """Whether keyring itself would use its SecretService backend here, read without importing it."""
+    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
+        return False
+    if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
+        return False  # keyring ranks KWallet above the Secret Service there
+    root = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return not os.path.exists(os.path.join(root, "python_keyring", "keyringrc.cfg"))
+
+
+def get_password(service, username, timeout):
+    """The secret keyring.get_password(service, username) would return. Raises Unanswerable when
+    only keyring can say, TimedOut when the bus does not answer within `timeout` seconds."""
+    if not applies():
+        raise Unanswerable("keyring is configured for another backend, or this is not Linux")
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if not address:
+        raise Unanswerable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
+    try:
+        return _read(bus_socket_path(address), time.monotonic() + timeout, service, username)
+    except (struct.error, IndexError, KeyError, TypeError, ValueError) as e:
+        # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
+        raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
+
+
+def _read(path, deadline, service, username):
+    conn = Connection(path, deadline)
+    try:
+        # Pipelined: one round trip for these four calls, a second one for the secret.
+        hello = conn.call("/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", (), dest="org.freedesktop.DBus")
+        locked = conn.call(DEFAULT_COLLECTION, "org.freedesktop.DBus.Properties", "Get", "ss",
+                           (SECRET_IFACE + "Collection", "Locked"))
+        search = conn.call(DEFAULT_COLLECTION, SECRET_IFACE + "Collection", "SearchItems", "a{ss}",
+                           ({"username": username, "service": service},))
+        session = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "OpenSession", "sv", ("plain", ("s", "")))
+        conn.reply(hello)
+        if conn.reply(locked)[0][1]:
+            raise Unanswerable("the default collection is locked")
+        items = conn.reply(search)[0]
+        if not items:
+            raise Unanswerable("no such item in the default collection")
+        session_path = conn.reply(session)[1]
+        secret = conn.call(items[0], SECRET_IFACE + "Item", "GetSecret", "o", (session_path,))
+        value = conn.reply(secret)[0][2]
+    finally:
+        conn.close()
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unanswerable("the secret is not UTF-8") from None
+
+
+def bus_socket_path(address):
+    """The socket of the first unix:path= or unix:abstract= entry of a D-Bus address, as jeepney
+    (keyring's transport) picks it."""
+    for entry in address.split(";"):
+        transport, _, params = entry.partition(":")
+        if transport != "unix":
+            continue
+        kv = dict(p.partition("=")[::2] for p in params.split(",") if p)
+        if "abstract" in kv:
+            return "\0" + unescape(kv["abstract"])
+        if "path" in kv:
+            return unescape(kv["path"])
+    raise Unanswerable("the D-Bus session address has no unix socket")
+
+
+def unescape(value):
+    if "%" not in value:
+        return value
+    parts = value.split("%")
+    out = [parts[0].encode()]
+    for part in parts[1:]:
+        out.append(bytes.fromhex(part[:2]) + part[2:].encode())
+    return b"".join(out).decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# The connection: EXTERNAL authentication, method calls, replies matched by serial.
+
+
+class Connection:
+    def __init__(self, path, deadline):
+        import socket
+
+        self.deadline = deadline
+        self.serial = 0
+        self.buffer = b""
+        self.replies = {}
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._bounded(self.sock.connect, path)
+        except TimedOut:
+            self.sock.close()
+            raise
+        except OSError as e:
+            self.sock.close()
+            raise Unanswerable(f"cannot connect to the D-Bus session bus ({e.strerror})") from None
+        # SASL EXTERNAL (the kernel vouches for our uid), pipelined with BEGIN as sd-bus does;
+        # the bus's "OK <guid>" line is read back before the first reply.
+        uid = str(os.getuid()).encode().hex().encode()
+        self.pending_auth = True
+        self.out = b"\0AUTH EXTERNAL " + uid + b"\r\nBEGIN\r\n"
+
+    def _bounded(self, op, *args):
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimedOut()
+        self.sock.settimeout(remaining)
+        try:
+            return op(*args)
+        except TimeoutError:  # socket.timeout is TimeoutError since 3.10; 3.9's is an OSError
+            raise TimedOut() from None
+        except OSError as e:
+            if type(e).__name__ == "timeout":
+                raise TimedOut() from None
+            raise Unanswerable(f"D-Bus connection failed ({e.strerror or type(e).__name__})") from None
+
+    def call(self, path, interface, member, signature, args, dest=BUS_NAME):
+        """Queue a method call; returns its serial. Sent with the next read."""
+        self.serial += 1
+        self.out += method_call(self.serial, path, interface, member, dest, signature, args)
+        return self.serial
+
+    def reply(self, serial):
+        """The body of the reply to `serial`; Unanswerable on a D-Bus error."""
+        if self.out:
+            self._bounded(self.sock.sendall, self.out)
+            self.out = b""
+        while serial not in self.replies:
+            self._read_message()
+        kind, body = self.replies.pop(serial)
+        if kind == "error":
+            raise Unanswerable(f"the Secret Service answered {body}")
+        return body
+
+    def _fill(self, size):
+        while len(self.buffer) < size:
+            chunk = self._bounded(self.sock.recv, 65536)
+            if not chunk:
+                raise Unanswerable("the D-Bus connection was closed")
+            self.buffer += chunk
+
+    def _read_message(self):
+        if self.pending_auth:
+            while b"\r\n" not in self.buffer:
+                if len(self.buffer) > 4096:
+                    raise Unanswerable("the D-Bus authentication reply is too long")
+                self._fill(len(self.buffer) + 1)
+            line, _, self.buffer = self.buffer.partition(b"\r\n")
+            if not line.startswith(b"OK "):
+                raise Unanswerable("the D-Bus session bus refused authentication")
+            self.pending_auth = False
+        self._fill(16)
+        size, order, kind, header_len = frame(self.buffer)
+        self._fill(size)
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        if kind not in (2, 3):
+            return  # a signal (NameAcquired...) or a call to us: not a reply, skipped unparsed
+        fields, body = parse_reply(data, order, header_len)
+        if 5 in fields:
+            self.replies[fields[5]] = ("error", fields.get(4, "an error")) if kind == 3 else ("return", body)
+
+    def close(self):
+        self.sock.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# D-Bus wire format (the subset a read needs): marshalling of basic types, arrays, structs,
+# dict entries and variants, little-endian out, either endianness in.
+
+HEADER_FIELDS = {1: "o", 2: "s", 3: "s", 6: "s", 8: "g"}  # path, interface, member, destination, signature
+ALIGN = {"y": 1, "g": 1, "v": 1, "n": 2, "q": 2, "b": 4, "i": 4, "u": 4, "s": 4, "o": 4, "a": 4,
+         "h": 4, "x": 8, "t": 8, "d": 8, "(": 8, "{": 8}
+FIXED = {"y": "B", "n": "h", "q": "H", "b": "I", "i": "i", "u": "I", "h": "I", "x": "q", "t": "Q", "d": "d"}
+
+
+def split_signature(signature):
+    """'sa{ss}(oay)' -> ['s', 'a{ss}', '(oay)']: the complete types of a signature."""
+    types, i = [], 0
+    while i < len(signature):
+        j = _type_end(signature, i)
+        types.append(signature[i:j])
+        i = j
+    return types
+
+
+def _type_end(sig, i):
+    while sig[i] == "a":
+        i += 1
+    if sig[i] in "({":
+        close = ")" if sig[i] == "(" else "}"
+        i += 1
+        while sig[i] != close:
+            i = _type_end(sig, i)
+    return i + 1
+
+
+def _pad(buf, n):
+    buf += b"\0" * (-len(buf) % n)
+
+
+def marshal(buf, signature, value):
+    """Append `value` of complete type `signature` to bytearray buf (aligned from buf's start)."""
+    c = signature[0]
+    if c in FIXED:
+        _pad(buf, ALIGN[c])
+        buf += struct.pack("<" + FIXED[c], value)
+    elif c in "so":
+        data = value.encode("utf-8")
+        _pad(buf, 4)
+        buf += struct.pack("<I", len(data)) + data + b"\0"
+    elif c == "g":
+        data = value.encode("ascii")
+        buf += bytes((len(data),)) + data + b"\0"
+    elif c == "v":
+        inner, inner_value = value
+        marshal(buf, "g", inner)
+        marshal(buf, inner, inner_value)
+    elif c == "a":
+        element = signature[1:]
+        _pad(buf, 4)
+        at = len(buf)
+        buf += b"\0\0\0\0"
+        _pad(buf, ALIGN[element[0]])
+        start = len(buf)
+        for item in (value.items() if element[0] == "{" else value):
+            marshal(buf, element, item)
+        struct.pack_into("<I", buf, at, len(buf) - start)
+    elif c in "({":
+        _pad(buf, 8)
+        for member, item in zip(split_signature(signature[1:-1]), value):
+            marshal(buf, member, item)
+    else:
+        raise ValueError(f"cannot marshal D-Bus type {signature!r}")
+
+
+def unmarshal(data, pos, signature, order="<"):
+    """(value, next position) of complete type `signature` at data[pos:] (aligned from data's start)."""
+    c = signature[0]
+    if c in FIXED:
+        pos += -pos % ALIGN[c]
+        (value,) = struct.unpack_from(order + FIXED[c], data, pos)
+        return value, pos + struct.calcsize(FIXED[c])
+    if c in "so":
+        pos += -pos % 4
+        (n,) = struct.unpack_from(order + "I", data, pos)
+        pos += 4
+        return _text(data, pos, n), pos + n + 1
+    if c == "g":
+        n = data[pos]
+        return _text(data, pos + 1, n), pos + n + 2
+    if c == "v":
+        inner, pos = unmarshal(data, pos, "g", order)
+        if len(split_signature(inner)) != 1:
+            raise Unanswerable("malformed D-Bus variant")
+        value, pos = unmarshal(data, pos, inner, order)
+        return (inner, value), pos
+    if c == "a":
+        element = signature[1:]
+        pos += -pos % 4
+        (n,) = struct.unpack_from(order + "I", data, pos)
+        pos += 4
+        pos += -pos % ALIGN[element[0]]
+        end = pos + n
+        if end > len(data):
+            raise Unanswerable("malformed D-Bus array")
+        if element == "y":
+            return bytes(data[pos:end]), end
+        items = []
+        while pos < end:
+            item, pos = unmarshal(data, pos, element, order)
+            items.append(item)
+        return (dict(items) if element[0] == "{" else items), pos
+    if c in "({":
+        pos += -pos % 8
+        values = []
+        for member in split_signature(signature[1:-1]):
+            value, pos = unmarshal(data, pos, member, order)
+            values.append(value)
+        return tuple(values), pos
+    raise Unanswerable(f"unexpected D-Bus type {signature!r}")
+
+
+def _text(data, pos, n):
+    if pos + n >= len(data) or data[pos + n] != 0:
+        raise Unanswerable("malformed D-Bus string")
+    return bytes(data[pos:pos + n]).decode("utf-8", "replace")
+
+
+def method_call(serial, path, interface, member, dest, signature, args):
+    body = bytearray()
+    for arg_type, arg in zip(split_signature(signature), args):
+        marshal(body, arg_type, arg)
+    fields = [(1, path), (2, interface), (3, member), (6, dest)] + ([(8, signature)] if signature else [])
+    head = bytearray(b"l\x01\x00\x01") + struct.pack("<II", len(body), serial)
+    marshal(head, "a(yv)", [(code, (HEADER_FIELDS[code], value)) for code, value in fields])
+    _pad(head, 8)
+    return bytes(head + body)
+
+
+def frame(buffer):
+    """(size, byte order, type, header length) of the message starting buffer (16 bytes or more)."""
+    order = {108: "<", 66: ">"}.get(buffer[0])  # 'l' / 'B'
+    if order is None or buffer[3] != 1:
+        raise Unanswerable("not a D-Bus message")
+    body_len, _serial, fields_len = struct.unpack_from(order + "III", buffer, 4)
+    header_len = 16 + fields_len + (-fields_len % 8)
+    if header_len + body_len > MAX_MESSAGE:
+        raise Unanswerable("D-Bus message too large")
+    return header_len + body_len, order, buffer[1], header_len
+
+
+def parse_reply(data, order, header_len):
+    """({header field code: value}, body tuple) of one whole method return or error message."""
+    raw_fields, _ = unmarshal(data, 12, "a(yv)", order)
+    fields = {code: value for code, (_sig, value) in raw_fields}
+    body, pos = [], header_len
+    for member in split_signature(fields.get(8, "")):
+        value, pos = unmarshal(data, pos, member, order)
+        body.append(value)
+    return fields, tuple(body)

@@ -2,13 +2,16 @@
 """A stub of the Truto API endpoints the CLI uses, as a real HTTP server on 127.0.0.1.
 
 GET /team, GET /api-token (name filter, limit, next_cursor paging), GET /api-token/<id>; any
-token not in the accepted set gets 401. Tests import make_server(); the demo runs it as a script:
+token not in the accepted set gets 401. Tests import make_server() and may queue faults (server.state.faults:
+a 5xx, a 429, a redirect, a slow or malformed answer) to be served before the normal answers; TLS with
+make_server(..., ssl_context=ctx). The demo runs it as a script:
     stub_api.py --token TOKEN [--token TOKEN...] [--port 0] [--port-file FILE]
 """
 import argparse
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +27,14 @@ class StubState:
         self.tokens = set(tokens)
         self.requests = []  # (method, path, headers dict) for tests to inspect
         self.lock = threading.Lock()
+        # Answers served, one per request and in order, before the normal ones: dicts with optional
+        # "delay" (seconds before answering), "status", "headers" [(name, value)], "body" (bytes
+        # sent as-is, anything else as JSON).
+        self.faults = []
+
+    def next_fault(self):
+        with self.lock:
+            return self.faults.pop(0) if self.faults else None
 
 
 def make_handler(state):
@@ -43,9 +54,28 @@ def make_handler(state):
             self.end_headers()
             self.wfile.write(data)
 
+        def send_fault(self, fault):
+            if fault.get("delay"):
+                time.sleep(fault["delay"])
+            if "status" not in fault:
+                return False  # only slow: answer normally
+            body = fault.get("body", {"error": "stub fault"})
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            self.send_response(fault["status"])
+            self.send_header("Content-Type", "application/json" if not isinstance(body, bytes) else "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in fault.get("headers", ()):
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+            return True
+
         def do_GET(self):
             with state.lock:
                 state.requests.append(("GET", self.path, dict(self.headers)))
+            fault = state.next_fault()
+            if fault is not None and self.send_fault(fault):
+                return
             auth = self.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or auth[len("Bearer "):] not in state.tokens:
                 return self.send_json(401, {"error": "Unauthorized", "message": "Invalid API token"})
@@ -77,14 +107,18 @@ def make_handler(state):
     return Handler
 
 
-def make_server(tokens, port=0):
+def make_server(tokens, port=0, ssl_context=None):
     """A started server on 127.0.0.1; .url is its base URL, .state its tokens and request log.
+    With ssl_context (an ssl.SSLContext holding the server certificate) it speaks https.
     Call .shutdown() when done."""
     state = StubState(tokens)
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state))
+    if ssl_context is not None:
+        server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.state = state
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if ssl_context is not None else "http"
+    server.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

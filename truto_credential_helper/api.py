@@ -1,0 +1,280 @@
+"""The small Truto API client the `truto` command uses: GET with a Bearer token, bounded in time,
+failures mapped to exit codes, the token never in a message.
+
+`requests` is imported inside functions only, so commands that never call the API (and the
+credential helper's get path) do not pay for it.
+"""
+import os
+import sys
+import time
+
+from .credential import origin_from_url
+from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
+
+DEFAULT_TIMEOUT = 10.0
+RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx
+BACKOFF = 0.3  # seconds before the first retry, doubled for the next
+MAX_RETRY_AFTER = 5.0  # a 429 asking us to wait longer than this fails instead of stalling the command
+
+
+class NotFound(TrutoError):
+    """404: the caller knows what was looked up and usually rewords this."""
+
+
+def timeout_seconds():
+    raw = os.environ.get("TRUTO_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"TRUTO_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10")
+    if not value > 0:
+        raise UsageError(f"TRUTO_TIMEOUT={raw!r} must be more than 0 seconds")
+    return value
+
+
+def is_loopback(host):
+    """host as credential.normalize_host gives it (lower case, maybe ':port', IPv6 in brackets)."""
+    if host.startswith("["):
+        name = host[1:].partition("]")[0]
+    else:
+        name = host.partition(":")[0]
+    if name == "localhost":
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(url, source="the API URL"):
+    """The URL normalized (no trailing slash), or UsageError when it is not one we may send a token
+    to: not http(s), or plain http to anything but this machine."""
+    try:
+        scheme, host, _ = origin_from_url(url)
+    except ValueError as e:
+        raise UsageError(f"{source} '{url}' is not valid: {e}")
+    if scheme == "http" and not is_loopback(host):
+        raise UsageError(
+            f"{source} '{url}' uses plain http://, which would send the token unencrypted; "
+            "use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )
+    return url.rstrip("/")
+
+
+def ca_bundle():
+    """What to verify TLS against. requests reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE itself but
+    not OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR, which corporate setups commonly export."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return True
+
+
+def mask(secret):
+    """At most the last 4 characters, and only of a secret long enough that they give little away."""
+    if not secret:
+        return ""
+    return "****" + secret[-4:] if len(secret) >= 12 else "****"
+
+
+class ApiClient:
+    def __init__(self, base_url, token, source="the API URL", verbose=False):
+        self.base_url = check_api_url(base_url, source)
+        self.token = token
+        self.verbose = verbose
+        self.timeout = timeout_seconds()
+        self._session = None
+
+    # -- public
+
+    def get(self, path, params=None):
+        """The decoded JSON body of GET base_url + path."""
+        response = self._request("GET", path, params)
+        return self._json(response)
+
+    # -- internals
+
+    def _log(self, line):
+        if self.verbose:
+            print(line, file=sys.stderr, flush=True)
+
+    def _redact(self, text):
+        text = str(text)
+        return text.replace(self.token, mask(self.token)) if self.token else text
+
+    def session(self):
+        if self._session is None:
+            import requests
+
+            from . import __version__
+
+            self._session = requests.Session()
+            self._session.headers["User-Agent"] = f"truto-credential-helper/{__version__}"
+            self._session.headers["Accept"] = "application/json"
+        return self._session
+
+    def _request(self, method, path, params):
+        import requests
+
+        url = self.base_url + path
+        headers = {"Authorization": f"Bearer {self.token}"}
+        deadline = time.monotonic() + self.timeout
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
+            request = requests.Request(method, url, headers=headers, params=params)
+            prepared = self.session().prepare_request(request)
+            self._log(f"> {method} {prepared.url}")
+            for name, value in prepared.headers.items():
+                shown = "Bearer " + mask(self.token) if name.lower() == "authorization" else value
+                self._log(f"> {name}: {shown}")
+            started = time.monotonic()
+            try:
+                response = self.session().send(
+                    prepared, timeout=remaining, allow_redirects=False, verify=ca_bundle(),
+                    **self._env_settings(prepared.url),
+                )
+            except requests.exceptions.SSLError:
+                raise ApiUnavailable(
+                    f"TLS verification failed for {self._where()}; if your network uses its own certificate "
+                    "authority, point SSL_CERT_FILE or REQUESTS_CA_BUNDLE at its certificate"
+                )
+            except requests.exceptions.ConnectionError as e:
+                # ConnectTimeout is a ConnectionError too: retried while time remains.
+                reason = _connection_reason(e)
+                self._log(f"< connection failed: {reason}")
+                if attempt < RETRIES and self._sleep_before_retry(attempt, deadline):
+                    attempt += 1
+                    continue
+                raise ApiUnavailable(f"cannot reach {self._where()} ({reason}); check the API URL and your network")
+            except requests.exceptions.Timeout:
+                raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
+            except requests.exceptions.RequestException as e:
+                raise ApiUnavailable(f"the request to {self._where()} failed ({type(e).__name__})")
+            elapsed = (time.monotonic() - started) * 1000
+            self._log(f"< {response.status_code} {response.reason} ({elapsed:.0f} ms)")
+            for name in ("Content-Type", "Location", "Retry-After"):
+                if name in response.headers:
+                    self._log(f"< {name}: {response.headers[name]}")
+
+            status = response.status_code
+            if status == 429:
+                wait = _retry_after(response.headers.get("Retry-After"))
+                if attempt < RETRIES and wait is not None and wait <= MAX_RETRY_AFTER and time.monotonic() + wait < deadline:
+                    time.sleep(wait)
+                    attempt += 1
+                    continue
+                after = f"; retry after {response.headers['Retry-After']} s" if "Retry-After" in response.headers else ""
+                raise ApiUnavailable(f"{self._where()} is rate limiting requests (429){after}")
+            if status >= 500:
+                if attempt < RETRIES and self._sleep_before_retry(attempt, deadline):
+                    attempt += 1
+                    continue
+                raise ApiUnavailable(f"{self._where()} is failing ({status} {response.reason}{self._server_message(response)}); try again later")
+            if 300 <= status < 400:
+                target = _location_host(response.headers.get("Location"))
+                raise ApiUnavailable(
+                    f"{self._where()} redirected the request ({status}) to {target}; truto does not follow redirects "
+                    "with your token: set the API URL to the address the API is really served from"
+                )
+            if status in (401, 403):
+                raise TokenRejected(
+                    f"the API at {self._where()} rejected the token ({status}{self._server_message(response)}); "
+                    "check it, or log in again with `truto login`"
+                )
+            if status == 404:
+                raise NotFound(f"not found at {self._where()} (404{self._server_message(response)})")
+            if status >= 400:
+                raise TrutoError(f"the API refused the request ({status}{self._server_message(response)})")
+            return response
+
+    def _env_settings(self, url):
+        # Proxies from the environment (HTTPS_PROXY, NO_PROXY); verify is decided by ca_bundle().
+        settings = self.session().merge_environment_settings(url, {}, None, None, None)
+        return {"proxies": settings.get("proxies") or {}}
+
+    def _sleep_before_retry(self, attempt, deadline):
+        pause = BACKOFF * (2 ** attempt)
+        if time.monotonic() + pause >= deadline:
+            return False
+        time.sleep(pause)
+        return True
+
+    def _where(self):
+        scheme, host, path = origin_from_url(self.base_url)
+        return f"{scheme}://{host}" + (f"/{path}" if path else "")
+
+    def _server_message(self, response):
+        """The API's own one-line explanation, if it gave one (shortened, without the token)."""
+        try:
+            body = response.json()
+        except ValueError:
+            return ""
+        message = body.get("message") or body.get("error") if isinstance(body, dict) else None
+        if not isinstance(message, str) or not message.strip():
+            return ""
+        message = " ".join(self._redact(message).split())
+        return ": " + (message[:200] + "..." if len(message) > 200 else message)
+
+    def _json(self, response):
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise ApiUnavailable(f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL")
+
+
+def _retry_after(value):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _location_host(location):
+    if not location:
+        return "an unnamed location"
+    try:
+        from urllib.parse import urlsplit
+
+        host = urlsplit(location).hostname
+    except ValueError:
+        host = None
+    return f"host '{host}'" if host else "another path on the same host"
+
+
+def _connection_reason(error):
+    """A short reason from a requests ConnectionError, without repeating its long repr."""
+    import requests
+
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "timed out connecting"
+    text = str(error)
+    for needle, reason in (
+        ("Connection refused", "connection refused"),
+        ("Name or service not known", "host name not found"),
+        ("nodename nor servname", "host name not found"),
+        ("Temporary failure in name resolution", "host name not found"),
+        ("No route to host", "no route to host"),
+        ("Network is unreachable", "network unreachable"),
+        ("Connection reset", "connection reset"),
+        ("RemoteDisconnected", "the server closed the connection"),
+    ):
+        if needle in text:
+            return reason
+    return "connection failed"

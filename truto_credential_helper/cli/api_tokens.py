@@ -1,0 +1,93 @@
+"""`truto api-tokens list|get`: read the team's API tokens (creating and deleting them is for the
+dashboard, as the Truto CLI documentation says)."""
+import shlex
+from urllib.parse import quote
+
+from ..api import NotFound
+from ..errors import TrutoError, UsageError
+
+COLUMNS = [("id", "id"), ("name", "name"), ("environment_id", "environment"), ("created_at", "created")]
+
+
+def register(subparsers, parents):
+    p = subparsers.add_parser("api-tokens", parents=parents, help="list and view the team's API tokens")
+    p.set_defaults(group_parser=p)
+    sub = p.add_subparsers(dest="action", metavar="ACTION", title="actions")
+
+    s = sub.add_parser("list", aliases=["ls"], parents=parents, help="list API tokens, a page at a time")
+    s.add_argument("--name", metavar="NAME", help="only tokens with this name")
+    s.add_argument("--limit", metavar="N", type=positive_int, default=25, help="tokens per page (default: 25)")
+    s.add_argument("--next-cursor", metavar="CURSOR", help="fetch the page after the one that printed this cursor")
+    s.set_defaults(run=run_list)
+
+    s = sub.add_parser("get", parents=parents, help="show one API token")
+    s.add_argument("id", metavar="ID")
+    s.set_defaults(run=run_get)
+
+
+def positive_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+    return value
+
+
+def client(ctx):
+    name = ctx.profile_name()
+    token, _ = ctx.token(name)
+    url, url_source = ctx.api_url(name)
+    return ctx.client(url, token, url_source)
+
+
+def run_list(ctx, args):
+    params = {"limit": args.limit}
+    if args.name:
+        params["name"] = args.name
+    if args.next_cursor:
+        params["next_cursor"] = args.next_cursor
+    page = client(ctx).get("/api-token", params)
+    if not isinstance(page, dict) or not isinstance(page.get("result"), list):
+        raise TrutoError("the API answered GET /api-token without a 'result' list; check the API URL")
+    rows = [flat(item) for item in page["result"] if isinstance(item, dict)]
+    columns = COLUMNS + [(k, k) for k in dict.fromkeys(k for r in rows for k in r) if k not in dict(COLUMNS)]
+    if ctx.output == "table" and not rows:
+        ctx.info("No API tokens on this page.")
+    else:
+        ctx.emit_rows(rows, columns)
+    cursor = page.get("next_cursor")
+    if cursor:
+        command = ["truto", "api-tokens", "list", "--next-cursor", str(cursor)]
+        if ctx.args.profile:
+            command += ["-p", ctx.args.profile]
+        if args.limit != 25:
+            command += ["--limit", str(args.limit)]
+        if args.name:
+            command += ["--name", args.name]
+        ctx.info("More tokens: " + " ".join(shlex.quote(c) for c in command))
+    return 0
+
+
+def run_get(ctx, args):
+    if args.id.strip(".") == "":
+        raise UsageError(f"'{args.id}' is not an API token id; see `truto api-tokens list`")
+    try:
+        item = client(ctx).get("/api-token/" + quote(args.id, safe=""))
+    except NotFound:
+        raise TrutoError(f"no API token with id '{args.id}' in this environment; see `truto api-tokens list`")
+    if not isinstance(item, dict):
+        raise TrutoError("the API answered GET /api-token/ID with something other than an object")
+    record = flat(item)
+    ctx.emit_record(record, [(k, k) for k in record])
+    return 0
+
+
+def flat(item):
+    """Nested values as compact JSON text, so every output format can show them."""
+    import json
+
+    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in item.items()}

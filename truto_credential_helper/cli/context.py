@@ -1,0 +1,152 @@
+"""What every command shares: the global options, the store, resolution of profile, token and API
+URL, the API client, and where messages go. Imports nothing heavy: `profiles list` must stay fast.
+"""
+import argparse
+import os
+import sys
+
+from .. import store as store_module
+from ..errors import UsageError
+from . import output
+
+GLOBAL_OPTIONS_HELP = "global options (on every command, before or after it)"
+
+
+def add_global_options(parser, suppress):
+    """The global options. On subcommands their defaults are SUPPRESS, so an option given before
+    the subcommand is not overwritten by the subcommand's default."""
+    default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
+    group = parser.add_argument_group(GLOBAL_OPTIONS_HELP)
+    group.add_argument("-p", "--profile", metavar="NAME", default=default(None),
+                       help="profile to use (default: $TRUTO_PROFILE, else the active profile, else 'default')")
+    group.add_argument("--token", metavar="TOKEN", default=default(None),
+                       help="API token for this command (default: $TRUTO_API_TOKEN, else the profile's stored token)")
+    group.add_argument("--api-url", metavar="URL", default=default(None),
+                       help="API base URL (default: $TRUTO_API_URL, else the profile's apiUrl, else https://api.truto.one)")
+    group.add_argument("-o", "--output", choices=output.FORMATS, default=default("table"),
+                       help="output format (default: table)")
+    group.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                       help="print API requests and responses on stderr (Authorization redacted)")
+    group.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                       help="print no informational messages (warnings and errors still go to stderr)")
+
+
+def global_parent():
+    parent = argparse.ArgumentParser(add_help=False)
+    add_global_options(parent, suppress=True)
+    return parent
+
+
+class Context:
+    def __init__(self, args):
+        self.args = args
+        self.output = args.output
+        self.verbose = args.verbose
+        self.quiet = args.quiet
+        self._store = None
+
+    # -- messages: stderr, so stdout carries only data
+
+    def info(self, message):
+        if not self.quiet:
+            print(message, file=sys.stderr)
+
+    # -- the store and resolution
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = store_module.Store()
+        return self._store
+
+    def profile_name(self):
+        """-p > TRUTO_PROFILE > active profile > 'default'."""
+        return self.store.selected_name(self.args.profile)
+
+    def profile_source(self):
+        if self.args.profile:
+            return "flag"
+        if os.environ.get(store_module.ENV_PROFILE):
+            return "environment"
+        return "active" if self.store.active_name else "default"
+
+    def require_profile(self, name=None):
+        return self.store.require_profile(name or self.profile_name())
+
+    def api_url(self, profile_name):
+        """(url, source): --api-url > TRUTO_API_URL > profile apiUrl > default."""
+        return store_module.resolve_api_url(self.store, profile_name, self.args.api_url)
+
+    def token(self, profile_name):
+        """(token, source): --token > TRUTO_API_TOKEN > the profile's stored token."""
+        return store_module.resolve_token(self.store, profile_name, self.args.token)
+
+    def client(self, api_url, token, url_source="profile"):
+        from ..api import ApiClient
+
+        return ApiClient(api_url, token, source=url_source_label(url_source), verbose=self.verbose)
+
+    # -- output
+
+    def emit_rows(self, rows, columns):
+        output.emit_rows(rows, self.output, columns)
+
+    def emit_record(self, record, labels):
+        output.emit_record(record, self.output, labels)
+
+    def emit_value(self, value, key="value"):
+        output.emit_value(value, self.output, key)
+
+
+def url_source_label(source):
+    return {
+        "flag": "--api-url",
+        "environment": "TRUTO_API_URL",
+        "profile": "the profile's apiUrl",
+        "default": "the default API URL",
+    }.get(source, "the API URL")
+
+
+def profile_name_pattern():
+    """The profile-name rule, read from the schema so there is one definition of it."""
+    import json
+    import re
+
+    from .. import config
+
+    with open(config.schema_path(), encoding="utf-8") as f:
+        schema = json.load(f)
+    return re.compile(schema["$defs"]["profileName"]["pattern"])
+
+
+def check_profile_name(name, flag="--profile-name"):
+    if not profile_name_pattern().fullmatch(name):
+        raise UsageError(
+            f"{flag}: '{name}' is not a valid profile name: use 1-128 letters, digits and . _ @ + -, "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def check_secret(value, what):
+    """A token or key must be one printable word: whitespace or a control character inside means a
+    bad paste (two lines, a trailing space) and would break the Authorization header."""
+    if not value:
+        raise UsageError(f"{what} is empty; nothing was saved")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise UsageError(f"{what} contains whitespace or control characters (a bad paste?); nothing was saved")
+    return value
+
+
+def read_stdin_secret(what, flag):
+    """A secret piped on stdin: everything read, minus one trailing newline."""
+    if sys.stdin is None or sys.stdin.closed:
+        raise UsageError(f"{flag}: stdin is closed; pipe the {what} into the command")
+    data = sys.stdin.read()
+    if data.endswith("\n"):
+        data = data[:-1]
+        if data.endswith("\r"):
+            data = data[:-1]
+    if not data:
+        raise UsageError(f"{flag}: read an empty {what} from stdin; pipe the {what} into the command")
+    return check_secret(data, f"the {what} read from stdin")

@@ -1,0 +1,115 @@
+"""`truto login`: verify an API token against GET /team, then save it in a profile and make that
+profile the active one. Nothing is saved unless the token is verified (or --no-verify)."""
+import os
+import sys
+
+from .. import store as store_module
+from ..api import check_api_url
+from ..errors import UsageError, warn
+from ..secrets import FILE, KEYRING
+from . import prompts
+from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
+
+BYOK_FIELDS = ("anthropicApiKey", "firecrawlApiKey")
+
+
+def register(subparsers, parents):
+    p = subparsers.add_parser(
+        "login", parents=parents, help="verify an API token and save it in a profile",
+        description="Log in: prompts for profile name, API base URL and token (masked), or takes them from "
+                    "flags. The token is verified with GET {apiUrl}/team before anything is saved.",
+    )
+    p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')")
+    p.add_argument("--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
+    p.add_argument("--insecure-storage", action="store_true",
+                   help="keep this profile's secrets in a plaintext credentials.json (0600) instead of the OS keyring")
+    p.add_argument("--no-verify", action="store_true", help="save the token without checking it against the API")
+    p.set_defaults(run=run)
+
+
+def run(ctx, args):
+    if args.token and args.with_token:
+        raise UsageError("--token and --with-token both give the token; pass only one")
+    prompting = not (args.token or args.with_token)
+    if prompting:
+        prompts.require_terminal("pass the token with --with-token (on stdin) or --token TOKEN")
+
+    name = args.profile_name or args.profile
+    if name is not None:
+        check_profile_name(name, "--profile-name" if args.profile_name else "--profile")
+    elif prompting:
+        name = ask_profile_name()
+    else:
+        name = "default"
+
+    existing = ctx.store.profile(name)
+    if existing is not None and prompting and not args.force:
+        if not prompts.confirm(f"Profile '{name}' already exists. Overwrite it?"):
+            raise prompts.Aborted(f"kept profile '{name}' as it was")
+
+    if args.api_url:
+        url, source = args.api_url, "flag"
+    else:
+        url, source = ctx.api_url(name)
+        if prompting:
+            url, source = prompts.ask("API base URL", url), "prompt"
+    url = check_api_url(url, url_source_label(source) if source != "prompt" else "the API base URL")
+
+    if args.token:
+        token = check_secret(args.token, "the token given with --token")
+    elif args.with_token:
+        token = read_stdin_secret("token", "--with-token")
+    else:
+        token = check_secret(prompts.ask_secret("API token"), "the token entered")
+
+    team = None
+    if not args.no_verify:
+        team = ctx.client(url, token, "flag" if source == "flag" else "profile").get("/team")
+        if not isinstance(team, dict):
+            team = {}
+
+    kind = FILE if args.insecure_storage else KEYRING
+    with ctx.store.edit() as edit:
+        settings, secrets = carried_over(ctx.store, edit.profile(name))
+        settings["apiUrl"] = url
+        secrets["apiToken"] = token
+        edit.save_profile(name, settings, secrets, store_kind=kind)
+        edit.set_active(name)
+
+    if team is not None:
+        ctx.info(f"Logged in to team {team.get('name', '?')} ({team.get('id', '?')}) at {url} as profile '{name}'; it is now the active profile.")
+    else:
+        ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
+    if os.environ.get(store_module.ENV_TOKEN):
+        warn(f"{store_module.ENV_TOKEN} is set in this environment and takes precedence over the saved token")
+    if ctx.output != "table":
+        record = {"profile": name, "apiUrl": url, "secretStore": kind, "verified": team is not None}
+        if team is not None:
+            record.update(teamId=team.get("id"), teamName=team.get("name"))
+        ctx.emit_record(record, [])
+    return 0
+
+
+def ask_profile_name():
+    while True:
+        name = prompts.ask("Profile name", "default")
+        try:
+            return check_profile_name(name, "profile name")
+        except UsageError as e:
+            print(f"truto: {e}", file=sys.stderr)
+
+
+def carried_over(store, old):
+    """What a re-login keeps from the profile it replaces: defaultIntegratedAccount and the BYOK
+    keys (the lead's choice: a new token should not cost the user their other settings)."""
+    settings, secrets = {}, {}
+    if old is None:
+        return settings, secrets
+    if old.settings.get("defaultIntegratedAccount"):
+        settings["defaultIntegratedAccount"] = old.settings["defaultIntegratedAccount"]
+    for field in BYOK_FIELDS:
+        value = store.read_secret(old, field)
+        if value is not None:
+            secrets[field] = value
+    return settings, secrets

@@ -1,0 +1,93 @@
+"""The `truto` console script: builds the parser from the command modules and turns every failure
+into a one-line message and a documented exit code.
+
+Adding a command group = a module in this package with register(subparsers, parents) + one line
+in COMMANDS. register() adds its parsers and sets `run=<function(ctx, args)>` on each.
+"""
+import importlib
+import os
+import sys
+
+from .. import __version__
+from ..errors import EXIT_ERROR, EXIT_USAGE, TrutoError
+
+COMMANDS = [
+    "login",
+    "logout",
+    "whoami",
+    "profiles",
+    "api_tokens",
+]
+
+EXIT_CODES_HELP = """exit codes:
+  0  ok
+  1  error
+  2  usage error (bad flag, argument or value; a prompt needed but no terminal)
+  3  not logged in (no such profile, no token)
+  4  token rejected by the API (401/403)
+  5  API unreachable or failing (connection, timeout, 5xx, redirect, malformed answer)
+  6  secret store unavailable (no usable OS keyring, or it did not answer in time)
+
+environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TRUTO_TIMEOUT,
+TRUTO_KEYRING_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
+
+
+def build_parser():
+    import argparse
+
+    from .context import add_global_options, global_parent
+
+    parser = argparse.ArgumentParser(
+        prog="truto",
+        description="Log in to the Truto API and manage profiles; tokens live in the OS keyring.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"truto {__version__}")
+    add_global_options(parser, suppress=False)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    parents = [global_parent()]
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.{name}").register(subparsers, parents)
+    for choice in subparsers.choices.values():
+        choice.epilog = choice.epilog or EXIT_CODES_HELP
+        choice.formatter_class = argparse.RawDescriptionHelpFormatter
+    return parser
+
+
+def main(argv=None):
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("\ntruto: interrupted\n")
+        return 130
+    except TrutoError as e:
+        if os.environ.get("TRUTO_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"truto: {e}\n")
+        return e.exit_code
+    except BrokenPipeError:
+        # `truto ... | head`: the reader left; not an error worth a message.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush does not fail again
+        return EXIT_ERROR
+    except Exception as e:  # a bug: say so in one line, without args (they might hold a secret)
+        if os.environ.get("TRUTO_DEBUG") == "1":
+            raise
+        sys.stderr.write(f"truto: internal error ({type(e).__name__}); run again with TRUTO_DEBUG=1 for details\n")
+        return EXIT_ERROR
+
+
+def _main(argv):
+    from .context import Context
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        if getattr(args, "command", None):
+            # A command group given without its subcommand (`truto profiles`): show its help.
+            args.group_parser.print_help(sys.stderr)
+        else:
+            parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return args.run(Context(args), args) or 0

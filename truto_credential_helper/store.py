@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from . import config
-from .credential import Credential, origin_from_url
+from .credential import Credential, answers, matches, origin_from_url, url_from_origin
 from .errors import ConfigError, NotLoggedIn, UsageError
 from .secrets import FILE, KEYRING, SECRET_FIELDS, open_store
 
@@ -231,3 +231,236 @@ def env_credential():
         raise ConfigError(f"{ENV_API_URL}: {e}; set it to the API's https:// base URL")
     name = os.environ.get(ENV_PROFILE) or config.DEFAULT_PROFILE
     return Credential(protocol=protocol, host=host, path=path, username=name, password=token, authtype="Bearer", profile=name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Credential-helper operations (git and docker protocols): answer, store and erase by request.
+# Whether a profile is the credential for a request is decided by credential.matches/answers only.
+
+HELPER_SECRET = "apiToken"  # the same item `truto login` writes: a credential is a profile's token
+REFRESH_SECRET = "oauthRefreshToken"
+
+
+def answer_request(request, prefer=None, directory=None):
+    """`get` for both protocols: the Credential (with its secrets) answering `request`, or None.
+
+    With TRUTO_API_TOKEN set, only the environment's credential answers, and neither config.json
+    nor the keyring is touched. An empty request asks for the selected profile (TRUTO_PROFILE, else
+    the active one). Among several answering profiles, those for which prefer(profile) is true,
+    then the selected profile, then config order win; only the winner's secret is read.
+    """
+    from dataclasses import replace
+
+    if os.environ.get(ENV_TOKEN):
+        found = env_credential()
+        if request.is_empty_request():
+            request = replace(request, profile=found.profile)
+        if not answers(found, request):
+            return None
+        found.credential = found.password
+        return found
+    store = Store(directory)
+    selected = store.selected_name()
+    if request.is_empty_request():
+        request = replace(request, profile=selected)
+    for profile in _ordered(store.profiles(), prefer, selected):
+        found = profile.credential()
+        if not answers(found, request):
+            continue
+        secret = store.read_secret(profile, HELPER_SECRET)
+        if secret is None:
+            continue  # its secret is gone (deleted from the keyring): it answers nothing
+        if found.authtype:
+            found.credential = secret
+        if not found.authtype_only:
+            found.password = secret
+        found.oauth_refresh_token = store.read_secret(profile, REFRESH_SECRET)
+        return found
+    return None
+
+
+def _ordered(profiles, prefer, selected):
+    def rank(profile):
+        return (not (prefer and prefer(profile)), profile.name != selected)
+
+    return sorted(profiles, key=rank)  # a stable sort: config order among equals
+
+
+def store_credential(incoming, credential_type, base_name, docker_server_url=None, directory=None):
+    """`store` for both protocols: keep `incoming` (origin, username, and password or authtype +
+    credential) as a profile. Returns the profile's name, or None when it is not kept.
+
+    As git's helpers, it replaces the profiles it matches (same origin and username). Storing the
+    secret a matching profile already has changes nothing but the expiry (an approve after a fill),
+    a `token` profile keeps being one, and a new profile gets a name no other profile has.
+    credential_type: "password" (git), "authtype" (git, authtype+credential) or "token" (docker).
+    """
+    secret = incoming.credential if credential_type == "authtype" else incoming.password
+    if secret is None or incoming.protocol not in ("http", "https") or not incoming.host:
+        return None  # nothing a profile can hold (git's helpers ignore these too)
+    if os.environ.get(ENV_TOKEN) and secret == os.environ[ENV_TOKEN]:
+        return None  # CI's token is never written anywhere, even when git approves it
+    username = incoming.username if incoming.username is not None else ""
+    api_url = _helper_api_url(incoming)
+    if len(username) > 1024:
+        raise UsageError("the user name is longer than 1024 characters; use a shorter one")
+    request = Credential(protocol=incoming.protocol, host=incoming.host, path=incoming.path,
+                         username=username, profile=incoming.profile)
+    store = Store(directory)
+    with store.edit() as edit:
+        matched = [p for p in edit.profiles() if matches(p.credential(), request)]
+        same = [p for p in matched if _same_form(p, credential_type, incoming.authtype)
+                and store.read_secret(p, HELPER_SECRET) == secret]
+        if same:
+            name = _refresh_same(edit, same[0], incoming)
+        elif matched:
+            name = _replace(edit, matched, incoming, credential_type, secret)
+        else:
+            name = _create(edit, incoming, credential_type, secret, username, api_url, base_name)
+        if docker_server_url:
+            _mark_docker_login(edit, name, docker_server_url)
+        return name
+
+
+def _refresh_same(edit, profile, incoming):
+    """The secret is already there: only what came along is updated. A git older than 2.41 drops
+    the expiry and refresh token from its fill output, so an approve must not erase them."""
+    if incoming.password_expiry_utc is not None:
+        edit.update_settings(profile.name, passwordExpiryUtc=incoming.password_expiry_utc)
+    refresh = incoming.oauth_refresh_token
+    if refresh is not None and edit.store.read_secret(profile, REFRESH_SECRET) != refresh:
+        edit.set_secret(profile.name, REFRESH_SECRET, refresh)
+    return profile.name
+
+
+def _replace(edit, matched, incoming, credential_type, secret):
+    """git: a store replaces what it matches. The first match is updated in place (it keeps its
+    name, settings and BYOK keys); the other matches are removed."""
+    keep = matched[0]
+    new_type = _replaced_type(keep, credential_type, incoming.authtype)
+    edit.update_settings(
+        keep.name,
+        credentialType=None if new_type == "token" else new_type,
+        authtype=incoming.authtype if new_type == "authtype" else None,
+        passwordExpiryUtc=incoming.password_expiry_utc,
+    )
+    edit.set_secret(keep.name, HELPER_SECRET, secret)
+    _put_refresh_token(edit, keep.name, incoming.oauth_refresh_token)
+    for other in matched[1:]:
+        edit.remove_profile(other.name)
+    return keep.name
+
+
+def _create(edit, incoming, credential_type, secret, username, api_url, base_name):
+    name = incoming.profile or choose_profile_name(edit, username, incoming.host, base_name)
+    if edit.profile(name) is not None:  # only a profile= naming one of another origin gets here
+        raise UsageError(f"profile '{name}' already exists for {edit.profile(name).api_url}; "
+                         f"name another profile, or `truto logout -p {name}` first")
+    if not _valid_profile_name(name):
+        raise UsageError(f"'{name}' is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
+    settings = {"apiUrl": api_url}
+    if username != name:
+        settings["username"] = username
+    if credential_type != "token":
+        settings["credentialType"] = credential_type
+    if credential_type == "authtype":
+        settings["authtype"] = incoming.authtype
+    if incoming.password_expiry_utc is not None:
+        settings["passwordExpiryUtc"] = incoming.password_expiry_utc
+    secrets = {HELPER_SECRET: secret}
+    if incoming.oauth_refresh_token is not None:
+        secrets[REFRESH_SECRET] = incoming.oauth_refresh_token
+    edit.save_profile(name, settings, secrets)
+    return name
+
+
+def _mark_docker_login(edit, name, server_url):
+    """docker keeps one login per registry: the profile it stored last carries dockerServerUrl
+    (the URL as docker wrote it, for list) and answers docker first; an earlier login for the same
+    origin under another user name stays a profile but loses the mark."""
+    stored = edit.profile(name).credential()
+    origin = Credential(protocol=stored.protocol, host=stored.host, path=stored.path)
+    for profile in edit.profiles():
+        if profile.name != name and "dockerServerUrl" in profile.settings and matches(profile.credential(), origin):
+            edit.update_settings(profile.name, dockerServerUrl=None)
+    edit.update_settings(name, dockerServerUrl=server_url)
+
+
+def _helper_api_url(incoming):
+    url = url_from_origin(incoming.protocol, incoming.host, incoming.path)
+    try:
+        origin_from_url(url)
+    except ValueError as e:
+        raise UsageError(f"cannot store a credential for {url}: {e}")
+    if any(c in (incoming.path or "") for c in "?#@") or len(url) > 2048:
+        raise UsageError("cannot store a credential whose path holds '?', '#' or '@' or is over 2048 characters")
+    return url
+
+
+def _valid_profile_name(name):
+    import re
+
+    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}", name) is not None
+
+
+def _form(credential_type, authtype):
+    """What a client gets: user name + password, or one authtype's credential."""
+    return ("authtype", (authtype or "").lower()) if credential_type == "authtype" else ("password",)
+
+
+def _same_form(profile, credential_type, authtype):
+    if _form(profile.credential_type, profile.settings.get("authtype")) == _form(credential_type, authtype):
+        return True
+    # A token is both a password and a Bearer credential: neither form makes it a different credential.
+    return profile.credential_type == "token" and _form(credential_type, authtype) in (("password",), ("authtype", "bearer"))
+
+
+def _replaced_type(profile, credential_type, authtype):
+    if profile.credential_type == "token" and _form(credential_type, authtype) in (("password",), ("authtype", "bearer")):
+        return "token"  # a new secret for a `truto login` profile is its new token: never downgraded
+    if credential_type == "token" and profile.credential_type == "password":
+        return "password"
+    return credential_type
+
+
+def _put_refresh_token(edit, name, token):
+    if token is None:
+        edit.delete_secret(name, REFRESH_SECRET)
+    else:
+        edit.set_secret(name, REFRESH_SECRET, token)
+
+
+def choose_profile_name(edit, username, host, base):
+    """A deterministic name for an incoming credential that no profile has yet: the user name made
+    a valid profile name, else `<user>@<host[-port]>`, else that with -2, -3, ..."""
+    import re
+
+    stem = re.sub(r"[^A-Za-z0-9._@+-]+", "-", username)
+    stem = re.sub(r"^[^A-Za-z0-9]+", "", stem)[:60].rstrip("-.") or base
+    host_part = re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.")[:60]
+    candidates = [stem, f"{stem}@{host_part}"] if host_part else [stem]
+    for name in candidates:
+        if edit.profile(name) is None:
+            return name
+    number = 2
+    while edit.profile(f"{candidates[-1]}-{number}") is not None:
+        number += 1
+    return f"{candidates[-1]}-{number}"
+
+
+def erase_credentials(request, secret=None, directory=None):
+    """`erase` for both protocols: remove every profile matching `request` (expired or not), except
+    one whose secret differs from `secret` when one is given. Returns the removed names."""
+    store = Store(directory)
+    if not any(matches(p.credential(), request) for p in store.profiles()):
+        return []  # nothing to do: no lock, no keyring, no config directory created
+    removed = []
+    with store.edit() as edit:
+        for profile in edit.profiles():
+            if not matches(profile.credential(), request):
+                continue
+            if secret is not None and store.read_secret(profile, HELPER_SECRET) != secret:
+                continue
+            edit.remove_profile(profile.name)
+            removed.append(profile.name)
+    return removed

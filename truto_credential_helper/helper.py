@@ -1,0 +1,240 @@
+"""The credential helpers' entry points: read a request, ask the store, write the answer.
+
+    truto-credential-helper [--protocol git|docker] [--version] ACTION
+    git-credential-truto ACTION       (git: credential.helper = truto)
+    docker-credential-truto ACTION    (docker: "credsStore": "truto")
+
+`get` runs once per git or docker operation, so module-level imports stay minimal and each action
+imports only what it uses; argv is parsed by hand.
+"""
+import os
+import sys
+
+GIT = "git"
+DOCKER = "docker"
+PROG = "truto-credential-helper"
+USAGE = f"usage: {PROG} [--protocol git|docker] [--version] ACTION   (git: get|store|erase; docker: store|get|erase|list|version)"
+GIT_USAGE = "usage: git-credential-truto [--version] get|store|erase"
+DOCKER_USAGE = "Usage: docker-credential-truto <store|get|erase|list|version>"
+
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    protocol = GIT
+    positional = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--protocol" or arg.startswith("--protocol="):
+            if arg == "--protocol":
+                i += 1
+                if i == len(args):
+                    return _usage_error("--protocol needs a value: git or docker", USAGE)
+                protocol = args[i]
+            else:
+                protocol = arg.partition("=")[2]
+            if protocol not in (GIT, DOCKER):
+                return _usage_error(f"unknown protocol '{protocol}': use git or docker", USAGE)
+        elif arg in ("--version", "-V"):
+            return _print_version(PROG)
+        elif arg in ("--help", "-h"):
+            print(USAGE)
+            return 0
+        elif arg == "--":
+            positional.extend(args[i + 1:])
+            break
+        elif arg.startswith("-"):
+            return _usage_error(f"unknown option '{arg}'", USAGE)
+        else:
+            positional.append(arg)
+        i += 1
+    if len(positional) != 1:
+        return _usage_error("give exactly one ACTION", USAGE)
+    return run(protocol, positional[0])
+
+
+def main_git(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["-V"]):
+        return _print_version("git-credential-truto")
+    if args in (["--help"], ["-h"]):
+        print(GIT_USAGE)
+        return 0
+    if len(args) != 1 or args[0].startswith("-"):
+        return _usage_error("give exactly one action: get, store or erase", GIT_USAGE)
+    return run(GIT, args[0])
+
+
+def main_docker(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--version"], ["-v"]):
+        args = ["version"]
+    if args in (["--help"], ["-h"]):
+        print(DOCKER_USAGE)
+        return 0
+    if len(args) != 1:
+        print(DOCKER_USAGE)  # as docker-credential-helpers: usage on stdout, exit 1
+        return 1
+    return run(DOCKER, args[0])
+
+
+def _usage_error(message, usage):
+    sys.stderr.write(f"{PROG}: {message}\n{usage}\n")
+    return 2
+
+
+def _print_version(prog):
+    from . import __version__
+
+    print(f"{prog} {__version__}")
+    return 0
+
+
+def run(protocol, action, stdin=None, stdout=None):
+    """Run one action; errors become one line (git: stderr, exit code from errors.py; docker:
+    stdout, exit 1, as docker reads them). A traceback only with TRUTO_DEBUG=1."""
+    stdin = stdin or sys.stdin.buffer
+    stdout = stdout or sys.stdout.buffer
+    try:
+        if protocol == GIT:
+            answer = git_action(action, stdin)
+        else:
+            answer = docker_action(action, stdin)
+        if answer:
+            stdout.write(answer)
+            stdout.flush()
+        return 0
+    except BrokenPipeError:
+        _silence_stdout()
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        if os.environ.get("TRUTO_DEBUG") == "1":
+            raise
+        return _report(protocol, e, stdout)
+
+
+def _report(protocol, error, stdout):
+    from .errors import EXIT_ERROR, TrutoError
+
+    if isinstance(error, TrutoError):
+        message, code = str(error), error.exit_code  # built from names and URLs only, never a secret
+    else:
+        # An unexpected error's text could hold anything, a secret included: only its type is shown.
+        message = f"unexpected internal error ({type(error).__name__}); rerun with TRUTO_DEBUG=1 for details"
+        code = EXIT_ERROR
+    try:
+        if protocol == DOCKER:
+            stdout.write((message + "\n").encode("utf-8"))
+            stdout.flush()
+            return 1
+        sys.stderr.write(f"{PROG}: {message}\n")
+        sys.stderr.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    return code
+
+
+def _silence_stdout():
+    # Python would print a second error at exit while flushing a stdout whose reader is gone.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------------------------
+# git: get, store, erase; any other action is ignored, as git requires of its helpers
+
+
+def git_action(action, stdin):
+    if action not in ("get", "store", "erase"):
+        return None
+    from .protocols import git
+
+    request = git.parse(git.read_request(stdin))
+    if action == "get":
+        from .store import answer_request
+
+        found = answer_request(request)
+        return git.format_answer(found, request) if found is not None else None
+    if action == "store":
+        if request.ephemeral:
+            return None  # git: an ephemeral credential is for this one use only
+        from .store import store_credential
+
+        kind = "authtype" if request.authtype and request.credential is not None else "password"
+        if kind == "authtype":
+            request.password = None
+        store_credential(request, kind, base_name="git")
+        return None
+    from .store import erase_credentials
+
+    erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# docker: store, get, erase, list, version
+
+
+def docker_action(action, stdin):
+    from .protocols import docker
+
+    if action == "version":
+        from . import __version__
+
+        return f"docker-credential-truto ({PROG}) {__version__}\n".encode("utf-8")
+    if action == "list":
+        return docker.format_list(docker_list())
+    if action not in ("store", "get", "erase"):
+        raise docker.DockerError(f"Unknown credential action `{action}`")
+    data = docker.read_input(stdin)
+    if action == "store":
+        from .store import store_credential
+
+        server_url, incoming = docker.parse_store(data)
+        store_credential(incoming, "token", base_name="docker", docker_server_url=server_url)
+        return None
+    server_url, request = docker.parse_server_url(data)
+    if request is None:
+        raise docker.NotFound()
+    if action == "get":
+        from .store import answer_request
+
+        # Several profiles can share an origin: docker's own (last) login for it answers first.
+        found = answer_request(request, prefer=lambda p: "dockerServerUrl" in p.settings)
+        if found is None:
+            raise docker.NotFound()
+        return docker.format_get(server_url, found.username, found.password)
+    from .store import erase_credentials
+
+    if not erase_credentials(request):
+        raise docker.NotFound()
+    return None
+
+
+def docker_list():
+    """{server URL: user name} of every credential docker could get: the URL as docker stored it,
+    else the profile's API URL. With TRUTO_API_TOKEN set, only the environment's credential."""
+    from .credential import Credential, answers, url_from_origin
+    from .store import Store, env_credential
+
+    found = env_credential()
+    if found is not None:
+        return {url_from_origin(found.protocol, found.host, found.path): found.username}
+    entries, origins = {}, set()
+    store = Store()
+    selected = store.selected_name()
+    # The order get prefers (docker's own login, the selected profile, config order), so an
+    # origin lists the user get answers with.
+    for profile in sorted(store.profiles(), key=lambda p: ("dockerServerUrl" not in p.settings, p.name != selected)):
+        found = profile.credential()
+        origin = (found.protocol, found.host, found.path)
+        if origin in origins or not answers(found, Credential(profile=profile.name)):
+            continue
+        origins.add(origin)
+        entries[profile.settings.get("dockerServerUrl") or profile.api_url] = profile.username
+    return entries

@@ -17,6 +17,9 @@ COMMANDS = [
     "whoami",
     "profiles",
     "api_tokens",
+    "auth",
+    "doctor",
+    "completion",
 ]
 
 EXIT_CODES_HELP = """exit codes:

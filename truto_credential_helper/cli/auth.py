@@ -1,0 +1,150 @@
+"""`truto auth`: wire truto into git, docker and scripts, and migrate a standalone Truto CLI config.
+
+setup-git / setup-docker configure the selected profile's origin only (the API URL resolved as for
+every command), idempotently, and --remove undoes exactly what they wrote.
+"""
+import os
+import shutil
+import sys
+
+from .. import store as store_module
+from ..errors import NotLoggedIn, UsageError
+
+
+def register(subparsers, parents):
+    auth = subparsers.add_parser(
+        "auth", help="set up git and docker to use truto, print a token, migrate an old config",
+        description="Wire truto into git, docker and scripts.")
+    auth.set_defaults(group_parser=auth)
+    sub = auth.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", title="subcommands")
+
+    p = sub.add_parser("setup-git", parents=parents, help="make git ask truto for the profile's API origin",
+                       description="Set credential.<origin>.helper to truto in git's global config (the "
+                                   "repository's with --local) for the selected profile's API origin only.")
+    p.add_argument("--local", action="store_true", help="configure the current repository instead of the global config")
+    p.add_argument("--remove", action="store_true", help="undo it")
+    p.set_defaults(run=run_setup_git)
+
+    p = sub.add_parser("setup-docker", parents=parents, help="make docker ask truto for the profile's API host",
+                       description="Add credHelpers {\"<host[:port]>\": \"truto\"} for the selected profile's API "
+                                   "origin to $DOCKER_CONFIG/config.json (else ~/.docker/config.json).")
+    p.add_argument("--remove", action="store_true", help="undo it")
+    p.set_defaults(run=run_setup_docker)
+
+    p = sub.add_parser("token", parents=parents, help="print the resolved token (for $(truto auth token) in scripts)",
+                       description="Print the token every command would use (--token > TRUTO_API_TOKEN > the "
+                                   "profile's stored token) and a newline, nothing else.")
+    p.set_defaults(run=run_token)
+
+    p = sub.add_parser("migrate", parents=parents, help="move inline secrets of a standalone Truto CLI config.json into the keyring",
+                       description="Move every secret a standalone Truto CLI config.json keeps inline into the secret "
+                                   "store, then rewrite config.json without them. Safe to re-run or interrupt.")
+    p.add_argument("--insecure-storage", action="store_true",
+                   help="move them into a plaintext credentials.json (0600) instead of the OS keyring")
+    p.set_defaults(run=run_migrate)
+
+
+def _origin_api_url(ctx):
+    """The selected profile's API URL (as every command resolves it), refusing to configure the
+    default URL for a profile that does not exist, unless TRUTO_API_TOKEN makes it usable (CI)."""
+    name = ctx.profile_name()
+    url, source = ctx.api_url(name)
+    if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
+        raise NotLoggedIn(f"no profile '{name}'; run `truto login` first, or pass --api-url")
+    return name, url
+
+
+def _checked(fn, url):
+    try:
+        return fn(url)
+    except ValueError as e:
+        raise UsageError(f"the API URL {url} cannot be used: {e}")
+
+
+def _report(ctx, record, message):
+    if ctx.output == "table":
+        ctx.info(message)
+    else:
+        ctx.emit_record(record, list((k, k) for k in record))
+
+
+def _warn_not_on_path(ctx, program, tool):
+    if shutil.which(program) is None:
+        from ..errors import warn
+
+        warn(f"{program} is not on PATH, so {tool} cannot run it; put the directory truto is installed in on PATH")
+
+
+def run_setup_git(ctx, args):
+    from .. import git_config
+
+    name, url = _origin_api_url(ctx)
+    origin = _checked(git_config.origin_url, url)
+    scope = "local" if args.local else "global"
+    git_config.check_scope(scope)
+    key = git_config.helper_key(origin)
+    if args.remove:
+        changed = git_config.remove(origin, scope)
+        message = (f"git ({scope}) no longer asks truto for {origin}" if changed
+                   else f"git ({scope}) was not set up to ask truto for {origin}; nothing changed")
+    else:
+        changed = git_config.set_up(origin, scope)
+        message = (f"git ({scope}) now asks truto for credentials to {origin} ({key})" if changed
+                   else f"git ({scope}) already asks truto for {origin}; nothing changed")
+        _warn_not_on_path(ctx, "git-credential-truto", "git")
+    _report(ctx, {"profile": name, "origin": origin, "scope": scope, "key": key,
+                  "action": "remove" if args.remove else "set", "changed": changed}, message)
+    return 0
+
+
+def run_setup_docker(ctx, args):
+    from .. import docker_config
+
+    name, url = _origin_api_url(ctx)
+    host = _checked(docker_config.registry_host, url)
+    path = docker_config.config_path()
+    if args.remove:
+        changed = docker_config.remove(host, path)
+        message = (f"docker no longer asks truto for {host} ({path})" if changed
+                   else f"docker was not set up to ask truto for {host}; nothing changed")
+    else:
+        changed = docker_config.set_up(host, path)
+        message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
+                   else f"docker already asks truto for {host}; nothing changed")
+        _warn_not_on_path(ctx, "docker-credential-truto", "docker")
+    _report(ctx, {"profile": name, "host": host, "config": path,
+                  "action": "remove" if args.remove else "set", "changed": changed}, message)
+    return 0
+
+
+def run_token(ctx, args):
+    token, _ = ctx.token(ctx.profile_name())
+    if ctx.output == "table":
+        sys.stdout.write(token + "\n")  # exactly the token: $(truto auth token) must get nothing else
+    else:
+        ctx.emit_value(token, "token")
+    return 0
+
+
+def run_migrate(ctx, args):
+    from .. import config, legacy
+    from ..secrets import FILE, KEYRING, open_store
+
+    directory = config.config_dir()
+    kind = FILE if args.insecure_storage else KEYRING
+    moved = legacy.migrate(directory, kind)
+    path = config.config_path(directory)
+    if moved is None:
+        ctx.info(f"nothing to migrate: {path} is not in the standalone Truto CLI's format")
+        moved = []
+        message = None
+    else:
+        profiles = sorted({name for name, _ in moved})
+        where = open_store(kind, directory).describe()
+        message = (f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
+                   f"profile{'s' if len(profiles) != 1 else ''} into {where}; {path} holds none now")
+    if ctx.output != "table":
+        ctx.emit_rows([{"profile": n, "secret": f} for n, f in moved], [("profile", "profile"), ("secret", "secret")])
+    if message:
+        ctx.info(message)
+    return 0

@@ -1,0 +1,222 @@
+"""Hostile servers of our own, real sockets on loopback: an HTTP(S) server whose every answer is
+scripted (hang, 5xx, 429, garbage, endless body, redirect), which records what reached it, and a
+Unix socket that accepts a connection and never says a word (a wedged D-Bus peer)."""
+import json
+import os
+import socket
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from conftest import stub_api_module
+
+TEAM = stub_api_module.TEAM
+
+
+# --- behaviours: each is called with the request handler and writes (or withholds) the answer
+
+
+def reply(status, body=None, headers=(), raw=None):
+    def behave(h):
+        data = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(data)
+
+    return behave
+
+
+def team():
+    return reply(200, TEAM)
+
+
+def hang():
+    """Read the request, then never answer (until the test ends)."""
+
+    def behave(h):
+        h.server.stopping.wait(120)
+        h.close_connection = True
+
+    return behave
+
+
+def endless_json():
+    """200 with a JSON array that never ends: only a size cap on the client ends this."""
+
+    def behave(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+        chunk = b"0," * 32768
+        try:
+            h.wfile.write(b"[")
+            while not h.server.stopping.is_set():
+                h.wfile.write(chunk)
+        except OSError:
+            pass  # the client hung up: what it should do
+
+    return behave
+
+
+def huge_json(size=64 << 20):
+    """A well-formed but absurdly large JSON document with an honest Content-Length."""
+
+    def behave(h):
+        head = b'{"id": "team_7f3a", "name": "'
+        tail = b'"}'
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(head) + size + len(tail)))
+        h.end_headers()
+        chunk = b"a" * (1 << 20)
+        try:
+            h.wfile.write(head)
+            for _ in range(size >> 20):
+                h.wfile.write(chunk)
+            h.wfile.write(tail)
+        except OSError:
+            pass
+
+    return behave
+
+
+def redirect(location, status=302):
+    def behave(h):
+        h.send_response(status)
+        h.send_header("Location", location)
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    return behave
+
+
+def echo_token(status=401):
+    """An error whose message quotes the Authorization header back: a careless server."""
+
+    def behave(h):
+        auth = h.headers.get("Authorization", "")
+        return reply(status, {"error": "Unauthorized", "message": f"Invalid API token: {auth}"})(h)
+
+    return behave
+
+
+class HostileServer(ThreadingHTTPServer):
+    """serve(*behaviours): the n-th request gets behaviours[n] (the last one repeats)."""
+
+    daemon_threads = True
+
+    def __init__(self, behaviours, host="127.0.0.1", tls_context=None):
+        self.behaviours = list(behaviours)
+        self.requests = []  # (method, path, headers)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        super().__init__((host, 0), _Handler)
+        if tls_context is not None:
+            self.socket = tls_context.wrap_socket(self.socket, server_side=True)
+        scheme = "https" if tls_context is not None else "http"
+        self.url = f"{scheme}://{host}:{self.server_address[1]}"
+        self.tls_errors = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def handle_error(self, request, client_address):  # a client refusing our certificate is expected
+        import sys
+
+        self.tls_errors.append(repr(sys.exc_info()[1]))
+
+    def next_behaviour(self, handler):
+        with self.lock:
+            self.requests.append((handler.command, handler.path, dict(handler.headers)))
+            n = len(self.requests) - 1
+        return self.behaviours[min(n, len(self.behaviours) - 1)]
+
+    def authorizations(self):
+        return [h.get("Authorization") for _, _, h in self.requests if h.get("Authorization")]
+
+    def stop(self):
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _any(self):
+        self.server.next_behaviour(self)(self)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_CONNECT = _any
+
+
+def closed_port():
+    """A loopback port nothing listens on (connection refused)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class SilentUnixPeer:
+    """A Unix socket server that accepts every connection and never reads or writes: a D-Bus
+    address whose peer is there but wedged."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(64)
+        self.accepted = []
+        self.stopping = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)  # kept open, never answered
+
+    def stop(self):
+        self.stopping.set()
+        for c in self.accepted:
+            c.close()
+        self.sock.close()
+
+
+# --- a throwaway certificate authority, made with the openssl command line
+
+
+def make_ca(directory):
+    """(ca.pem, server.pem, server.key) for 127.0.0.1 and localhost, signed by a fresh private CA."""
+    d = str(directory)
+
+    def ossl(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=truto adversarial test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+         "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    return tuple(os.path.join(d, n) for n in ("ca.pem", "server.pem", "server.key"))
+
+
+def tls_context(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx

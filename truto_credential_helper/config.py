@@ -63,6 +63,12 @@ def load(directory=None):
         return empty_config()
     _check_dir_owner(directory, must_exist=True)
     doc = parse(path, data)
+    if isinstance(doc, dict) and "version" not in doc:  # every file we write has it: legacy.py only then
+        from . import legacy
+
+        if legacy.is_legacy(doc):
+            legacy.warn_read_only(path)
+            return legacy.as_config(doc)
     _validate_cached(directory, path, data, doc)
     return doc
 
@@ -278,6 +284,14 @@ def locked(directory):
         os.close(fd)
 
 
+def _refuse_legacy(directory, doc):
+    """A standalone Truto CLI file is read-only until `truto auth migrate` (legacy.py) rewrites it."""
+    from . import legacy
+
+    if legacy.is_converted(doc):
+        raise legacy.read_only_error(os.path.join(directory, CONFIG_NAME))
+
+
 @contextmanager
 def edit(directory=None):
     """Yield the config document under the lock; if the block ends without error and changed it,
@@ -285,6 +299,7 @@ def edit(directory=None):
     directory = directory or config_dir()
     with locked(directory):
         doc = load(directory)
+        _refuse_legacy(directory, doc)
         before = json.dumps(doc, sort_keys=True)
         yield doc
         if json.dumps(doc, sort_keys=True) != before:

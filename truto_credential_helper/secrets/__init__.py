@@ -3,12 +3,15 @@ docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / dele
 
 - os_keyring.KeyringStore: the OS keyring through `keyring` (the default).
 - file.FileStore: plaintext credentials.json, only when the user chose --insecure-storage.
+- legacy_inline.LegacyInlineStore: read-only, the secrets a standalone Truto CLI config.json holds
+  inline, until `truto auth migrate` moves them.
 TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never needs either.
 """
 
 SECRET_FIELDS = ("apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken")
 KEYRING = "keyring"
 FILE = "file"
+LEGACY_INLINE = "legacy-inline"  # read-only: secrets inline in a standalone Truto CLI config.json (legacy.py)
 
 
 class SecretStore:
@@ -31,6 +34,10 @@ class SecretStore:
 
 
 def open_store(kind, config_dir):
+    if kind == LEGACY_INLINE:
+        from .legacy_inline import LegacyInlineStore
+
+        return LegacyInlineStore(config_dir)
     if kind == FILE:
         from .file import FileStore
 

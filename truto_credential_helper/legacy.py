@@ -1,0 +1,121 @@
+"""config.json as the standalone Truto CLI writes it: each profile's secrets inline, in plaintext.
+
+    {"activeProfile": "<name>", "profiles": {"<name>": {"apiUrl": ..., "apiToken": ...,
+     "defaultIntegratedAccount": ..., "anthropicApiKey": ..., "firecrawlApiKey": ...}}}
+
+Such a file keeps working read-only: config.load hands the rest of the code `as_config(doc)`, a
+document of today's shape whose profiles name the LEGACY_INLINE secret store, and that store
+(secrets/legacy_inline.py) reads the inline values from the file when one is asked for. Nothing
+ever writes them anywhere but into a secret store, through `migrate`.
+"""
+from .errors import warn
+
+PROFILE_KEYS = frozenset(("apiUrl", "apiToken", "defaultIntegratedAccount", "anthropicApiKey", "firecrawlApiKey"))
+INLINE_SECRETS = ("apiToken", "anthropicApiKey", "firecrawlApiKey")
+DEFAULT_API_URL = "https://api.truto.one"
+MIGRATE_HINT = "run `truto auth migrate` to move its secrets into the OS keyring"
+
+_warned = set()
+
+
+def is_legacy(doc):
+    """The standalone CLI's shape: no `version`, only activeProfile/profiles at the top, at least one
+    profile, and profiles holding only the legacy keys (string values). Today's files always carry
+    `version` and `secretStore`, so the two shapes cannot be confused."""
+    if not isinstance(doc, dict) or "version" in doc or not set(doc) <= {"activeProfile", "profiles"}:
+        return False
+    profiles = doc.get("profiles")
+    if not isinstance(profiles, dict) or not profiles:
+        return False
+    return all(
+        isinstance(p, dict) and set(p) <= PROFILE_KEYS and all(isinstance(v, str) for v in p.values())
+        for p in profiles.values()
+    )
+
+
+def inline_secrets(profile):
+    """{field: value} of the secrets a legacy profile holds inline (empty values mean none)."""
+    return {f: profile[f] for f in INLINE_SECRETS if profile.get(f)}
+
+
+def as_config(doc, store_kind=None):
+    """Today's config document for a legacy one, without any secret: each profile's secrets are
+    named in `secrets` and held by store_kind (by default the read-only LEGACY_INLINE store)."""
+    from .secrets import LEGACY_INLINE
+
+    converted = {"version": 1, "profiles": {}}
+    if isinstance(doc.get("activeProfile"), str) and doc["activeProfile"]:
+        converted["activeProfile"] = doc["activeProfile"]
+    for name, profile in doc["profiles"].items():
+        settings = {"apiUrl": (profile.get("apiUrl") or DEFAULT_API_URL).rstrip("/") or DEFAULT_API_URL}
+        if profile.get("defaultIntegratedAccount"):
+            settings["defaultIntegratedAccount"] = profile["defaultIntegratedAccount"]
+        settings["secretStore"] = store_kind or LEGACY_INLINE
+        settings["secrets"] = sorted(inline_secrets(profile))
+        converted["profiles"][name] = settings
+    return converted
+
+
+def warn_read_only(path):
+    """Once per process: the file works, but only for reading, and how to fix that."""
+    if path in _warned:
+        return
+    _warned.add(path)
+    warn(f"{path} is in the standalone Truto CLI's format, with secrets inline in plaintext; truto uses it "
+         f"read-only: {MIGRATE_HINT}")
+
+
+def read_only_error(path):
+    from .errors import ConfigError
+
+    return ConfigError(f"{path}: is in the standalone Truto CLI's format (secrets inline), which truto only reads; "
+                       f"{MIGRATE_HINT}, then retry")
+
+
+def is_converted(doc):
+    """Whether a document came from as_config() for the read-only store (config.edit refuses it)."""
+    from .secrets import LEGACY_INLINE
+
+    return any(p.get("secretStore") == LEGACY_INLINE for p in doc.get("profiles", {}).values())
+
+
+def migrate(directory, store_kind):
+    """Move every inline secret into store_kind's secret store, then rewrite config.json without
+    them. Returns [(profile, field)] moved, or None when the file is not in the legacy format.
+
+    Safe to interrupt or re-run: the secrets are written (and read back) before the file changes, and
+    the file is replaced in one atomic rename, so at every instant config.json is either the old file,
+    still readable, or the new one whose secrets are already in the store."""
+    from . import config
+    from .errors import SecretStoreUnavailable
+    from .secrets import open_store
+
+    path = config.config_path(directory)
+    with config.locked(directory):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            from .errors import ConfigError
+
+            raise ConfigError(f"{path}: cannot be read ({e.strerror}); fix its owner or mode (chmod 600)")
+        doc = config.parse(path, data)
+        if not is_legacy(doc):
+            return None
+        converted = as_config(doc, store_kind)
+        config.validate(path, converted)  # before anything is stored: a bad profile name stops it here
+        target = open_store(store_kind, directory)
+        moved = []
+        for name, profile in doc["profiles"].items():
+            for field, value in inline_secrets(profile).items():
+                target.set(name, field, value)
+                if target.get(name, field) != value:
+                    raise SecretStoreUnavailable(
+                        f"the secret store did not give back {field} of profile '{name}' after saving it; "
+                        f"{path} is left as it was: check the keyring and retry")
+                moved.append((name, field))
+        config.write_file(directory, config.CONFIG_NAME, config.dump(converted))
+        return moved
+

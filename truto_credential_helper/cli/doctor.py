@@ -1,0 +1,382 @@
+"""`truto doctor`: check the installation and explain, each as ok / warn / fail / info with a
+one-line fix. Exits 1 when a check fails; git or docker not being set up is info, not a failure.
+
+Never prints a secret: values of TRUTO_API_TOKEN and of stored secrets are never read into a
+message (the keyring probe uses a random throwaway value it deletes after).
+"""
+import os
+import shutil
+import stat
+import sys
+import time
+
+from .. import config, store as store_module
+from ..errors import EXIT_ERROR, TrutoError
+
+OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
+KNOWN_VARS = {
+    "TRUTO_API_TOKEN": "overrides the stored token of every profile; the git/docker helper answers from it "
+                       "for TRUTO_API_URL's origin only",
+    "TRUTO_API_URL": "overrides the API URL of every profile",
+    "TRUTO_PROFILE": "overrides the active profile",
+    "TRUTO_CONFIG_DIR": "config directory instead of ~/.truto",
+    "TRUTO_TIMEOUT": "API request timeout in seconds (default 10)",
+    "TRUTO_KEYRING_TIMEOUT": "keyring call timeout in seconds (default 10)",
+    "TRUTO_LOCK_TIMEOUT": "config lock wait in seconds (default 60)",
+    "TRUTO_DEBUG": "tracebacks on errors when 1",
+}
+PROBE_PROFILE = "_truto-doctor-probe"  # not a valid profile name: can never be a real profile's item
+
+
+def register(subparsers, parents):
+    p = subparsers.add_parser(
+        "doctor", parents=parents, help="check the set-up and say how to fix what is wrong",
+        description="Check config permissions and schema, the keyring (a timed round trip with a probe item), "
+                    "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
+                    "whether each profile's token is accepted. Exit 1 when a check fails.")
+    p.add_argument("--online", action="store_true", help="also ask the API whether each profile's token is accepted")
+    p.set_defaults(run=run_doctor)
+
+
+class Checks:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, check, status, message, fix=""):
+        self.rows.append({"check": check, "status": status, "message": message, "fix": fix})
+
+    @property
+    def failed(self):
+        return any(r["status"] == FAIL for r in self.rows)
+
+
+def run_doctor(ctx, args):
+    checks = Checks()
+    directory = config.config_dir()
+    doc = check_config(checks, directory)
+    profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
+    check_secret_storage(checks, directory, doc, profiles)
+    check_keyring(checks, directory, profiles)
+    check_environment(checks, doc)
+    origins = profile_origins(checks, profiles)
+    check_git(checks, origins)
+    check_docker(checks, origins)
+    if args.online:
+        check_online(ctx, checks, directory, profiles)
+    emit(ctx, checks)
+    return EXIT_ERROR if checks.failed else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# config directory and file
+
+
+def _mode_owner(path, want_mode, kind):
+    """(status, message, fix) for a path that must be ours and at most want_mode."""
+    st = os.lstat(path)
+    mode = stat.S_IMODE(st.st_mode)
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return FAIL, f"{path} is owned by uid {st.st_uid}, not by you", f"chown {os.getuid()} {path}"
+    if mode & ~want_mode & 0o777:
+        return FAIL, f"{path} is mode {mode:04o}: others can read it", f"chmod {want_mode:o} {path}"
+    return OK, f"{path} ({kind}, mode {mode:04o}, yours)", ""
+
+
+def check_config(checks, directory):
+    """Directory and file permissions, then parse + schema. Returns the document of today's shape
+    (converted from a legacy one), or None when it cannot be read."""
+    if not os.path.lexists(directory):
+        checks.add("config directory", INFO, f"{directory} does not exist yet", "truto login creates it")
+        return config.empty_config()
+    if not os.path.isdir(directory):
+        checks.add("config directory", FAIL, f"{directory} is not a directory", f"move it aside, or set TRUTO_CONFIG_DIR")
+        return None
+    checks.add("config directory", *_mode_owner(directory, 0o700, "directory"))
+    path = config.config_path(directory)
+    if not os.path.lexists(path):
+        checks.add("config file", INFO, f"{path} does not exist yet (no profiles)", "truto login creates it")
+        return config.empty_config()
+    if os.path.islink(path) or not os.path.isfile(path):
+        checks.add("config file", WARN, f"{path} is not a regular file", "replace it with the file it points at")
+    else:
+        checks.add("config file", *_mode_owner(path, 0o600, "file"))
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        doc = config.parse(path, data)
+    except (OSError, TrutoError) as e:
+        checks.add("config schema", FAIL, _one_line(e), "fix the file, or move it aside and run truto login")
+        return None
+    from .. import legacy
+
+    if legacy.is_legacy(doc):
+        n = sum(len(legacy.inline_secrets(p)) for p in doc["profiles"].values())
+        checks.add("config schema", WARN, f"{path} is in the standalone Truto CLI's format (read-only)", "truto auth migrate")
+        checks.add("inline secrets", FAIL if n else WARN,
+                   f"{n} secret{'s' if n != 1 else ''} stored inline in plaintext in {path}", "truto auth migrate")
+        return legacy.as_config(doc)
+    try:
+        config.validate(path, doc)
+    except TrutoError as e:
+        checks.add("config schema", FAIL, _one_line(e), "fix the file, or move it aside and run truto login")
+        return None
+    n = len(doc["profiles"])
+    checks.add("config schema", OK, f"valid ({n} profile{'s' if n != 1 else ''})")
+    checks.add("inline secrets", OK, "none in config.json")
+    return doc
+
+
+def _one_line(e):
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# secrets
+
+
+def check_secret_storage(checks, directory, doc, profiles):
+    from ..secrets import FILE
+    from ..secrets.file import FILE_NAME
+
+    insecure = [p.name for p in profiles if p.secret_store == FILE]
+    for name in insecure:
+        checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
+                   f"truto login --profile-name {name} (without --insecure-storage) to move them into the keyring")
+    path = os.path.join(directory, FILE_NAME)
+    if os.path.lexists(path):
+        status, message, fix = _mode_owner(path, 0o600, "plaintext secrets")
+        checks.add("credentials file", status, message, fix)
+    elif not insecure:
+        checks.add("insecure storage", OK, "no profile keeps secrets in plaintext")
+
+
+def check_keyring(checks, directory, profiles):
+    """The keyring backend in use and a timed store/read/delete round trip of a probe item."""
+    import secrets as random_source
+
+    from ..secrets import KEYRING
+    from ..secrets.os_keyring import KeyringStore, bounded
+
+    needed = any(p.secret_store == KEYRING for p in profiles)
+    failing = FAIL if needed else WARN
+    fix = "unlock or start the OS keyring (Secret Service); in CI use TRUTO_API_TOKEN, or --insecure-storage"
+
+    def backend_name():
+        import keyring
+
+        backend = keyring.get_keyring()
+        return f"{getattr(backend, 'name', type(backend).__name__)} ({type(backend).__module__})"
+
+    try:
+        name = bounded("find the keyring backend", backend_name)
+    except TrutoError as e:
+        checks.add("keyring", failing, _one_line(e), fix)
+        return
+    if "fail" in name.lower() or "null" in name.lower():
+        checks.add("keyring", failing, f"no usable OS keyring: backend {name}", fix)
+        return
+    store = KeyringStore(directory)
+    field = "probe-" + random_source.token_hex(4)
+    value = random_source.token_urlsafe(16)
+    started = time.monotonic()
+    try:
+        try:
+            store.set(PROBE_PROFILE, field, value)
+            ok = store.get(PROBE_PROFILE, field) == value
+        finally:
+            store.delete(PROBE_PROFILE, field)
+        left = store.get(PROBE_PROFILE, field)
+    except TrutoError as e:
+        checks.add("keyring", failing, f"{name}: {_one_line(e)}", fix)
+        return
+    elapsed = (time.monotonic() - started) * 1000
+    if not ok or left is not None:
+        checks.add("keyring", FAIL, f"{name}: the probe item did not read back as written, or was not deleted", fix)
+    else:
+        checks.add("keyring", OK, f"{name}: store, read and delete of a probe item took {elapsed:.0f} ms")
+
+
+# ---------------------------------------------------------------------------------------------
+# environment
+
+
+def check_environment(checks, doc):
+    names = sorted(k for k in os.environ if k.startswith("TRUTO_"))
+    if not names:
+        checks.add("environment", OK, "no TRUTO_* variables set")
+    profiles = (doc or {}).get("profiles", {})
+    for name in names:
+        value = os.environ[name]
+        if name not in KNOWN_VARS:
+            checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
+                       "unset it, or see the README for the variables truto reads")
+            continue
+        shown = _shown_value(name, value)
+        status, fix = INFO, ""
+        if name in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT"):
+            try:
+                ok = float(value) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                status, fix = FAIL, f"set {name} to a number of seconds, e.g. 10"
+        elif name == "TRUTO_API_URL":
+            from ..credential import origin_from_url
+
+            try:
+                origin_from_url(value.rstrip("/"))
+            except ValueError as e:
+                status, fix = FAIL, f"set {name} to the API's https:// base URL ({e})"
+        elif name == "TRUTO_PROFILE" and value not in profiles and not os.environ.get("TRUTO_API_TOKEN"):
+            status, fix = WARN, f"no profile '{value}': run truto login --profile-name {value}, or unset {name}"
+        elif name == "TRUTO_API_TOKEN" and not value:
+            status, fix = WARN, "it is empty, so it is ignored: unset it or set the token"
+        checks.add("environment", status, f"{name}{shown} {KNOWN_VARS[name]}", fix)
+
+
+def _shown_value(name, value):
+    if name == "TRUTO_API_TOKEN":
+        return " is set:"  # never its value, not even masked
+    if "@" in value:
+        return " is set (not shown: it looks like it holds a user name or password):"
+    return f"={value}:"
+
+
+# ---------------------------------------------------------------------------------------------
+# git and docker
+
+
+def profile_origins(checks, profiles):
+    """[(label, api_url)] for every profile, plus the CI credential when TRUTO_API_TOKEN is set."""
+    origins = [(f"profile '{p.name}'", p.api_url, p.name) for p in profiles]
+    if os.environ.get(store_module.ENV_TOKEN):
+        url = (store_module.env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+        origins.append(("TRUTO_API_TOKEN", url, None))
+    return origins
+
+
+def _profile_flag(name):
+    return f" -p {name}" if name else ""
+
+
+def check_git(checks, origins):
+    from .. import git_config
+
+    if not origins:
+        return
+    if not git_config.git_available():
+        checks.add("git", INFO, "git is not installed; nothing to set up")
+        return
+    on_path = shutil.which("git-credential-truto") is not None
+    for label, url, name in origins:
+        try:
+            origin = git_config.origin_url(url)
+        except ValueError:
+            continue  # reported by the schema or environment check
+        helper = git_config.effective_helper(origin)
+        if git_config.points_at_us(helper):
+            if on_path:
+                checks.add("git", OK, f"{label}: git asks truto for {origin}")
+            else:
+                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but git-credential-truto is not on PATH",
+                           "put the directory truto is installed in on PATH")
+        else:
+            other = f" (it uses credential.helper '{helper}')" if helper else ""
+            checks.add("git", INFO, f"{label}: git is not set up to ask truto for {origin}{other}",
+                       f"truto auth setup-git{_profile_flag(name)}")
+
+
+def check_docker(checks, origins):
+    from .. import docker_config
+    from ..credential import origin_from_url
+
+    if not origins:
+        return
+    path = docker_config.config_path()
+    try:
+        doc = docker_config.load(path)
+    except TrutoError as e:
+        checks.add("docker", WARN, _one_line(e), "fix the file")
+        return
+    on_path = shutil.which("docker-credential-truto") is not None
+    for label, url, name in origins:
+        try:
+            host = origin_from_url(url)[1]
+        except ValueError:
+            continue
+        helper = docker_config.helper_for(doc, host)
+        if helper == docker_config.HELPER:
+            if on_path:
+                checks.add("docker", OK, f"{label}: docker asks truto for {host}")
+            else:
+                checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
+                           "put the directory truto is installed in on PATH")
+        else:
+            checks.add("docker", INFO, f"{label}: docker is not set up to ask truto for {host}",
+                       f"truto auth setup-docker{_profile_flag(name)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# online
+
+
+def check_online(ctx, checks, directory, profiles):
+    from ..errors import ApiUnavailable, TokenRejected
+    from .terminal import Spinner
+
+    store = ctx.store
+    targets = []
+    for p in profiles:
+        targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
+                        f"truto login --profile-name {p.name}"))
+    if os.environ.get(store_module.ENV_TOKEN):
+        url = (store_module.env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[store_module.ENV_TOKEN],
+                        "set TRUTO_API_TOKEN to a valid token"))
+    if not targets:
+        checks.add("online", INFO, "no profile to check", "truto login")
+    for label, url, read_token, fix in targets:
+        try:
+            token = read_token()
+            if not token:
+                checks.add("online", FAIL, f"{label}: no token stored", fix)
+                continue
+            with Spinner(f"Checking {label}", quiet=ctx.quiet):
+                team = ctx.client(url, token).get("/team")
+        except TokenRejected:
+            checks.add("online", FAIL, f"{label}: {url} rejected the token", fix)
+        except ApiUnavailable as e:
+            checks.add("online", FAIL, f"{label}: {_one_line(e)}", "check the network and the API URL, then retry")
+        except TrutoError as e:
+            checks.add("online", FAIL, f"{label}: {_one_line(e)}", fix)
+        else:
+            team_name = team.get("name") if isinstance(team, dict) else None
+            checks.add("online", OK, f"{label}: {url} accepts the token" + (f" (team {team_name})" if team_name else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# output
+
+
+def emit(ctx, checks):
+    from . import output
+    from .terminal import paint
+
+    if ctx.output != "table":
+        if ctx.output == "json":
+            import json
+
+            sys.stdout.write(json.dumps({"ok": not checks.failed, "checks": checks.rows}, indent=2, ensure_ascii=False) + "\n")
+        else:
+            ctx.emit_rows(checks.rows, [("status", "status"), ("check", "check"), ("message", "message"), ("fix", "fix")])
+        return
+    width = max(len(r["check"]) for r in checks.rows)
+    for r in checks.rows:
+        status = paint(f"{r['status']:<4}", r["status"])
+        sys.stdout.write(f"{status}  {r['check']:<{width}}  {output.cell(r['message'])}\n")
+        if r["fix"]:
+            sys.stdout.write(f"      {'':<{width}}  {paint('fix:', 'dim')} {output.cell(r['fix'])}\n")
+    if not ctx.quiet:
+        failed = sum(r["status"] == FAIL for r in checks.rows)
+        summary = f"{failed} check{'s' if failed != 1 else ''} failed" if failed else "no problems found"
+        sys.stdout.write(paint(summary, FAIL if failed else OK) + "\n")

@@ -120,10 +120,17 @@ def yaml_scalar(value):
     text = str(value)
     if _PLAIN.match(text) and not _RESERVED.match(text) and ": " not in text and not text.endswith(":"):
         return text
-    # A JSON string is a valid YAML double-quoted scalar once the characters YAML treats as line
-    # breaks are escaped too (JSON leaves U+0085, U+2028 and U+2029 bare).
-    quoted = json.dumps(text, ensure_ascii=False)
-    return quoted.replace("\u0085", "\\N").replace("\u2028", "\\L").replace("\u2029", "\\P")
+    # A JSON string is a valid YAML double-quoted scalar once the characters YAML does not allow
+    # bare (DEL, C1 controls, line separators, BOM, non-characters) are escaped too.
+    return _YAML_UNPRINTABLE.sub(_yaml_escape, json.dumps(text, ensure_ascii=False))
+
+
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def _yaml_escape(match):
+    code = ord(match.group())
+    return f"\\u{code:04x}"
 
 
 def yaml_key(key):

@@ -82,10 +82,11 @@ def mask(secret):
 
 
 class ApiClient:
-    def __init__(self, base_url, token, source="the API URL", verbose=False):
+    def __init__(self, base_url, token, source="the API URL", verbose=False, waiting=None):
         self.base_url = check_api_url(base_url, source)
         self.token = token
         self.verbose = verbose
+        self.waiting = waiting  # a context manager factory shown around each call (the CLI's spinner)
         self.timeout = timeout_seconds()
         self._session = None
 
@@ -93,8 +94,10 @@ class ApiClient:
 
     def get(self, path, params=None):
         """The decoded JSON body of GET base_url + path."""
-        response = self._request("GET", path, params)
-        return self._json(response)
+        if self.waiting is None:
+            return self._json(self._request("GET", path, params))
+        with self.waiting():
+            return self._json(self._request("GET", path, params))
 
     # -- internals
 

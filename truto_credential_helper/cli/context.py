@@ -84,7 +84,10 @@ class Context:
     def client(self, api_url, token, url_source="profile"):
         from ..api import ApiClient
 
-        return ApiClient(api_url, token, source=url_source_label(url_source), verbose=self.verbose)
+        from .terminal import Spinner
+
+        waiting = lambda: Spinner("Waiting for the API", quiet=self.quiet or self.verbose)  # noqa: E731
+        return ApiClient(api_url, token, source=url_source_label(url_source), verbose=self.verbose, waiting=waiting)
 
     # -- output
 

@@ -23,7 +23,10 @@ def emit_rows(rows, fmt, columns, stream=None):
     elif fmt == "yaml":
         stream.write(yaml_document(rows))
     else:
-        stream.write(table(rows, columns))
+        from .terminal import paint
+
+        header, _, body = table(rows, columns).partition("\n")
+        stream.write(paint(header, "bold", stream) + "\n" + body)  # bold only on a colour TTY
 
 
 def emit_record(record, fmt, labels, stream=None):

@@ -4,10 +4,9 @@ write the same thing. Knows nothing of argv, stdin or output formats.
 """
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from . import config
-from .credential import Credential, answers, matches, origin_from_url, url_from_origin
+from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import ConfigError, NotLoggedIn, UsageError
 from .secrets import FILE, KEYRING, SECRET_FIELDS, open_store
 
@@ -16,10 +15,21 @@ ENV_API_URL = "TRUTO_API_URL"
 ENV_PROFILE = "TRUTO_PROFILE"
 
 
-@dataclass
 class Profile:
-    name: str
-    settings: dict
+    # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get` (issue 4).
+    __hash__ = None
+
+    def __init__(self, name, settings):
+        self.name = name
+        self.settings = settings
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.settings) == (other.name, other.settings)
+
+    def __repr__(self):
+        return f"Profile(name={self.name!r}, settings={self.settings!r})"
 
     @property
     def api_url(self):
@@ -249,8 +259,6 @@ def answer_request(request, prefer=None, directory=None):
     the active one). Among several answering profiles, those for which prefer(profile) is true,
     then the selected profile, then config order win; only the winner's secret is read.
     """
-    from dataclasses import replace
-
     if os.environ.get(ENV_TOKEN):
         found = env_credential()
         if request.is_empty_request():

@@ -1,0 +1,134 @@
+"""A `get` runs once per git fetch or docker pull, so its import graph is part of its contract
+(issue 4): these tests run the installed console scripts exactly as git and docker do, and read the
+process's sys.modules at exit. Timings live in scripts/bench; this guards the structure that makes
+them possible: no HTTP client, no schema validator, no `keyring` (the Secret Service is read directly),
+and none of the heavy standard-library modules a helper does not need.
+"""
+import json
+import sys
+
+import pytest
+
+from conftest import BIN, GOOD_TOKEN
+
+# Never on the path of a `get` that the fast path answers.
+HEAVY = (
+    "requests", "urllib3", "http.client", "urllib.request", "email",  # no HTTP on a get
+    "jsonschema", "referencing", "rpds",  # config.json's bytes were validated before
+    "keyring", "jaraco.context", "secretstorage", "jeepney", "cryptography",  # D-Bus read directly
+    "argparse", "dataclasses", "typing", "inspect", "tempfile", "threading", "logging", "subprocess",
+)
+
+# Run a console script as its own __main__ (as the exec of the real script would) and write
+# sys.modules to a file at exit; atexit is a builtin module, so the probe adds nothing else.
+PROBE = """
+import atexit, sys
+out, script = sys.argv[1], sys.argv[2]
+atexit.register(lambda: open(out, "w").write("\\n".join(sorted(sys.modules))))
+sys.argv = sys.argv[2:]
+sys.path[0] = script.rpartition("/")[0]  # as when the script is run: its bin dir, not the cwd
+with open(script) as f:
+    code = compile(f.read(), script, "exec")
+exec(code, {"__name__": "__main__", "__file__": script})
+"""
+
+
+@pytest.fixture
+def imports_of(run, tmp_path):
+    """imports_of(script, *args, input=..., env=...) -> (CompletedProcess, set of module names)."""
+    counter = iter(range(1000))
+
+    def _imports_of(script, *args, input="", env=None):
+        out = tmp_path / f"modules-{next(counter)}.txt"
+        r = run(sys.executable, "-c", PROBE, out, BIN / script, *args, input=input, env=env)
+        return r, set(out.read_text().split("\n"))
+
+    return _imports_of
+
+
+def heavy_in(modules):
+    return sorted(m for m in modules for h in HEAVY if m == h or m.startswith(h + "."))
+
+
+SAVE_PROFILE = """
+import sys
+from truto_credential_helper.store import Store
+with Store(sys.argv[1]).edit() as edit:
+    if sys.argv[2] == "save":
+        edit.save_profile("default", {"apiUrl": "https://api.truto.one"}, secrets={"apiToken": sys.argv[3]})
+    else:
+        edit.remove_profile("default")
+"""
+
+
+@pytest.fixture
+def keyring_profile(run, config_dir, tmp_path):
+    """A profile saved by the installed package, as `truto login` saves it (and so with the
+    validation cache the installed schema file keys)."""
+    def store(*args):
+        r = run(sys.executable, "-c", SAVE_PROFILE, config_dir, *args, cwd=tmp_path)  # cwd: not the source tree
+        assert r.returncode == 0, r.stderr
+
+    store("save", GOOD_TOKEN)
+    yield
+    store("remove")
+
+
+GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
+
+
+@pytest.mark.parametrize("script, args, request_text, answered", [
+    ("git-credential-truto", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
+    ("truto-credential-helper", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
+    ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
+    ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
+])
+def test_get_via_keyring_is_lean(imports_of, keyring_profile, script, args, request_text, answered):
+    r, modules = imports_of(script, *args, input=request_text)
+    assert r.returncode == 0, r.stderr
+    assert answered in r.stdout.replace('":"', '": "')
+    assert "truto_credential_helper.secrets.secret_service" in modules  # the fast path answered
+    assert heavy_in(modules) == []
+
+
+def test_get_with_no_match_is_lean(imports_of, keyring_profile):
+    r, modules = imports_of("git-credential-truto", "get", input="protocol=https\nhost=other.example\n\n")
+    assert r.returncode == 0 and r.stdout == "", (r.stdout, r.stderr)
+    assert heavy_in(modules) == [], " ".join(heavy_in(modules))
+    assert "truto_credential_helper.secrets.secret_service" not in modules  # no secret read for no match
+
+
+@pytest.mark.parametrize("script, request_text, answered", [
+    ("git-credential-truto", GIT_GET, f"password={GOOD_TOKEN}"),
+    ("docker-credential-truto", "https://api.truto.one", GOOD_TOKEN),
+])
+def test_get_via_environment_token_is_lean(imports_of, no_dbus_env, script, request_text, answered):
+    env = dict(no_dbus_env, TRUTO_API_TOKEN=GOOD_TOKEN)
+    r, modules = imports_of(script, "get", input=request_text, env=env)
+    assert r.returncode == 0, r.stderr
+    assert answered in r.stdout
+    assert heavy_in(modules) == []
+    assert not any(m.startswith("truto_credential_helper.secrets.") for m in modules)  # no store touched
+
+
+def test_edited_config_is_validated_once_then_cached(imports_of, keyring_profile, config_dir):
+    """The cache only skips validation for bytes already validated: a hand-edited config.json is
+    validated (jsonschema imported) by the first get, and not again by the next."""
+    path = config_dir / "config.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps(doc, indent=4) + "\n")  # same content, new bytes
+    r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
+    assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "jsonschema" in modules
+    r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
+    assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert heavy_in(modules) == []
+
+
+def test_probe_sees_keyring_when_the_fast_path_steps_aside(imports_of, keyring_profile, env):
+    """The same probe with another keyring backend configured: keyring answers, and the probe says so
+    (so an empty heavy_in() above is a measurement, not a blind spot)."""
+    env = dict(env, PYTHON_KEYRING_BACKEND="keyring.backends.SecretService.Keyring")
+    r, modules = imports_of("git-credential-truto", "get", input=GIT_GET, env=env)
+    assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "keyring" in heavy_in(modules)

@@ -4,6 +4,7 @@ A locked or absent Secret Service can block a D-Bus call forever on a headless m
 its keyring for the same reason), so each call runs in a daemon thread we stop waiting for.
 """
 import os
+import time
 
 from ..config import default_config_dir
 from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
@@ -33,13 +34,14 @@ def keyring_timeout():
         value = float(raw)
     except ValueError:
         raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10", 2)
-    if not value > 0:
-        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} must be more than 0 seconds", 2)
+    if not 0 < value < float("inf"):  # inf would overflow thread and socket timeouts
+        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} must be a finite number of seconds above 0", 2)
     return value
 
 
-def bounded(action, fn, *args):
-    """Run fn(*args) with the keyring timeout; turn every keyring failure into exit 6."""
+def bounded(action, fn, *args, deadline=None):
+    """Run fn(*args) with the keyring timeout (or until `deadline`, a time.monotonic() value, when
+    part of the budget is already spent); turn every keyring failure into exit 6."""
     import threading  # here, not at the top: the Secret Service fast path of `get` needs no thread
 
     timeout = keyring_timeout()
@@ -53,7 +55,7 @@ def bounded(action, fn, *args):
 
     worker = threading.Thread(target=run, name="keyring", daemon=True)
     worker.start()
-    worker.join(timeout)
+    worker.join(timeout if deadline is None else max(0.0, deadline - time.monotonic()))
     if worker.is_alive():
         raise timeout_failure(action, timeout)
     if "error" in outcome:
@@ -92,6 +94,7 @@ class KeyringStore(SecretStore):
         from . import secret_service
 
         timeout = keyring_timeout()
+        deadline = time.monotonic() + timeout  # one budget for both paths, not one each
         try:
             return secret_service.get_password(self.service, item_username(profile, field), timeout)
         except secret_service.TimedOut:
@@ -104,7 +107,7 @@ class KeyringStore(SecretStore):
 
             return keyring.get_password(self.service, item_username(profile, field))
 
-        return bounded("read a secret", read)
+        return bounded("read a secret", read, deadline=deadline)
 
     def set(self, profile, field, value):
         def write():

@@ -220,3 +220,61 @@ def tls_context(cert, key):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     return ctx
+
+
+class ScriptedUnixPeer(SilentUnixPeer):
+    """A Unix socket server that runs script(conn, stopping) on each accepted connection in a thread:
+    a D-Bus peer that answers late, answers garbage, or promises a huge message."""
+
+    def __init__(self, path, script):
+        self.script = script
+        super().__init__(path)
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+
+    def _run(self, conn):
+        try:
+            self.script(conn, self.stopping)
+        except OSError:
+            pass
+
+
+DBUS_OK = b"OK 0123456789abcdef0123456789abcdef\r\n"
+
+
+def dbus_late_hangup(delay):
+    """Authenticates after `delay` seconds, then hangs up: each attempt costs the client `delay`."""
+
+    def script(conn, stopping):
+        conn.recv(4096)
+        if stopping.wait(delay):
+            return
+        conn.sendall(DBUS_OK)
+        conn.close()
+
+    return script
+
+
+def dbus_garbage(conn, stopping):
+    conn.recv(4096)
+    conn.sendall(DBUS_OK + os.urandom(4096))
+    stopping.wait(1)
+    conn.close()
+
+
+def dbus_huge_message(conn, stopping):
+    """Authenticates, then announces a 100 MiB message and trickles it."""
+    import struct
+
+    conn.recv(4096)
+    header = b"l" + bytes([2, 0, 1]) + struct.pack("<III", 100 << 20, 1, 0)
+    conn.sendall(DBUS_OK + header)
+    while not stopping.wait(0.05):
+        conn.sendall(b"\0" * 1024)

@@ -5,7 +5,6 @@ The read path is on every `get`, so it avoids importing jsonschema: a file whose
 already validated (recorded by content hash in .config.json.valid) is not validated again.
 """
 import errno
-import json
 import os
 import stat
 import sys
@@ -90,6 +89,8 @@ def _read_bytes(path):
 
 
 def parse(path, data):
+    import json  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
+
     if not data.strip():
         raise ConfigError(f"{path}: is empty, not JSON; delete it to start afresh or restore it from a backup")
     try:
@@ -163,6 +164,8 @@ _validator = None
 def validate(path, doc):
     """Raise ConfigError naming the file, the JSON path and the rule, never the offending value
     (it could be a pasted token)."""
+    import json
+
     global _validator
     if _validator is None:
         import jsonschema
@@ -180,6 +183,8 @@ def validate(path, doc):
 
 
 def describe_schema_error(e):
+    import json
+
     v = e.validator
     if v in ("required", "additionalProperties", "unevaluatedProperties"):
         return e.message.replace(" (", " ").replace(")", "") if v != "required" else e.message
@@ -263,6 +268,8 @@ def write_file(directory, name, data):
 
 
 def dump(doc):
+    import json
+
     return (json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -307,6 +314,8 @@ def _refuse_legacy(directory, doc):
 def edit(directory=None):
     """Yield the config document under the lock; if the block ends without error and changed it,
     validate and write it atomically. Concurrent editors never lose each other's changes."""
+    import json
+
     directory = directory or config_dir()
     with locked(directory):
         doc = load(directory)

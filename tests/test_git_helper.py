@@ -248,6 +248,17 @@ def test_reject_with_username_and_password_erases_only_that_credential(run, read
     assert set(read_config()["profiles"]) == {"bob"}
 
 
+def test_reject_keeps_a_profile_that_holds_more_than_the_token(run, env, config_dir, read_config):
+    # A failed fetch makes git reject the token; the profile's BYOK keys and settings must survive.
+    save_profile(env, "default", API, GOOD_TOKEN, defaultIntegratedAccount="ia_1")
+    assert run("truto", "profiles", "set-key", "anthropic", "sk-ant-kept", "-p", "default").returncode == 0
+    reject(run, protocol="https", host="api.truto.one", username="default", password=GOOD_TOKEN)
+    profile = read_config()["profiles"]["default"]
+    assert profile["defaultIntegratedAccount"] == "ia_1"
+    assert set(secrets_of(config_dir)) == {"default:anthropicApiKey"}
+    assert_no_answer(fill(run, protocol="https", host="api.truto.one"), GOOD_TOKEN)
+
+
 def test_reject_for_another_origin_or_protocol_erases_nothing(run, env, read_config):
     save_profile(env, "default", API, GOOD_TOKEN)
     reject(run, protocol="http", host="api.truto.one")

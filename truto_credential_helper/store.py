@@ -469,6 +469,18 @@ def erase_credentials(request, secret=None, directory=None):
                 continue
             if secret is not None and store.read_secret(profile, HELPER_SECRET) != secret:
                 continue
-            edit.remove_profile(profile.name)
+            if _holds_more_than_its_credential(profile):
+                # git rejects a credential after one failed request: that must not cost the user
+                # their BYOK keys or settings. The token goes; the profile stays for `truto login`.
+                edit.delete_secret(profile.name, HELPER_SECRET)
+                edit.delete_secret(profile.name, REFRESH_SECRET)
+                edit.update_settings(profile.name, passwordExpiryUtc=None)
+            else:
+                edit.remove_profile(profile.name)
             removed.append(profile.name)
     return removed
+
+
+def _holds_more_than_its_credential(profile):
+    others = set(profile.secrets) - {HELPER_SECRET, REFRESH_SECRET}
+    return bool(others) or "defaultIntegratedAccount" in profile.settings

@@ -15,6 +15,7 @@ DEFAULT_TIMEOUT = 10.0
 RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx
 BACKOFF = 0.3  # seconds before the first retry, doubled for the next
 MAX_RETRY_AFTER = 5.0  # a 429 asking us to wait longer than this fails instead of stalling the command
+MAX_BODY = 8 << 20  # no answer of the Truto API comes near this; a hostile or broken server is cut off
 
 
 class NotFound(TrutoError):
@@ -29,8 +30,8 @@ def timeout_seconds():
         value = float(raw)
     except ValueError:
         raise UsageError(f"TRUTO_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10")
-    if not value > 0:
-        raise UsageError(f"TRUTO_TIMEOUT={raw!r} must be more than 0 seconds")
+    if not 0 < value < float("inf"):  # inf would overflow socket and thread timeouts
+        raise UsageError(f"TRUTO_TIMEOUT={raw!r} must be a finite number of seconds above 0")
     return value
 
 
@@ -139,10 +140,7 @@ class ApiClient:
                 self._log(f"> {name}: {shown}")
             started = time.monotonic()
             try:
-                response = self.session().send(
-                    prepared, timeout=remaining, allow_redirects=False, verify=ca_bundle(),
-                    **self._env_settings(prepared.url),
-                )
+                response = self._send_bounded(prepared, remaining)
             except requests.exceptions.SSLError:
                 raise ApiUnavailable(
                     f"TLS verification failed for {self._where()}; if your network uses its own certificate "
@@ -197,6 +195,45 @@ class ApiClient:
                 raise TrutoError(f"the API refused the request ({status}{self._server_message(response)})")
             return response
 
+    def _send_bounded(self, prepared, remaining):
+        """Send and read the whole (capped) body within `remaining` seconds. requests' timeout is
+        per socket read, so a server trickling bytes (or a hanging name lookup) would never trip it:
+        the exchange runs in a daemon thread we stop waiting for at the deadline."""
+        import threading
+
+        import requests
+
+        outcome = {}
+
+        def exchange():
+            try:
+                response = self.session().send(
+                    prepared, timeout=remaining, allow_redirects=False, verify=ca_bundle(), stream=True,
+                    **self._env_settings(prepared.url),
+                )
+                try:
+                    chunks, size = [], 0
+                    for chunk in response.iter_content(65536):
+                        size += len(chunk)
+                        if size > MAX_BODY:
+                            raise ApiUnavailable(f"{self._where()} sent an answer larger than {MAX_BODY >> 20} MiB; check the API URL")
+                        chunks.append(chunk)
+                finally:
+                    response.close()
+                response._content = b"".join(chunks)  # what requests itself stores once a body is read
+                outcome["response"] = response
+            except BaseException as e:  # raised again in the caller's thread
+                outcome["error"] = e
+
+        worker = threading.Thread(target=exchange, name="api", daemon=True)
+        worker.start()
+        worker.join(remaining)
+        if worker.is_alive():
+            raise requests.exceptions.Timeout()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
+
     def _env_settings(self, url):
         # Proxies from the environment (HTTPS_PROXY, NO_PROXY); verify is decided by ca_bundle().
         settings = self.session().merge_environment_settings(url, {}, None, None, None)
@@ -217,7 +254,7 @@ class ApiClient:
         """The API's own one-line explanation, if it gave one (shortened, without the token)."""
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return ""
         message = body.get("message") or body.get("error") if isinstance(body, dict) else None
         if not isinstance(message, str) or not message.strip():
@@ -227,10 +264,13 @@ class ApiClient:
 
     def _json(self, response):
         try:
-            return response.json()
-        except ValueError:
+            body = response.json()
+        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
             kind = response.headers.get("Content-Type", "no content type")
             raise ApiUnavailable(f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL")
+        if not isinstance(body, dict):  # every Truto API answer is an object
+            raise ApiUnavailable(f"{self._where()} answered {response.status_code} with JSON that is not an object; check the API URL")
+        return body
 
 
 def _retry_after(value):

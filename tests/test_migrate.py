@@ -207,11 +207,11 @@ def test_killed_at_random_points_then_rerun(run, env, stub_api, config_dir, tmp_
 
 
 def test_ctrl_c_leaves_the_file_as_it_was(run, env, stub_api, config_dir):
-    doc = many_profiles_doc(stub_api.url)
+    doc = many_profiles_doc(stub_api.url, n=60)  # long enough that it cannot finish before the signal lands
     original = write_legacy(config_dir, doc)
     proc = start_migrate(env)
     deadline = time.monotonic() + 60
-    while proc.poll() is None and len(stored(config_dir)) < 5 and time.monotonic() < deadline:
+    while proc.poll() is None and len(stored(config_dir)) < 1 and time.monotonic() < deadline:
         time.sleep(0.005)
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130

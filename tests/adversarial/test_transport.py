@@ -115,16 +115,17 @@ def test_tls_verification_is_on(run, env, config_dir, tls_api, canary):
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE"])
-def test_private_ca_through_the_environment(run, env, tls_api, private_ca, canary, variable):
-    ca = private_ca[0]
+def test_private_ca_through_the_environment(run, env, tls_api, private_ca, canary, variable, hostile):
+    ca, cert, key = private_ca
     p = run(BIN / "truto", "login", "--token", canary, "--api-url", tls_api.url, "--profile-name", "tls", "-f",
             env=dict(env, **{variable: ca}), timeout=60)
     assert p.returncode == 0, p.stderr
     assert tls_api.authorizations() == [f"Bearer {canary}"]
-    # The CA vouches for 127.0.0.1 and localhost only: another name for the same server is refused.
-    other = tls_api.url.replace("127.0.0.1", "127.0.0.2")
-    p = run(BIN / "truto", "whoami", "--token", canary, "--api-url", other, env=dict(env, **{variable: ca}), timeout=60)
-    assert p.returncode == 5, p.stderr
+    # The certificate names 127.0.0.1 and localhost only: served as 127.0.0.2, it is refused.
+    other = hostile(h.team(), host="127.0.0.2", tls_context=h.tls_context(cert, key))
+    p = run(BIN / "truto", "whoami", "--token", canary, "--api-url", other.url, env=dict(env, **{variable: ca}), timeout=60)
+    assert_clean_error(p, code=5, mentions=["TLS"])
+    assert other.requests == []
 
 
 def test_a_proxy_for_https_only_sees_a_tunnel(run, env, proxy_trap, canary):

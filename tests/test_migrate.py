@@ -173,8 +173,11 @@ def finish_and_check(run, config_dir, doc, tmp_path):
 def start_migrate(env):
     from conftest import BIN
 
+    # A shell that ran the suite in the background hands SIGINT down ignored, and Python then never
+    # turns it into KeyboardInterrupt: give the child the default disposition, as a terminal would.
     return subprocess.Popen([str(BIN / "truto"), "auth", "migrate"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 @pytest.mark.parametrize("kill_after_items", [1, 22, 44])

@@ -177,10 +177,12 @@ def test_api_url_resolution_flag_over_environment_over_profile(run, stub_api, en
     other = __import__("conftest").stub_api_module.make_server([GOOD_TOKEN])
     try:
         login(run, stub_api)
-        e = dict(env, TRUTO_API_URL=other.url)
+        assert as_json(run("truto", "whoami", "-o", "json"))["apiUrl"] == stub_api.url
+        # The token comes from the environment here: a stored token never goes to another origin.
+        e = dict(env, TRUTO_API_URL=other.url, TRUTO_API_TOKEN=GOOD_TOKEN)
         assert as_json(run("truto", "whoami", "-o", "json", env=e))["apiUrl"] == other.url
         assert as_json(run("truto", "whoami", "-o", "json", "--api-url", stub_api.url, env=e))["apiUrl"] == stub_api.url
-        assert len(other.state.requests) == 1 and len(stub_api.state.requests) == 2
+        assert len(other.state.requests) == 1 and len(stub_api.state.requests) == 3
     finally:
         other.shutdown()
         other.server_close()

@@ -61,11 +61,6 @@ def test_loopback_http_is_allowed(run, canary_api, canary):
     assert p.returncode == 0, p.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--api-url / TRUTO_API_URL override the profile's apiUrl while the token still comes from the "
-    "profile, so the stored token goes to the other origin; tests/test_cli_login.py::"
-    "test_api_url_resolution_flag_over_environment_over_profile asserts exactly that (the documented "
-    "resolution order). Needs the lead's decision: see the adversary's report for the 20-line guard."))
 def test_stored_token_never_goes_to_another_origin(run, env, config_dir, canary, canary_api, hostile):
     """--api-url or TRUTO_API_URL naming another origin does not take the profile's stored token
     there: a token given for one origin is not handed to whoever another URL points at."""

@@ -39,8 +39,9 @@ def positive_int(text):
 
 def client(ctx):
     name = ctx.profile_name()
-    token, _ = ctx.token(name)
+    token, token_source = ctx.token(name)
     url, url_source = ctx.api_url(name)
+    ctx.check_destination(name, token_source, url, url_source)
     return ctx.client(url, token, url_source)
 
 

@@ -81,6 +81,25 @@ class Context:
         """(token, source): --token > TRUTO_API_TOKEN > the profile's stored token."""
         return store_module.resolve_token(self.store, profile_name, self.args.token)
 
+    def check_destination(self, profile_name, token_source, api_url, url_source):
+        """A token read from a profile goes only to that profile's own origin: --api-url or
+        TRUTO_API_URL naming another host would otherwise hand the stored token to whoever runs it."""
+        if token_source != "profile" or url_source not in ("flag", "environment"):
+            return
+        from ..credential import origin_from_url
+
+        profile = self.store.profile(profile_name)
+        try:
+            same = origin_from_url(api_url)[:2] == origin_from_url(profile.api_url)[:2]
+        except ValueError:
+            return  # an invalid URL is refused with its own message by the API client
+        if not same:
+            raise UsageError(
+                f"profile '{profile_name}' holds a token for {profile.api_url}, but {url_source_label(url_source)} "
+                f"points at {api_url}; truto does not send a stored token to another origin: pass --token "
+                f"(or TRUTO_API_TOKEN) for that API, or log in to it as a profile of its own"
+            )
+
     def client(self, api_url, token, url_source="profile"):
         from ..api import ApiClient
 

@@ -100,15 +100,20 @@ def read_config(config_dir):
 
 def keyring_items(service_prefix="truto"):
     """Every item in the private Secret Service whose keyring service starts with service_prefix:
-    [(service, username, secret)], read over D-Bus with secretstorage, independent of our code."""
+    [(service, username, secret)], read over D-Bus with secretstorage, independent of our code.
+    A test config directory's own service ('truto:/...') is looked up by attribute, not by a scan."""
     import secretstorage
 
     conn = secretstorage.dbus_init()
     try:
         collection = secretstorage.get_default_collection(conn)
         collection.unlock()
+        if service_prefix.startswith("truto:"):
+            candidates = collection.search_items({"service": service_prefix})
+        else:
+            candidates = collection.get_all_items()
         found = []
-        for item in collection.get_all_items():
+        for item in candidates:
             attrs = item.get_attributes()
             if attrs.get("service", "").startswith(service_prefix):
                 found.append((attrs["service"], attrs.get("username"), item.get_secret().decode()))

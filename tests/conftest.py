@@ -5,8 +5,11 @@ so every test exercises what a user gets from `pip install .`.
 import importlib.util
 import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,37 @@ def run(env):
         )
 
     return _run
+
+
+@pytest.fixture
+def silent_dbus():
+    """A D-Bus address whose peer accepts every connection and never says a word (a hung bus)."""
+    directory = tempfile.mkdtemp(prefix="truto-silent-bus.")  # short path: sun_path is 108 bytes
+    path = os.path.join(directory, "bus")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"unix:path={path}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+    os.unlink(path)
+    os.rmdir(directory)
 
 
 GOOD_TOKEN = "tok-good-4f9c2e71d8a4b6"

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from cli_support import as_json, login
-from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
+from conftest import BIN, OTHER_TOKEN, keyring_items
 
 ALIASES = {
     "apiUrl": ["apiUrl", "api_url", "api-url"],

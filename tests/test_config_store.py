@@ -3,7 +3,6 @@ locked writes, clear schema errors that leave the file alone, concurrent process
 without a usable keyring (none, hung, --insecure-storage)."""
 import json
 import os
-import socket
 import stat
 import subprocess
 import threading
@@ -115,34 +114,6 @@ def test_no_dbus_session_fails_with_exit_6_naming_both_ways_on(run, stub_api, no
     assert GOOD_TOKEN not in done.stderr and "Traceback" not in done.stderr
     assert not (config_dir / "config.json").exists() or json.loads((config_dir / "config.json").read_text())["profiles"] == {}
     assert files_containing(config_dir.parent, GOOD_TOKEN) == []
-
-
-@pytest.fixture
-def silent_dbus(tmp_path):
-    """A D-Bus address whose peer accepts connections and never says a word (a hung bus)."""
-    path = str(tmp_path / "hung-bus")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(16)
-    held = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                pass
-
-    t = threading.Thread(target=accept, daemon=True)
-    t.start()
-    yield f"unix:path={path}"
-    stop.set()
-    t.join()
-    for c in held:
-        c.close()
-    server.close()
 
 
 @pytest.mark.parametrize("argv", [["login", "--token", GOOD_TOKEN], ["whoami"]])

@@ -4,11 +4,7 @@ our store writes. Where it cannot answer plainly (no bus, a bus that never answe
 the helper still ends with exit 6 and a one-line message naming the keyring problem.
 """
 import contextlib
-import os
-import socket
 import struct
-import tempfile
-import threading
 
 import keyring
 import pytest
@@ -166,47 +162,16 @@ def test_dead_bus_address_is_exit_6(run, env, config_dir, service, tmp_path):
     assert_keyring_error(r)
 
 
-@pytest.fixture
-def silent_bus():
-    """A unix socket whose peer accepts every connection and never says a word."""
-    directory = tempfile.mkdtemp(prefix="truto-silent-bus.")  # short path: sun_path is 108 bytes
-    path = os.path.join(directory, "bus")
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(16)
-    held = []
-    stop = threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"unix:path={path}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
-    os.unlink(path)
-    os.rmdir(directory)
-
-
-def test_silent_bus_is_exit_6_within_the_timeout(run, env, config_dir, service, silent_bus):
+def test_silent_dbus_is_exit_6_within_the_timeout(run, env, config_dir, service, silent_dbus):
     save_keyring_profile(config_dir)
-    hanging = dict(env, DBUS_SESSION_BUS_ADDRESS=silent_bus, TRUTO_KEYRING_TIMEOUT="1")
+    hanging = dict(env, DBUS_SESSION_BUS_ADDRESS=silent_dbus, TRUTO_KEYRING_TIMEOUT="1")
     # The subprocess timeout only guards against a hang; the message says which bound applied.
     r = run("git-credential-truto", "get", input=GET_REQUEST, env=hanging, timeout=30)
     assert_keyring_error(r, "did not answer within 1 s", "TRUTO_KEYRING_TIMEOUT")
 
 
-def test_fast_path_alone_times_out_on_silent_bus(silent_bus, monkeypatch):
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", silent_bus)
+def test_fast_path_alone_times_out_on_silent_dbus(silent_dbus, monkeypatch):
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", silent_dbus)
     with pytest.raises(secret_service.TimedOut):
         fast_get("truto", "default:apiToken", timeout=0.5)
 

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 
+from .config import seconds_setting
 from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
 
@@ -23,16 +24,7 @@ class NotFound(TrutoError):
 
 
 def timeout_seconds():
-    raw = os.environ.get("TRUTO_TIMEOUT")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"TRUTO_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10")
-    if not 0 < value < float("inf"):  # inf would overflow socket and thread timeouts
-        raise UsageError(f"TRUTO_TIMEOUT={raw!r} must be a finite number of seconds above 0")
-    return value
+    return seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
 
 
 def is_loopback(host):

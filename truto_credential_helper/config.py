@@ -7,11 +7,10 @@ already validated (recorded by content hash in .config.json.valid) is not valida
 import errno
 import os
 import stat
-import sys
 import time
 from contextlib import contextmanager
 
-from .errors import ConfigError, warn
+from .errors import ConfigError, UsageError, warn
 
 CONFIG_NAME = "config.json"
 LOCK_NAME = "config.lock"
@@ -46,6 +45,21 @@ def schema_path(name=SCHEMA_NAME):
     if os.path.exists(installed):
         return installed
     return os.path.join(os.path.dirname(here), "schemas", name)  # running from a source checkout
+
+
+def seconds_setting(name, default):
+    """A timeout from the environment (TRUTO_TIMEOUT, TRUTO_KEYRING_TIMEOUT): a finite number of
+    seconds above 0, else a usage error (inf would overflow socket and thread timeouts)."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name}={raw!r} is not a number of seconds; set it to e.g. 10")
+    if not 0 < value < float("inf"):
+        raise UsageError(f"{name}={raw!r} must be a finite number of seconds above 0")
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

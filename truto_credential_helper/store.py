@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import ConfigError, NotLoggedIn, UsageError
-from .secrets import FILE, KEYRING, SECRET_FIELDS, open_store
+from .secrets import KEYRING, SECRET_FIELDS, open_store
 
 ENV_TOKEN = "TRUTO_API_TOKEN"
 ENV_API_URL = "TRUTO_API_URL"

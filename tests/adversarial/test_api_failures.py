@@ -1,8 +1,6 @@
 """6. API failures for login, whoami and api-tokens, against hostile servers of our own on 127.0.0.1:
 clear one-line messages, the documented exit codes, bounded time, nothing saved on a failed login,
 and the token never in any output."""
-import json
-import os
 import subprocess
 import time
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import BIN
 
-from .conftest import HERE, IS_ROOT, assert_clean_error, git_input
+from .conftest import IS_ROOT, assert_clean_error, git_input
 
 TRUTO = BIN / "truto"
 GIT = BIN / "git-credential-truto"

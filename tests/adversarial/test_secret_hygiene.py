@@ -2,8 +2,6 @@
 every output format, and through failures: it appears in no stderr, in no stdout except the
 answers whose job is to print it (helper get, `truto auth token`, `profiles get --reveal`), and in no
 file the tools write (config.json, lock, cache, git and docker configuration)."""
-import json
-import os
 
 import pytest
 

@@ -2,7 +2,6 @@
 connection is even attempted), never to a host other than the one asked for, and TLS verification
 stays on, with REQUESTS_CA_BUNDLE / SSL_CERT_FILE honoured for a private CA."""
 import json
-import subprocess
 
 import pytest
 

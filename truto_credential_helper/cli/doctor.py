@@ -89,7 +89,7 @@ def check_config(checks, directory):
         checks.add("config directory", INFO, f"{directory} does not exist yet", "truto login creates it")
         return config.empty_config()
     if not os.path.isdir(directory):
-        checks.add("config directory", FAIL, f"{directory} is not a directory", f"move it aside, or set TRUTO_CONFIG_DIR")
+        checks.add("config directory", FAIL, f"{directory} is not a directory", "move it aside, or set TRUTO_CONFIG_DIR")
         return None
     checks.add("config directory", *_mode_owner(directory, 0o700, "directory"))
     path = config.config_path(directory)

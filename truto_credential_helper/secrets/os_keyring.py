@@ -6,7 +6,7 @@ its keyring for the same reason), so each call runs in a daemon thread we stop w
 import os
 import time
 
-from ..config import default_config_dir
+from ..config import default_config_dir, seconds_setting
 from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
 from . import KEYRING, SecretStore
 
@@ -27,16 +27,7 @@ def item_username(profile, field):
 
 
 def keyring_timeout():
-    raw = os.environ.get("TRUTO_KEYRING_TIMEOUT")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} is not a number of seconds; set it to e.g. 10", 2)
-    if not 0 < value < float("inf"):  # inf would overflow thread and socket timeouts
-        raise TrutoError(f"TRUTO_KEYRING_TIMEOUT={raw!r} must be a finite number of seconds above 0", 2)
-    return value
+    return seconds_setting("TRUTO_KEYRING_TIMEOUT", DEFAULT_TIMEOUT)
 
 
 def bounded(action, fn, *args, deadline=None):

@@ -1,9 +1,11 @@
 """docker's credential-helper protocol through docker's own Python client
 (docker.credentials.Store("truto")), which runs the installed docker-credential-truto.
 
-The docker CLI is not tested: `docker login` needs a running daemon, which this machine has not."""
+Of the docker CLI, only `docker logout` is run (where the CLI is installed): `docker login` and
+`docker pull` need a running daemon, which this machine has not; logout works on the client alone."""
 import json
 import os
+import shutil
 import warnings
 
 import pytest
@@ -181,3 +183,20 @@ def test_generic_entry_point_speaks_docker_with_protocol_flag(run, env):
     assert json.loads(done.stdout) == {"https://api.truto.one": "default"}
     done = run("truto-credential-helper", "get", input="protocol=https\nhost=api.truto.one\n\n")  # git by default
     assert f"password={GOOD_TOKEN}\n" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="the docker CLI is not installed")
+def test_docker_cli_logout_erases_through_the_helper(docker_store, run, env, read_config):
+    # The real CLI with "credsStore": "truto" tries HOST, http://HOST and https://HOST in turn and
+    # tolerates "not found": the helper must erase the login and leave other origins alone.
+    os.makedirs(env["DOCKER_CONFIG"], exist_ok=True)
+    with open(os.path.join(env["DOCKER_CONFIG"], "config.json"), "w") as f:
+        json.dump({"credsStore": "truto"}, f)
+    docker_store.store("127.0.0.1:5000", "ci-bot", "dock-secret-1")
+    docker_store.store("registry.example", "other-bot", "dock-secret-2")
+    done = run("docker", "logout", "127.0.0.1:5000")
+    assert done.returncode == 0, done.stdout + done.stderr
+    with pytest.raises(CredentialsNotFound):
+        docker_store.get("127.0.0.1:5000")
+    assert docker_store.get("registry.example")["Secret"] == "dock-secret-2"
+    assert "dock-secret" not in done.stdout + done.stderr

@@ -131,6 +131,20 @@ def test_token_from_stdin_and_environment_never_echoed(run, env, tmp_path, canar
     assert files_containing(tmp_path, token) == []
 
 
+@pytest.mark.parametrize("argv", [
+    ["whoami", "-o", "{t}"],                  # a token pasted after the wrong option
+    ["whoami", "{t}"],                         # or where no argument goes
+    ["api-tokens", "list", "--limit", "{t}"],  # or into a typed option
+    ["profiles", "{t}"],                       # or as a subcommand
+])
+def test_token_misplaced_on_the_command_line_is_not_echoed(run, argv):
+    token = new_canary()
+    p = run(BIN / "truto", *[a.format(t=token) for a in argv])
+    assert p.returncode == 2
+    assert_no_secret(token, p.stdout, p.stderr)
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr  # one line, as every other error
+
+
 def test_insecure_storage_keeps_the_secret_in_credentials_json_only(run, env, config_dir, tmp_path, canary_api, canary):
     p = run(BIN / "truto", "login", "--token", canary, "--api-url", canary_api.url, "-f", "--insecure-storage", "-v")
     assert p.returncode == 0, p.stderr

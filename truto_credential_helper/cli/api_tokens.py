@@ -31,9 +31,9 @@ def positive_int(text):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number")
+        raise argparse.ArgumentTypeError("must be a whole number")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' must be 1 or more")
+        raise argparse.ArgumentTypeError("must be 1 or more")
     return value
 
 

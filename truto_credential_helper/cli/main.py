@@ -35,12 +35,29 @@ environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TR
 TRUTO_KEYRING_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
 
 
+def _parser_class():
+    import argparse
+    import re
+
+    class Parser(argparse.ArgumentParser):
+        """argparse with errors on one line, like every other error of truto, and without echoing
+        what was typed: a token pasted into the wrong option would land in scrollback and CI logs."""
+
+        def error(self, message):
+            message = re.sub(r"(invalid choice|invalid \S+ value): '[^']*'", r"\1", message)
+            message = re.sub(r"unrecognized arguments: (.*)", lambda m: "unrecognized arguments: " + " ".join(
+                word if word.startswith("-") else "<value>" for word in m.group(1).split()), message)
+            self.exit(EXIT_USAGE, f"{self.prog}: {message}; see `{self.prog} --help`\n")
+
+    return Parser
+
+
 def build_parser():
     import argparse
 
     from .context import add_global_options, global_parent
 
-    parser = argparse.ArgumentParser(
+    parser = _parser_class()(
         prog="truto",
         description="Log in to the Truto API and manage profiles; tokens live in the OS keyring.",
         epilog=EXIT_CODES_HELP,

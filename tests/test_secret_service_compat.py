@@ -57,6 +57,22 @@ def list_items(svc):
 # Both directions of compatibility with keyring
 
 
+def test_many_reads_in_a_row_all_answer_and_the_daemon_survives(service):
+    """gnome-keyring now and then unexports its collection objects and default alias for a moment.
+    A read must still answer then, and must not touch those objects in a way that aborts the daemon
+    (a Properties.Get on them did: a GLib assertion, then a restarted daemon with a locked keyring)."""
+    import subprocess
+
+    def daemons():
+        return subprocess.run(["pgrep", "-f", "gnome-keyring-daemon"], capture_output=True, text=True).stdout.split()
+
+    before = daemons()
+    keyring.set_password(service, "default:apiToken", "steady-secret")
+    for _ in range(3000):
+        assert fast_get(service, "default:apiToken") == "steady-secret"
+    assert daemons() == before, "the keyring daemon was restarted"
+
+
 @pytest.mark.parametrize("secret", DIFFICULT, ids=range(len(DIFFICULT)))
 def test_item_written_by_keyring_is_read_by_fast_path(service, secret):
     keyring.set_password(service, "default:apiToken", secret)

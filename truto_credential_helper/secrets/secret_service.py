@@ -6,8 +6,8 @@ imports every backend), and even jeepney costs ~8 ms of imports: a quarter of wh
 unix socket, with only struct and _socket.
 
 It finds the item exactly as keyring's SecretService backend does: attributes {service, username},
-the first result of SearchItems on the default collection (/org/freedesktop/secrets/aliases/default),
-its secret decoded as UTF-8. Anything that is not that plain, unlocked case raises Unanswerable and
+the first unlocked match in the default collection (the service's SearchItems, kept to the
+collection ReadAlias("default") names), its secret decoded as UTF-8. Anything that is not that plain, unlocked case raises Unanswerable and
 the caller goes through `keyring`, which then prompts, fails or answers exactly as it always did:
 no session bus, another keyring backend configured, no default collection, a locked collection or
 item, a D-Bus error, a missing item (keyring may chain to another backend), undecodable bytes.
@@ -25,7 +25,6 @@ import time
 
 BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
-DEFAULT_COLLECTION = "/org/freedesktop/secrets/aliases/default"
 SECRET_IFACE = "org.freedesktop.Secret."
 MAX_MESSAGE = 1 << 27  # D-Bus's own limit (128 MiB): anything larger is a broken peer
 
@@ -66,19 +65,31 @@ def get_password(service, username, timeout):
 def _read(path, deadline, service, username):
     conn = Connection(path, deadline)
     try:
-        # Pipelined: one round trip for these four calls, a second one for the secret.
+        # Pipelined: one round trip for these four calls, a second one for the secret. Only calls on
+        # the service object: gnome-keyring briefly unexports the collection objects now and then, and
+        # a Properties.Get on them at that moment aborts the daemon (a GLib assertion in
+        # invoke_get_property_in_idle_cb), leaving the user with a locked, restarted keyring.
         hello = conn.call("/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", (), dest="org.freedesktop.DBus")
-        locked = conn.call(DEFAULT_COLLECTION, "org.freedesktop.DBus.Properties", "Get", "ss",
-                           (SECRET_IFACE + "Collection", "Locked"))
-        search = conn.call(DEFAULT_COLLECTION, SECRET_IFACE + "Collection", "SearchItems", "a{ss}",
+        alias = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "ReadAlias", "s", ("default",))
+        search = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "SearchItems", "a{ss}",
                            ({"username": username, "service": service},))
         session = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "OpenSession", "sv", ("plain", ("s", "")))
         conn.reply(hello)
-        if conn.reply(locked)[0][1]:
-            raise Unanswerable("the default collection is locked")
-        items = conn.reply(search)[0]
+        collection = conn.reply(alias)[0]
+        unlocked, locked = conn.reply(search)
+        if collection not in ("", "/"):
+            # keyring searches the default collection only: keep its items, in the service's order.
+            inside = collection.rstrip("/") + "/"
+            items = [path for path in unlocked if path.startswith(inside)]
+            locked_here = any(path.startswith(inside) for path in locked)
+        else:
+            # gnome-keyring drops the alias for a moment while it reloads a collection: the items
+            # found are still keyring's answer when they all live in one collection.
+            collections = {path.rsplit("/", 1)[0] for path in list(unlocked) + list(locked)}
+            items = list(unlocked) if len(collections) == 1 else []
+            locked_here = bool(locked)
         if not items:
-            raise Unanswerable("no such item in the default collection")
+            raise Unanswerable("the item is locked" if locked_here else "no such item in the default collection")
         session_path = conn.reply(session)[1]
         secret = conn.call(items[0], SECRET_IFACE + "Item", "GetSecret", "o", (session_path,))
         value = conn.reply(secret)[0][2]

@@ -201,6 +201,11 @@ def env_api_url():
     return os.environ.get(ENV_API_URL) or None
 
 
+def env_credential_url():
+    """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API."""
+    return (env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+
+
 def resolve_api_url(store, profile_name, flag=None):
     """API URL: --api-url > TRUTO_API_URL > profile's apiUrl > https://api.truto.one. Returns (url, source)."""
     if flag:
@@ -234,7 +239,7 @@ def env_credential():
     token = os.environ.get(ENV_TOKEN)
     if not token:
         return None
-    url = (env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+    url = env_credential_url()
     try:
         protocol, host, path = origin_from_url(url)
     except ValueError as e:

@@ -38,10 +38,7 @@ def positive_int(text):
 
 
 def client(ctx):
-    name = ctx.profile_name()
-    token, token_source = ctx.token(name)
-    url, url_source = ctx.api_url(name)
-    ctx.check_destination(name, token_source, url, url_source)
+    token, _, url, url_source = ctx.api_target(ctx.profile_name())
     return ctx.client(url, token, url_source)
 
 

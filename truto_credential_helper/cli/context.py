@@ -81,7 +81,15 @@ class Context:
         """(token, source): --token > TRUTO_API_TOKEN > the profile's stored token."""
         return store_module.resolve_token(self.store, profile_name, self.args.token)
 
-    def check_destination(self, profile_name, token_source, api_url, url_source):
+    def api_target(self, profile_name):
+        """(token, token_source, url, url_source) for a command that calls the API, refusing to
+        send a stored token to another origin: every API command resolves through here."""
+        token, token_source = self.token(profile_name)
+        url, url_source = self.api_url(profile_name)
+        self._check_destination(profile_name, token_source, url, url_source)
+        return token, token_source, url, url_source
+
+    def _check_destination(self, profile_name, token_source, api_url, url_source):
         """A token read from a profile goes only to that profile's own origin: --api-url or
         TRUTO_API_URL naming another host would otherwise hand the stored token to whoever runs it."""
         if token_source != "profile" or url_source not in ("flag", "environment"):

@@ -250,7 +250,7 @@ def profile_origins(checks, profiles):
     """[(label, api_url)] for every profile, plus the CI credential when TRUTO_API_TOKEN is set."""
     origins = [(f"profile '{p.name}'", p.api_url, p.name) for p in profiles]
     if os.environ.get(store_module.ENV_TOKEN):
-        url = (store_module.env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+        url = store_module.env_credential_url()
         origins.append(("TRUTO_API_TOKEN", url, None))
     return origins
 
@@ -330,7 +330,7 @@ def check_online(ctx, checks, directory, profiles):
         targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
                         f"truto login --profile-name {p.name}"))
     if os.environ.get(store_module.ENV_TOKEN):
-        url = (store_module.env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+        url = store_module.env_credential_url()
         targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[store_module.ENV_TOKEN],
                         "set TRUTO_API_TOKEN to a valid token"))
     if not targets:

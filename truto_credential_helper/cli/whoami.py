@@ -25,9 +25,7 @@ def register(subparsers, parents):
 
 def run(ctx, args):
     name = ctx.profile_name()
-    token, token_source = ctx.token(name)
-    url, url_source = ctx.api_url(name)
-    ctx.check_destination(name, token_source, url, url_source)
+    token, token_source, url, url_source = ctx.api_target(name)
     team = ctx.client(url, token, url_source).get("/team")
     if not isinstance(team, dict):
         team = {}

@@ -64,7 +64,12 @@ def test_many_reads_in_a_row_all_answer_and_the_daemon_survives(service):
     import subprocess
 
     def daemons():
-        return subprocess.run(["pgrep", "-f", "gnome-keyring-daemon"], capture_output=True, text=True).stdout.split()
+        # The daemon owning the Secret Service on this test's own session bus, never a machine-wide
+        # process list: another test run, or a developer's keyring, must not change the answer.
+        return subprocess.run(
+            ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+             "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"],
+            capture_output=True, text=True, check=True).stdout.split()
 
     before = daemons()
     keyring.set_password(service, "default:apiToken", "steady-secret")

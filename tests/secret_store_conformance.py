@@ -1,5 +1,5 @@
 """The conformance suite every SecretStore passes, as keyring's BackendBasicTests: a subclass
-provides make_store(directory) and is collected where its store can run (the in-memory and file
+names its store class (STORE) and is collected where its store can run (the in-memory and file
 stores in the in-process tier, tests/unit; the OS keyring on the private gnome-keyring,
 tests/test_secret_stores.py). A store that passes it can stand in for any other above the store
 layer."""
@@ -17,7 +17,13 @@ DIFFICULT = [
 
 
 class SecretStoreConformance:
-    """Subclasses provide make_store(directory)."""
+    """Subclasses name their store class in STORE, or override make_store(directory)."""
+
+    STORE = None
+
+    def make_store(self, directory):
+        directory.mkdir(mode=0o700, exist_ok=True)  # as config.json's directory always is
+        return self.STORE(str(directory))
 
     @pytest.fixture
     def store(self, tmp_path):

@@ -8,9 +8,7 @@ from truto_credential_helper.secrets.os_keyring import KeyringStore
 
 
 class TestKeyringStore(SecretStoreConformance):
-    def make_store(self, directory):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        return KeyringStore(str(directory))
+    STORE = KeyringStore
 
     def test_items_land_in_the_secret_service_under_their_own_service(self, store, tmp_path):
         store.set("default", "apiToken", "in-the-keyring")

@@ -10,9 +10,7 @@ from truto_credential_helper.secrets.memory import MEMORY, MemoryStore
 
 
 class TestMemoryStore(SecretStoreConformance):
-    def make_store(self, directory):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        return MemoryStore(str(directory))
+    STORE = MemoryStore
 
     def test_a_config_naming_it_is_refused(self, config_dir):
         # Only tests put it in place; config.json cannot select it, so no user reaches it.
@@ -31,9 +29,7 @@ class TestMemoryStore(SecretStoreConformance):
 
 
 class TestFileStore(SecretStoreConformance):
-    def make_store(self, directory):
-        directory.mkdir(mode=0o700, exist_ok=True)
-        return FileStore(str(directory))
+    STORE = FileStore
 
     def test_file_is_0600_and_removed_when_empty(self, store, tmp_path):
         store.set("default", "apiToken", "v")

@@ -4,9 +4,9 @@ never a `truto login` profile: those have rules of their own."""
 import pytest
 
 from truto_credential_helper.credential import Credential
-from truto_credential_helper.store import erase_credentials, store_credential
+from truto_credential_helper.store import erase_credentials
 
-from .rules_support import HOST, docker, git, profiles
+from .rules_support import HOST, docker, git, profiles, store_all
 
 PAST = 1_000_000_000
 
@@ -46,10 +46,7 @@ ERASES = [
 @pytest.mark.parametrize("steps, request_credential, secret, removed, left",
                          [row[1:] for row in ERASES], ids=[row[0] for row in ERASES])
 def test_erase(config_dir, stored_secrets, steps, request_credential, secret, removed, left):
-    for kind, incoming in steps:
-        base = "docker" if kind == "token" else "git"
-        url = f"https://{incoming.host}" if kind == "token" else None
-        store_credential(incoming, kind, base_name=base, docker_server_url=url, directory=str(config_dir))
+    store_all(config_dir, steps)
     before = stored_secrets()
     assert sorted(erase_credentials(request_credential, secret=secret, directory=str(config_dir))) == removed
     assert sorted(profiles(config_dir)) == left

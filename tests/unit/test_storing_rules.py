@@ -4,21 +4,13 @@ import re
 
 import pytest
 
-from .rules_support import HOST, docker, git, git_authtype, profiles, subset
 from truto_credential_helper.credential import Credential
 from truto_credential_helper.errors import UsageError
-from truto_credential_helper.store import Store, choose_profile_name, store_credential
+from truto_credential_helper.store import Store, choose_profile_name
+
+from .rules_support import HOST, docker, git, git_authtype, profiles, store_all, subset
 
 LATER = 2_000_000_000
-
-
-def store_all(config_dir, steps, docker_url=None):
-    names = []
-    for kind, incoming in steps:
-        base = "docker" if kind == "token" else "git"
-        url = (docker_url or f"https://{incoming.host}") if kind == "token" else None
-        names.append(store_credential(incoming, kind, base_name=base, docker_server_url=url, directory=str(config_dir)))
-    return names
 
 
 # (id, steps stored in order, {profile: expected settings (None = absent)}, {(profile, field): secret})

@@ -43,17 +43,59 @@ def origin_of(server_url):
     return origin_from_url(server_url if "://" in server_url else "https://" + server_url)
 
 
+def origins_of(server_url):
+    """Every origin a server URL names for get and erase, in the order they answer. A URL with a
+    scheme names its own origin. A scheme-less one names https, and for a loopback host also http:
+    docker and containers/image reach a loopback registry over plain http when https fails (docker's
+    registry package counts 127.0.0.0/8 as insecure), and ask the helper with no scheme either way.
+    Any other host stays https only, so an http credential never goes to a name that means https."""
+    if "://" in server_url:
+        return [origin_from_url(server_url)]
+    found = [origin_from_url("https://" + server_url)]
+    http = origin_from_url("http://" + server_url)
+    if is_loopback(http[1]):
+        found.append(http)
+    return found
+
+
+def is_loopback(host):
+    """Whether host (`name[:port]`, `[v6]:port`, as normalize_host writes it) is this machine by its
+    spelling alone: localhost, 127.0.0.0/8 in dotted decimal, or ::1. No DNS lookup: a name that
+    resolves to 127.0.0.1 today can resolve elsewhere tomorrow."""
+    if host.startswith("["):
+        return _is_ipv6_loopback(host[1:].partition("]")[0])
+    name = host.partition(":")[0]
+    if name == "localhost":
+        return True
+    parts = name.split(".")
+    return (len(parts) == 4 and parts[0] == "127"
+            and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts))
+
+
+def _is_ipv6_loopback(address):
+    # ::1 in any spelling (0:0:0:0:0:0:0:1, 0::1, ...), without importing ipaddress on the get path.
+    head, sep, tail = address.partition("::")
+    left, right = (head.split(":") if head else []), (tail.split(":") if tail else [])
+    fill = 8 - len(left) - len(right)
+    if "::" in tail or (fill < 1 if sep else fill != 0):
+        return False
+    groups = left + ["0"] * fill + right
+    if not all(0 < len(g) <= 4 and all(c in "0123456789abcdef" for c in g) for g in groups):
+        return False
+    return [int(g, 16) for g in groups] == [0] * 7 + [1]
+
+
 def parse_server_url(data):
-    """(server_url as docker sent it, request Credential) for get and erase; request is None when
-    the URL cannot name any credential of ours (then nothing is found)."""
+    """(server_url as docker sent it, [request Credential, ...]) for get and erase: one request per
+    origin the URL names (origins_of); none when the URL cannot name any credential of ours."""
     server_url = _text(data).strip()
     if not server_url:
         raise DockerError(MISSING_SERVER_URL)
     try:
-        protocol, host, path = origin_of(server_url)
+        origins = origins_of(server_url)
     except ValueError:
-        return server_url, None
-    return server_url, Credential(protocol=protocol, host=host, path=path)
+        return server_url, []
+    return server_url, [Credential(protocol=protocol, host=host, path=path) for protocol, host, path in origins]
 
 
 def parse_store(data):

@@ -301,11 +301,13 @@ def check_docker(checks, origins):
         checks.add("docker", WARN, _one_line(e), "fix the file")
         return
     on_path = shutil.which("docker-credential-truto") is not None
+    checked = set()
     for label, url, name in origins:
         try:
             host = docker_config.registry_host(url)
         except ValueError:
             continue
+        checked.add(host)
         helper = docker_config.helper_for(doc, host)
         if helper != docker_config.HELPER:
             checks.add("docker", INFO, f"{label}: docker is not set up to ask truto for {host}",
@@ -320,6 +322,14 @@ def check_docker(checks, origins):
             status, fix = WARN, f"truto auth setup-docker{_profile_flag(name)}"
             message += " (through credsStore only, which skopeo, podman and buildah ignore)"
         checks.add("docker", status, message, fix)
+    for key, helper in sorted((doc.get("credHelpers") or {}).items()):
+        if helper == docker_config.HELPER and key not in checked and on_path:
+            # No profile is for this key; it answers only once a docker or skopeo login stores one.
+            status, message, _ = _docker_answer(f"credHelpers '{key}'", key, None, None)
+            if status != OK:
+                status, message = WARN, f"credHelpers '{key}': docker asks truto for {key}, but no profile answers it"
+            checks.add("docker", status, message, "" if status == OK else
+                       f"docker login {key} stores a credential for it, or drop the entry from {path}")
 
 
 def _docker_answer(label, host, url, name):
@@ -331,7 +341,7 @@ def _docker_answer(label, host, url, name):
     try:
         _, found = docker_get(host.encode("utf-8"))
     except NotFound:
-        reason = docker_config.unanswerable(url)
+        reason = docker_config.unanswerable(url) if url else None
         message = f"{label}: docker asks truto for {host}, but the helper answers nothing for it"
         if reason:
             return FAIL, f"{message}: {reason}", (f"truto login{_profile_flag(name)} --api-url https://{host}, "

@@ -91,10 +91,14 @@ def docker_config_path(env):
     return os.path.join(env["DOCKER_CONFIG"], "config.json")
 
 
-def write_cred_helpers(env, *hosts):
+def write_docker_config(env, doc):
     os.makedirs(env["DOCKER_CONFIG"], exist_ok=True)
     with open(docker_config_path(env), "w") as f:
-        json.dump({"credHelpers": {h: "truto" for h in hosts}}, f)
+        json.dump(doc, f)
+
+
+def write_cred_helpers(env, *hosts):
+    write_docker_config(env, {"credHelpers": {h: "truto" for h in hosts}})
 
 
 def clean(done):
@@ -248,3 +252,31 @@ def test_docker_py_store_resolves_and_erases(client_env, site, monkeypatch, read
     with pytest.raises(CredentialsNotFound):
         store.get(site.host)
     assert read_config()["profiles"] == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# which config.json key each client reads: why setup-docker writes credHelpers
+
+
+def test_creds_store_reaches_docker_and_docker_py_but_not_skopeo(run, client_env, http_site, monkeypatch):
+    origin = http_site.origin
+    done = run("truto", "login", "--api-url", f"http://{origin.host}", "--token", GOOD_TOKEN, env=client_env)
+    assert done.returncode == 0, done.stderr
+    write_docker_config(client_env, {"credsStore": "truto"})
+    # docker-py: credHelpers[host], else credsStore
+    auth = docker_py_auth(client_env, monkeypatch, origin.host)
+    assert (auth["Username"], auth["Password"]) == ("default", GOOD_TOKEN)
+    if shutil.which("docker"):  # the docker CLI: the same rule
+        done = clean(run("docker", "manifest", "inspect", "--insecure", f"{origin.host}/{IMAGE}:{TAG}", env=client_env))
+        assert done.returncode == 0 and set(origin.basic_users()) == {("default", GOOD_TOKEN)}, done.stderr
+        origin.seen.clear()
+    # containers/image (skopeo, podman, buildah) reads auths and credHelpers only
+    done = skopeo(run, client_env, "inspect", f"docker://{origin.host}/{IMAGE}:{TAG}", tls_args=http_site.skopeo_tls())
+    assert done.returncode != 0 and set(origin.basic_users()) <= {("", "")}
+    # ... and its login writes the password into the file, base64-encoded, past the helper
+    done = skopeo(run, client_env, "login", "-u", DOCKER_USER[0], "--password-stdin", origin.host,
+                  tls_args=http_site.skopeo_tls(), input=DOCKER_USER[1])
+    assert done.returncode == 0, done.stderr
+    with open(docker_config_path(client_env)) as f:
+        stored = json.load(f)["auths"][origin.host]["auth"]
+    assert base64.b64decode(stored).decode() == ":".join(DOCKER_USER)

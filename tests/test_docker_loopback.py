@@ -2,16 +2,13 @@
 scheme and reach a loopback registry over plain http, so a scheme-less name of a loopback host is
 answered by its https profile first, else its http one; every other scheme-less name is https only,
 and an explicit scheme names exactly that scheme. Run through the installed docker-credential-truto,
-as docker runs it; the loopback predicate itself is a pure function, tested in-process."""
+as docker runs it; the pure rule itself is in unit/test_docker_origins.py."""
 import json
 
 import pytest
 
 from conftest import GOOD_TOKEN, OTHER_TOKEN
 from helper_support import save_profile
-from truto_credential_helper import api
-from truto_credential_helper.credential import is_loopback
-from truto_credential_helper.protocols.docker import origins_of
 
 
 def get(run, server_url):
@@ -86,27 +83,3 @@ def test_erase_of_a_non_loopback_name_never_touches_its_http_credential(run, rea
     assert done.returncode == 0, done.stdout
     assert run("docker-credential-truto", "erase", input="registry.example:5000").returncode == 1
     assert list(read_config()["profiles"]) == ["u"]
-
-
-@pytest.mark.parametrize("host,loopback", [
-    ("127.0.0.1", True), ("127.0.0.1:5000", True), ("127.255.255.254:1", True), ("localhost", True),
-    ("localhost:5000", True), ("[::1]", True), ("[::1]:5000", True), ("[0::1]:5000", True),
-    ("[0000:0:0:0:0:0:0:0001]", True),
-    ("128.0.0.1", False), ("126.0.0.1:5000", False), ("127.0.0.01", False), ("127.1", False), ("127.0.0.256", False),
-    ("127.0.0.1.example", False), ("localhost.example", False), ("mylocalhost", False), ("[::]", False),
-    ("[::2]", False), ("[1::1]", False), ("[::1::]", False), ("[::ffff:127.0.0.1]", False), ("[0:0:0:0:0:0:0:0:1]", False),
-    ("１２７.0.0.1", False),
-])
-def test_loopback_by_spelling(host, loopback):
-    assert is_loopback(host) is loopback
-    if "ffff" not in host:  # ipaddress itself changed its answer for IPv4-mapped addresses in 3.13
-        assert api.is_loopback(host) is loopback  # the rule truto login applies to http:// API URLs
-
-
-def test_origins_of_a_docker_server_url():
-    assert origins_of("127.0.0.1:5000") == [("https", "127.0.0.1:5000", None), ("http", "127.0.0.1:5000", None)]
-    assert origins_of("localhost") == [("https", "localhost", None), ("http", "localhost", None)]
-    assert origins_of("localhost:443") == [("https", "localhost", None), ("http", "localhost:443", None)]
-    assert origins_of("registry.example:5000") == [("https", "registry.example:5000", None)]
-    assert origins_of("http://127.0.0.1:5000/") == [("http", "127.0.0.1:5000", None)]
-    assert origins_of("https://127.0.0.1:5000") == [("https", "127.0.0.1:5000", None)]

@@ -49,12 +49,11 @@ def origins_of(server_url):
     docker and containers/image reach a loopback registry over plain http when https fails (docker's
     registry package counts 127.0.0.0/8 as insecure), and ask the helper with no scheme either way.
     Any other host stays https only, so an http credential never goes to a name that means https."""
-    if "://" in server_url:
-        return [origin_from_url(server_url)]
-    found = [origin_from_url("https://" + server_url)]
-    http = origin_from_url("http://" + server_url)
-    if is_loopback(http[1]):
-        found.append(http)
+    found = [origin_of(server_url)]
+    if "://" not in server_url:
+        http = origin_from_url("http://" + server_url)
+        if is_loopback(http[1]):
+            found.append(http)
     return found
 
 

@@ -2,7 +2,7 @@
 
     truto-credential-helper [--protocol git|docker] [--version] ACTION
     git-credential-truto ACTION       (git: credential.helper = truto)
-    docker-credential-truto ACTION    (docker: "credsStore": "truto")
+    docker-credential-truto ACTION    (docker: "credHelpers": {"<host[:port]>": "truto"})
 
 `get` runs once per git or docker operation, so module-level imports stay minimal and each action
 imports only what it uses; argv is parsed by hand.

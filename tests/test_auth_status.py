@@ -216,3 +216,19 @@ def test_git_and_docker_wiring(run, genv, stub_api):
 def test_token_and_api_url_flags_do_not_apply(run, genv):
     done = status(run, "--token", "x-canary-flag", env=genv)
     assert done.returncode == 2 and "do not apply" in done.stderr and "x-canary-flag" not in done.stderr
+
+
+def test_offline_status_reads_no_secret(run, genv, stub_api):
+    """With a keyring backend on which every read fails (locked), offline status still succeeds:
+    whether a token is there comes from config.json. Reading it (--show-token) fails."""
+    from conftest import ROOT
+
+    login(run, stub_api, "default", env=genv)
+    locked = dict(genv, PYTHONPATH=str(ROOT / "tests" / "adversarial" / "backends"),
+                  PYTHON_KEYRING_BACKEND="adv_keyring.Locked")
+    done, doc = status_json(run, env=locked)
+    assert done.returncode == 0, done.stderr
+    assert doc["profiles"][0]["tokenPresent"] is True and doc["profiles"][0]["secretStoreAvailable"] is True
+    done, doc = status_json(run, "--show-token", env=locked)
+    assert done.returncode == 1 and "locked" in doc["profiles"][0]["problem"]
+    assert "token" not in doc["profiles"][0]

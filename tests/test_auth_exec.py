@@ -161,3 +161,28 @@ def test_missing_and_unrunnable_commands(run, env, stub_api, tmp_path):
     assert done.returncode == 126 and len(done.stderr.splitlines()) == 1 and "cannot be run" in done.stderr
     done = run("truto", "auth", "exec", env=env)
     assert done.returncode == 2 and "no command given" in done.stderr
+
+
+def test_handler_fallback_passes_status_and_signals_on(tmp_path):
+    """Where sigwaitinfo is missing (macOS), signal handlers pass signals on: run here in-process."""
+    import threading
+
+    from truto_credential_helper.cli import auth_exec
+
+    record, ready = tmp_path / "signals", tmp_path / "ready"
+    command = [sys.executable, "-c", WAITER, str(record), str(ready), str(int(signal.SIGUSR1))]
+
+    def signal_when_ready():
+        while not ready.exists():
+            threading.Event().wait(0.02)
+        os.kill(os.getpid(), signal.SIGUSR1)  # to this process, which stands in for truto
+
+    before = signal.getsignal(signal.SIGUSR1)
+    sender = threading.Thread(target=signal_when_ready, daemon=True)
+    sender.start()
+    assert auth_exec._run_with_handlers(command, dict(os.environ), [signal.SIGUSR1]) == 41
+    sender.join(30)
+    assert record.read_text().split() == [str(int(signal.SIGUSR1))]
+    assert signal.getsignal(signal.SIGUSR1) == before  # handlers restored afterwards
+    kill_self = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"]
+    assert auth_exec._run_with_handlers(kill_self, dict(os.environ), []) == 128 + signal.SIGTERM

@@ -56,14 +56,15 @@ def credentials(profile=None, api_url=None, token=None):
     found, token_source = store_module.resolve_token(store, name, token)
     url, url_source = store_module.resolve_api_url(store, name, api_url)
     url = check_api_url(url, "api_url" if url_source == "flag" else _url_label(url_source))
-    settings = store.profile(name)
+    stored = store.profile(name)
     if token_source == "profile" and url_source in ("flag", "environment"):
-        _same_origin_or_refuse(name, settings.api_url, url)
-    from_profile = settings is not None and (token_source == "profile" or url_source == "profile")
+        _same_origin_or_refuse(name, stored.api_url, url)
+    # The profile's own settings come along only when the profile supplied the token or the URL.
+    from_profile = stored is not None and (token_source == "profile" or url_source == "profile")
     return Credentials(
         api_url=url,
         token=found,
-        default_integrated_account=settings.settings.get("defaultIntegratedAccount") if settings else None,
+        default_integrated_account=stored.settings.get("defaultIntegratedAccount") if from_profile else None,
         profile=name if from_profile else None,
         token_source=_SOURCE_WORDS.get(token_source, token_source),
         api_url_source=_SOURCE_WORDS.get(url_source, url_source),

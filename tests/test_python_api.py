@@ -41,6 +41,7 @@ def test_credentials_of_the_active_profile_work_against_the_api(run, api_env, st
 def test_resolution_order_is_the_cli_s(run, api_env, stub_api, monkeypatch):
     login(run, stub_api, "first", env=api_env)
     login(run, stub_api, "second", OTHER_TOKEN, env=api_env)  # the active one now
+    assert run("truto", "profiles", "set", "defaultIntegratedAccount", "acct_2", env=api_env).returncode == 0
     assert truto_credential_helper.credentials().token == OTHER_TOKEN
     assert truto_credential_helper.credentials(profile="first").token == GOOD_TOKEN
     monkeypatch.setenv("TRUTO_PROFILE", "first")
@@ -51,6 +52,7 @@ def test_resolution_order_is_the_cli_s(run, api_env, stub_api, monkeypatch):
     c = truto_credential_helper.credentials()
     assert (c.token, c.token_source, c.api_url, c.api_url_source) == (
         "tok-from-env-000", "environment", "https://env.example.com", "environment")
+    assert c.profile is None and c.default_integrated_account is None  # nothing of it came from a profile
     c = truto_credential_helper.credentials(token="tok-arg-111", api_url="https://arg.example.com")
     assert (c.token, c.token_source, c.api_url, c.api_url_source) == (
         "tok-arg-111", "argument", "https://arg.example.com", "argument")

@@ -139,7 +139,7 @@ def _add_store_availability(store, entries):
         available, reason = checked[kind]
         record["secretStoreAvailable"] = available
         if available is False and entry["profile"].secrets:
-            entry["problems"].insert(0, f"its secret store ({kind}) is unavailable: {reason}")
+            entry["problems"].insert(0, f"the secret store ({kind}) is unavailable: {reason}")
 
 
 def _store_reachable(store, kind):
@@ -206,7 +206,7 @@ def _add_tokens(store, entries):
         try:
             entry["record"]["token"] = _token_reader(store, entry)()
         except TrutoError as e:
-            entry["problems"].append(f"cannot read its token: {e}")
+            entry["problems"].append(f"cannot read the token: {e}")
 
 
 def _verify_online(ctx, store, entries):
@@ -225,7 +225,7 @@ def _verify_online(ctx, store, entries):
         try:
             token = read_token()
             if not token:
-                outcomes[index] = ("error", None, "its token is gone from the secret store; run `truto login`")
+                outcomes[index] = ("error", None, "the token is gone from the secret store; run `truto login`")
                 return
             team = ApiClient(entry["record"]["apiUrl"], token, verbose=ctx.verbose).get("/team")
             outcomes[index] = ("ok", team.get("name") if isinstance(team, dict) else None, None)

@@ -43,6 +43,10 @@ def register(subparsers, parents):
                    help="move them into a plaintext credentials.json (0600) instead of the OS keyring")
     p.set_defaults(run=run_migrate)
 
+    from . import auth_exec, auth_status
+    auth_status.register(sub, parents)
+    auth_exec.register(sub, parents)
+
 
 def _origin_api_url(ctx):
     """The selected profile's API URL (as every command resolves it), refusing to configure the

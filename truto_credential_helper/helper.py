@@ -172,8 +172,19 @@ def git_action(action, stdin):
         return None
     from .store import erase_credentials
 
-    erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    erased = erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    _report_kept(erased)
     return None
+
+
+def _report_kept(erased):
+    """One line on stderr per profile an erase kept (git shows the helper's stderr; so does docker's
+    credential client, which passes its helpers' stderr through)."""
+    from .store import kept_message
+
+    for name in erased.kept:
+        sys.stderr.write(f"{PROG}: {kept_message(name)}\n")
+    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +222,11 @@ def docker_action(action, stdin):
         return docker.format_get(server_url, found.username, found.password)
     from .store import erase_credentials
 
-    if not erase_credentials(request):
+    erased = erase_credentials(request)
+    _report_kept(erased)
+    # A kept profile is a success to docker: `docker logout` would otherwise print a warning
+    # repeating the error for each form of the address it tries, and skopeo's logout would fail.
+    if not erased.removed and not erased.kept:
         raise docker.NotFound()
     return None
 

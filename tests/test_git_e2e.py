@@ -187,3 +187,48 @@ def test_a_refused_truto_login_token_is_kept_with_one_line(git, git_env, run, co
         assert (clone(git, git_env, server.url("repo.git"), tmp_path / "w2").returncode == 0) is can_bearer
     finally:
         stop_server(server)
+
+
+# ---------------------------------------------------------------------------------------------
+# url=: the helper reads it as git itself does
+
+
+# git asks its helpers (fill) only for what it lacks: with user and password in the URL it stores.
+@pytest.mark.parametrize("url,action", [
+    ("https://api.truto.one?@evil.example/", "fill"),
+    ("https://api.truto.one#@evil.example", "fill"),
+    ("https://al%69ce:p%40ss@h.example/a%20b/", "approve"),
+    ("https://a@b@h.example/r", "fill"),
+    ("https://h%2Eexample/x", "fill"),
+    ("https://ex%41mple.com:8080/r.git", "fill"),
+    ("https://u:a%3Ab:c%3A@h.example", "approve"),
+    ("http://127.0.0.1:8080//x/y//", "fill"),
+])
+def test_url_attribute_is_read_as_git_reads_it(git, env, tmp_path, url, action):
+    # git parses url= itself and hands its helpers the parts: the helper, given the same url=,
+    # must see the very same protocol, host, path, user name and password.
+    from truto_credential_helper.protocols import git as git_protocol
+
+    record = tmp_path / "sent"
+    recorder = f"!f() {{ cat > '{record}'; }}; f"
+    done = subprocess.run(
+        git.argv + ["-c", "credential.helper=", "-c", f"credential.helper={recorder}", "-c",
+                    "credential.useHttpPath=true", "credential", action],
+        input=f"url={url}\n\n", env={**env, **git.env}, capture_output=True, text=True, timeout=60)
+    assert record.exists(), done.stderr
+    by_git = git_protocol.parse(record.read_bytes())
+    by_us = git_protocol.parse(f"url={url}\n".encode())
+    fields = ("protocol", "host", "path", "username", "password")
+    assert [getattr(by_us, f) for f in fields] == [getattr(by_git, f) for f in fields]
+
+
+def test_a_percent_encoded_line_break_in_url_is_refused_by_git_and_by_the_helper(git, env, run, config_dir):
+    for encoded in ("%0A", "%0D"):
+        url = f"https://a{encoded}b@h.example"
+        by_git = subprocess.run(git.argv + ["-c", "credential.helper=", "-c", "credential.helper=truto", "credential",
+                                            "approve"], input=f"url={url}\npassword=p\n\n", env={**env, **git.env},
+                                capture_output=True, text=True, timeout=60)
+        assert by_git.returncode != 0
+        by_helper = run("git-credential-truto", "store", input=f"url={url}\npassword=p\n\n")
+        assert by_helper.returncode == 2 and "line break" in by_helper.stderr
+    assert not (config_dir / "config.json").exists()  # nothing stored

@@ -497,13 +497,18 @@ def choose_profile_name(edit, username, host, base):
     return f"{candidates[-1]}-{number}"
 
 
-class Erased:
-    """What an erase did: `removed`, the profiles whose client-stored token it removed, and `kept`,
-    those it matched whose token the user saved with `truto` (see kept_message)."""
+class Erased(list):
+    """What an erase did: the names of the profiles whose client-stored token it removed (the list
+    itself, also as `removed`), and `kept`, those it matched whose token the user saved with
+    `truto` (see kept_message)."""
 
     def __init__(self, removed, kept):
-        self.removed = removed
+        super().__init__(removed)
         self.kept = kept
+
+    @property
+    def removed(self):
+        return list(self)
 
 
 def erase_credentials(request, secret=None, directory=None):

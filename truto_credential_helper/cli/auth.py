@@ -108,6 +108,9 @@ def run_setup_docker(ctx, args):
         message = (f"docker no longer asks truto for {host} ({path})" if changed
                    else f"docker was not set up to ask truto for {host}; nothing changed")
     else:
+        reason = docker_config.unanswerable(url)
+        if reason:
+            raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
         changed = docker_config.set_up(host, path)
         message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
                    else f"docker already asks truto for {host}; nothing changed")

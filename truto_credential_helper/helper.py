@@ -172,8 +172,19 @@ def git_action(action, stdin):
         return None
     from .store import erase_credentials
 
-    erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    erased = erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    _report_kept(erased.kept)
     return None
+
+
+def _report_kept(names):
+    """One line on stderr per profile an erase kept (git shows the helper's stderr; so does docker's
+    credential client, which passes its helpers' stderr through)."""
+    from .store import kept_message
+
+    for name in names:
+        sys.stderr.write(f"{PROG}: {kept_message(name)}\n")
+    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,8 +216,15 @@ def docker_action(action, stdin):
 
     # A loopback registry's scheme-less name is both its https and its http origin (origins_of):
     # a logout leaves docker nothing it stored under either.
-    removed = [name for request in docker.parse_server_url(data)[1] for name in erase_credentials(request)]
-    if not removed:
+    removed, kept = [], []
+    for request in docker.parse_server_url(data)[1]:
+        erased = erase_credentials(request)
+        removed += erased
+        kept += [name for name in erased.kept if name not in kept]
+    _report_kept(kept)
+    # A kept profile is a success to docker: `docker logout` would otherwise print a warning
+    # repeating the error for each form of the address it tries, and skopeo's logout would fail.
+    if not removed and not kept:
         raise docker.NotFound()
     return None
 

@@ -111,6 +111,25 @@ def test_git_helper_whoami_and_logout(run, pass_profile, pass_env):
     assert entry_files(pass_env["PASSWORD_STORE_DIR"]) == []
 
 
+def test_a_store_kept_in_git_gets_a_commit_per_change(run, stub_api, pass_env, config_dir):
+    env = dict(pass_env, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="T",
+               GIT_COMMITTER_EMAIL="t@example.invalid")
+    assert run("pass", "git", "init", env=env).returncode == 0
+    login(run, stub_api, "default", GOOD_TOKEN, "--secret-store", "pass", env=env)
+    assert run("truto", "logout", "-f", env=env).returncode == 0
+    entry = f"truto/{namespace(str(config_dir))}/default/apiToken"
+    log = run("git", "-C", env["PASSWORD_STORE_DIR"], "log", "--format=%s", env=env).stdout.splitlines()
+    assert log[:2] == [f"Remove {entry} from store.", f"Add given password for {entry} to store."]
+
+
+def test_password_store_key_stands_for_an_initialised_store(run, stub_api, pass_env, gpg_key, tmp_path):
+    # pass encrypts to PASSWORD_STORE_KEY when it is set, with or without a .gpg-id.
+    env = dict(pass_env, PASSWORD_STORE_DIR=str(tmp_path / "keyed"), PASSWORD_STORE_KEY=gpg_key[1])
+    login(run, stub_api, "default", GOOD_TOKEN, "--secret-store", "pass", env=env)
+    got = git_get(run, env, stub_api)
+    assert got.returncode == 0 and f"password={GOOD_TOKEN}" in got.stdout, got.stderr
+
+
 def test_byok_keys_go_to_pass_too(run, pass_profile, pass_env, config_dir):
     done = run("truto", "profiles", "set-key", "anthropic", "-", input="sk-ant-in-pass-123\n", env=pass_env)
     assert done.returncode == 0, done.stderr

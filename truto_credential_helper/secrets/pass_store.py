@@ -53,15 +53,21 @@ def entry_name(config_dir, profile, field):
     return "/".join((PREFIX, namespace(config_dir), path_component(profile), field_part))
 
 
-def initialised(directory, entry):
-    """Whether pass has a .gpg-id for `entry` (pass's own lookup: the entry's folder, then up)."""
+def gpg_id_file(directory, entry):
+    """The .gpg-id pass encrypts `entry` for (its own lookup: the entry's folder, then up), or None."""
     current = os.path.dirname(entry)
     while True:
-        if os.path.isfile(os.path.join(directory, current, ".gpg-id")):
-            return True
+        path = os.path.join(directory, current, ".gpg-id")
+        if os.path.isfile(path):
+            return path
         if not current:
-            return False
+            return None
         current = os.path.dirname(current)
+
+
+def initialised(directory, entry):
+    """Whether pass has a key for `entry`: PASSWORD_STORE_KEY (pass prefers it), else a .gpg-id."""
+    return bool(os.environ.get("PASSWORD_STORE_KEY")) or gpg_id_file(directory, entry) is not None
 
 
 class PassStore(SecretStore):
@@ -173,12 +179,15 @@ def diagnose(config_dir):
     if not initialised(directory, entry):
         return [(f"the password store {directory} is not initialised (no .gpg-id)",
                  "pass init GPG-KEY-ID, or set PASSWORD_STORE_DIR to an initialised store")]
-    gpg_id = os.path.join(directory, ".gpg-id")
+    gpg_id = gpg_id_file(directory, entry)
     try:
-        with open(gpg_id, encoding="utf-8") as f:
-            ids = [line.split("#")[0].strip() for line in f if line.split("#")[0].strip()]
+        if os.environ.get("PASSWORD_STORE_KEY"):
+            ids = os.environ["PASSWORD_STORE_KEY"].split()
+        else:
+            with open(gpg_id, encoding="utf-8") as f:
+                ids = [line.split("#")[0].strip() for line in f if line.split("#")[0].strip()]
     except OSError as e:
-        return [(f"{gpg_id} cannot be read ({e.strerror})", f"fix its owner or mode, or run pass init again")]
+        return [(f"{gpg_id} cannot be read ({e.strerror})", "fix its owner or mode, or run pass init again")]
     problems = []
     for key in ids:
         try:

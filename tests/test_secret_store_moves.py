@@ -115,3 +115,28 @@ def test_sigkill_at_random_points_of_a_move_loses_nothing(run, keyring_profile, 
         now = run("truto", "profiles", "get", "secret-store", env=pass_env).stdout.strip()
         assert now in ("keyring", "pass")
         assert_readable(run, pass_env, keyring_profile, now)
+
+
+def test_auth_migrate_to_with_a_profile_moves_only_that_one(run, keyring_profile, pass_env, read_config):
+    login(run, keyring_profile, "second", OTHER_TOKEN, env=pass_env)
+    done = run("truto", "auth", "migrate", "--to", "pass", "-p", "second", env=pass_env)
+    assert done.returncode == 0, done.stderr
+    profiles = read_config()["profiles"]
+    assert (profiles["default"]["secretStore"], profiles["second"]["secretStore"]) == ("keyring", "pass")
+    run("truto", "use", "default", env=pass_env)
+    assert_readable(run, pass_env, keyring_profile, "keyring")
+
+
+def test_a_standalone_cli_config_migrates_into_pass(run, stub_api, pass_env, config_dir, read_config):
+    from test_migrate import ANTHROPIC, legacy_doc, write_legacy
+
+    write_legacy(config_dir, legacy_doc(stub_api.url))
+    done = run("truto", "auth", "migrate", "--to", "pass", env=pass_env)
+    assert done.returncode == 0, done.stderr
+    assert {p["secretStore"] for p in read_config()["profiles"].values()} == {"pass"}
+    assert GOOD_TOKEN not in (config_dir / "config.json").read_text()
+    assert len(entry_files(pass_env["PASSWORD_STORE_DIR"])) == 5
+    got = git_get(run, pass_env, stub_api)
+    assert got.returncode == 0 and f"password={GOOD_TOKEN}\n" in got.stdout, got.stderr
+    key = run("truto", "profiles", "get", "anthropic-api-key", "--reveal", env=pass_env)
+    assert key.stdout.strip() == ANTHROPIC

@@ -142,7 +142,7 @@ def check_secret_storage(checks, directory, doc, profiles):
     insecure = [p.name for p in profiles if p.secret_store == FILE]
     for name in insecure:
         checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
-                   f"truto login --profile-name {name} (without --insecure-storage) to move them into the keyring")
+                   f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext")
     path = os.path.join(directory, FILE_NAME)
     if os.path.lexists(path):
         status, message, fix = _mode_owner(path, 0o600, "plaintext secrets")

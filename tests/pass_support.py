@@ -12,12 +12,13 @@ def gpg(home, *args, check=True):
                           check=check, stdin=subprocess.DEVNULL, timeout=60)
 
 
-def new_gpg_home(root):
-    """(GNUPGHOME, fingerprint) of a fresh key without passphrase, under `root` (kept short: the
-    agent's socket path must fit in 108 bytes)."""
+def new_gpg_home(root, passphrase=""):
+    """(GNUPGHOME, fingerprint) of a fresh key (without passphrase unless given), under `root` (kept
+    short: the agent's socket path must fit in 108 bytes)."""
     home = root / "gnupg"
     home.mkdir(mode=0o700)
-    gpg(home, "--passphrase", "", "--quick-gen-key", "Truto Test <t@example.invalid>", "future-default", "default", "never")
+    gpg(home, "--pinentry-mode", "loopback", "--passphrase", passphrase, "--quick-gen-key",
+        "Truto Test <t@example.invalid>", "future-default", "default", "never")
     listing = gpg(home, "--list-secret-keys", "--with-colons").stdout
     fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
     return home, fingerprint

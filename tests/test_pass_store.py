@@ -208,6 +208,21 @@ def test_gpg_without_the_secret_key(run, stub_api, env, tmp_path, own_key):
     assert "fc-key-1234" not in done.stderr
 
 
+def test_a_key_that_needs_a_passphrase_fails_instead_of_prompting(run, stub_api, env, tmp_path):
+    # The helper has no terminal for pinentry: gpg cannot decrypt, and git gets one line, not a hang.
+    home, fingerprint = new_gpg_home(tmp_path, passphrase="typed-by-nobody")
+    try:
+        env = dict(env, GNUPGHOME=str(home), PASSWORD_STORE_DIR=str(tmp_path / "store"), TRUTO_KEYRING_TIMEOUT="20")
+        for headless in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):  # no desktop to prompt on
+            env.pop(headless, None)
+        pass_init(env, fingerprint)
+        login(run, stub_api, "default", GOOD_TOKEN, "--secret-store", "pass", env=env)  # encrypting needs no passphrase
+        stop_agent(home)  # forget any passphrase the key generation left in the agent
+        assert_one_line_exit_6(git_get(run, env, stub_api), "pass")
+    finally:
+        stop_agent(home)
+
+
 def test_a_pass_that_never_answers_is_bounded(run, pass_profile, pass_env, tmp_path):
     # Stands for gpg waiting on a pinentry nobody sees: the pass it runs does not return.
     fake = tmp_path / "hung-bin"

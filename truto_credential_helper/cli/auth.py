@@ -45,6 +45,10 @@ def register(subparsers, parents):
     add_store_options(p, "the store to move them into (default: keyring)", "--to")
     p.set_defaults(run=run_migrate)
 
+    from . import auth_exec, auth_status
+    auth_status.register(sub, parents)
+    auth_exec.register(sub, parents)
+
 
 def _origin_api_url(ctx):
     """The selected profile's API URL (as every command resolves it), refusing to configure the
@@ -110,6 +114,9 @@ def run_setup_docker(ctx, args):
         message = (f"docker no longer asks truto for {host} ({path})" if changed
                    else f"docker was not set up to ask truto for {host}; nothing changed")
     else:
+        reason = docker_config.unanswerable(url)
+        if reason:
+            raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
         changed = docker_config.set_up(host, path)
         message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
                    else f"docker already asks truto for {host}; nothing changed")

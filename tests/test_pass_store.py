@@ -253,3 +253,14 @@ def test_get_from_pass_imports_only_subprocess(run, pass_profile, pass_env, tmp_
     modules = set(out.read_text().split("\n"))
     assert "truto_credential_helper.secrets.pass_store" in modules
     assert heavy_in(modules) == ["subprocess", "threading"]
+
+
+def test_auth_status_shows_the_pass_store_and_whether_it_can_serve(run, pass_profile, pass_env, tmp_path):
+    import json
+
+    done = run("truto", "auth", "status", "-o", "json", env=pass_env)
+    record = json.loads(done.stdout)["profiles"][0]
+    assert (record["secretStore"], record["secretStoreAvailable"]) == ("pass", True), done.stdout
+    gone = dict(pass_env, PASSWORD_STORE_DIR=str(tmp_path / "elsewhere"))
+    done = run("truto", "auth", "status", env=gone)
+    assert done.returncode == 1 and "secret store (pass) is unavailable" in done.stdout and "not initialised" in done.stdout

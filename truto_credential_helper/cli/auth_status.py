@@ -144,7 +144,7 @@ def _add_store_availability(store, entries):
 
 def _store_reachable(store, kind):
     """(True/False/None, reason) without reading any secret: None when truto cannot tell."""
-    from ..secrets import FILE, KEYRING, LEGACY_INLINE
+    from ..secrets import FILE, KEYRING, LEGACY_INLINE, PASS
 
     if kind == KEYRING:
         return _keyring_reachable()
@@ -157,6 +157,11 @@ def _store_reachable(store, kind):
         return True, None
     if kind == LEGACY_INLINE:
         return True, None  # the secrets are in config.json itself
+    if kind == PASS:
+        from ..secrets.pass_store import diagnose
+
+        problems = diagnose(store.directory)  # pass on PATH, store initialised, its key in gpg: no decryption
+        return (False, f"{problems[0][0]}; {problems[0][1]}") if problems else (True, None)
     return None, None
 
 

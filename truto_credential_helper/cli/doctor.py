@@ -42,8 +42,8 @@ class Checks:
     def __init__(self):
         self.rows = []
 
-    def add(self, check, status, message, fix=""):
-        self.rows.append({"check": check, "status": status, "message": message, "fix": fix})
+    def add(self, check, status, message, fix="", **details):
+        self.rows.append(dict({"check": check, "status": status, "message": message, "fix": fix}, **details))
 
     @property
     def failed(self):
@@ -57,6 +57,7 @@ def run_doctor(ctx, args):
     profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
+    check_profile_stores(checks, directory, profiles)
     check_environment(checks, doc)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
@@ -141,7 +142,7 @@ def check_secret_storage(checks, directory, doc, profiles):
     insecure = [p.name for p in profiles if p.secret_store == FILE]
     for name in insecure:
         checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
-                   f"truto login --profile-name {name} (without --insecure-storage) to move them into the keyring")
+                   f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext")
     path = os.path.join(directory, FILE_NAME)
     if os.path.lexists(path):
         status, message, fix = _mode_owner(path, 0o600, "plaintext secrets")
@@ -194,6 +195,32 @@ def check_keyring(checks, directory, profiles):
         checks.add("keyring", FAIL, f"{name}: the probe item did not read back as written, or was not deleted", fix)
     else:
         checks.add("keyring", OK, f"{name}: store, read and delete of a probe item took {elapsed:.0f} ms")
+
+
+def check_profile_stores(checks, directory, profiles):
+    """Which store each profile uses; for pass, that its store can serve it (the same read a get does)."""
+    from ..secrets import PASS
+
+    for p in profiles:
+        checks.add("secret store", INFO, f"profile '{p.name}' keeps its secrets in {p.secret_store}",
+                   profile=p.name, secretStore=p.secret_store)
+    users = [p for p in profiles if p.secret_store == PASS]
+    if users:
+        from ..secrets.pass_store import PassStore, diagnose
+
+        problems = diagnose(directory)
+        for message, fix in problems:
+            checks.add("pass", FAIL, message, fix)
+        store = PassStore(directory)
+        for p in users if not problems else ():
+            field = "apiToken" if "apiToken" in p.secrets else next(iter(p.secrets), None)
+            try:
+                ok = field is None or store.get(p.name, field) is not None
+            except TrutoError as e:
+                checks.add("pass", FAIL, f"profile '{p.name}': {_one_line(e)}", "unlock the store's key in gpg-agent")
+                continue
+            checks.add("pass", OK if ok else FAIL, f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
+                       "" if ok else f"truto login --profile-name {p.name} --secret-store pass")
 
 
 # ---------------------------------------------------------------------------------------------

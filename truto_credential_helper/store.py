@@ -411,9 +411,7 @@ def _helper_api_url(incoming):
 
 
 def _valid_profile_name(name):
-    import re
-
-    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}", name) is not None
+    return config.profile_name_pattern().fullmatch(name) is not None
 
 
 def _form(credential_type, authtype):

@@ -417,22 +417,36 @@ def _refuse_legacy(directory, doc):
 @contextmanager
 def edit(directory=None):
     """Yield the config document under the lock; if the block ends without error and changed it,
-    validate and write it atomically. Concurrent editors never lose each other's changes."""
+    validate and write it atomically. Concurrent editors never lose each other's changes. Inside
+    the block, commit() writes the document early (store.py orders its writes with it)."""
     import json
 
     directory = directory or config_dir()
     with locked(directory):
         doc = load(directory)
         _refuse_legacy(directory, doc)
-        before = json.dumps(doc, sort_keys=True)
-        yield doc
-        if json.dumps(doc, sort_keys=True) != before:
-            path = os.path.join(directory, CONFIG_NAME)
-            validate(path, doc)
-            data = dump(doc)
-            write_file(directory, CONFIG_NAME, data)
-            try:
-                _atomic_write(directory, VALID_CACHE_NAME, _content_key(data).encode("ascii"))
-            except OSError:
-                pass
+        _committed[directory] = json.dumps(doc, sort_keys=True)
+        try:
+            yield doc
+            if json.dumps(doc, sort_keys=True) != _committed[directory]:
+                commit(directory, doc)
+        finally:
+            del _committed[directory]
 
+
+_committed = {}  # config dir -> the document as last written (or read) inside edit()
+
+
+def commit(directory, doc):
+    """Validate and write config.json now; only inside edit(), which holds the lock."""
+    import json
+
+    path = os.path.join(directory, CONFIG_NAME)
+    validate(path, doc)
+    data = dump(doc)
+    write_file(directory, CONFIG_NAME, data)
+    try:
+        _atomic_write(directory, VALID_CACHE_NAME, _content_key(data).encode("ascii"))
+    except OSError:
+        pass
+    _committed[directory] = json.dumps(doc, sort_keys=True)

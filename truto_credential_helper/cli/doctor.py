@@ -12,6 +12,7 @@ import time
 
 from .. import config, store as store_module
 from ..errors import EXIT_ERROR, TrutoError
+from . import orphans
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 KNOWN_VARS = {
@@ -35,6 +36,7 @@ def register(subparsers, parents):
                     "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
                     "whether each profile's token is accepted. Exit 1 when a check fails.")
     p.add_argument("--online", action="store_true", help="also ask the API whether each profile's token is accepted")
+    orphans.register_flags(p)
     p.set_defaults(run=run_doctor)
 
 
@@ -57,6 +59,7 @@ def run_doctor(ctx, args):
     profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
+    found = orphans.check(checks, directory, doc, (OK, WARN, INFO))
     check_environment(checks, doc)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
@@ -64,6 +67,8 @@ def run_doctor(ctx, args):
     if args.online:
         check_online(ctx, checks, directory, profiles)
     emit(ctx, checks)
+    if args.fix:
+        orphans.fix(ctx, directory, found, args.yes)
     return EXIT_ERROR if checks.failed else 0
 
 
@@ -77,6 +82,10 @@ def _mode_owner(path, want_mode, kind):
     mode = stat.S_IMODE(st.st_mode)
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         return FAIL, f"{path} is owned by uid {st.st_uid}, not by you", f"chown {os.getuid()} {path}"
+    if mode & 0o022:  # refused by every command: another user could have changed it
+        return FAIL, f"{path} is mode {mode:04o}: others can write it", f"check it, then chmod go-w {path}"
+    if kind == "directory" and config.is_shared_dir(path, mode):
+        return OK, f"{path} (shared directory, mode {mode:04o}, yours; truto's files in it are private)", ""
     if mode & ~want_mode & 0o777:
         return FAIL, f"{path} is mode {mode:04o}: others can read it", f"chmod {want_mode:o} {path}"
     return OK, f"{path} ({kind}, mode {mode:04o}, yours)", ""

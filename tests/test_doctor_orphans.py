@@ -5,6 +5,7 @@ import json
 
 import keyring
 import pexpect
+import pytest
 
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
@@ -86,27 +87,21 @@ def spawn_fix(env):
     return pexpect.spawn(str(BIN / "truto"), ["doctor", "--fix"], env=env, encoding="utf-8", timeout=60)
 
 
-def test_fix_asks_on_a_terminal_and_no_keeps_them(run, env, stub_api, config_dir):
+@pytest.mark.parametrize("answer", ["n", "y"])
+def test_fix_asks_on_a_terminal_first(run, env, stub_api, config_dir, answer):
     login(run, stub_api, "work")
     plant(config_dir, "ghost:apiToken")
     child = spawn_fix(env)
     child.expect_exact("Remove the 1 secret no profile names (ghost:apiToken)? [y/N] ")
-    child.sendline("n")
+    child.sendline(answer)
+    if answer == "y":
+        child.expect_exact("Removed 1 secret no profile named.")
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 1
     assert GHOST not in child.before
-    assert items(config_dir) == ["ghost:apiToken", "work:apiToken"]
-
-
-def test_fix_asks_on_a_terminal_and_yes_removes_them(run, env, stub_api, config_dir):
-    login(run, stub_api, "work")
-    plant(config_dir, "ghost:apiToken")
-    child = spawn_fix(env)
-    child.expect_exact("Remove the 1 secret no profile names (ghost:apiToken)? [y/N] ")
-    child.sendline("y")
-    child.expect_exact("Removed 1 secret no profile named.")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    assert items(config_dir) == ["work:apiToken"]
+    if answer == "y":
+        assert child.exitstatus == 0
+        assert items(config_dir) == ["work:apiToken"]
+    else:
+        assert child.exitstatus == 1
+        assert items(config_dir) == ["ghost:apiToken", "work:apiToken"]

@@ -125,32 +125,31 @@ def test_writable_credentials_json_is_refused(run, env, config_dir, canary_api, 
     assert canary_api.state.requests == []
 
 
+def hand_over(path, owner, writable_mode):
+    """Give path to another uid, or make it writable by others."""
+    assert path.exists()
+    if owner == "another uid":
+        if not IS_ROOT:
+            pytest.skip("needs root to hand a file to another uid")
+        os.chown(path, OTHER_UID, OTHER_UID)
+    else:
+        os.chmod(path, writable_mode)
+
+
 @pytest.mark.parametrize("owner", ["another uid", "group-writable"])
 def test_a_validation_cache_another_user_controls_is_refused(run, config_dir, victim, attacker, owner):
     """Another user's cache could vouch for a config.json the schema refuses."""
-    if owner == "another uid" and not IS_ROOT:
-        pytest.skip("needs root to hand a file to another uid")
     run(BIN / "truto", "profiles", "list")  # the cache exists
     cache = config_dir / ".config.json.valid"
-    assert cache.exists()
-    if owner == "another uid":
-        os.chown(cache, OTHER_UID, OTHER_UID)
-    else:
-        os.chmod(cache, 0o664)
+    hand_over(cache, owner, 0o664)
     p = run(BIN / "git-credential-truto", "get", input=git_input(protocol="http", host=attacker.url.split("://")[1]))
     assert_refused(p, victim, attacker, cache, ())
 
 
 @pytest.mark.parametrize("owner", ["another uid", "world-writable"])
 def test_a_lock_another_user_controls_is_refused(run, config_dir, victim, attacker, owner):
-    if owner == "another uid" and not IS_ROOT:
-        pytest.skip("needs root to hand a file to another uid")
     lock = config_dir / "config.lock"
-    assert lock.exists()
-    if owner == "another uid":
-        os.chown(lock, OTHER_UID, OTHER_UID)
-    else:
-        os.chmod(lock, 0o666)
+    hand_over(lock, owner, 0o666)
     before = (config_dir / "config.json").read_bytes()
     p = run(BIN / "git-credential-truto", "store",
             input=git_input(protocol="https", host="x.example", username="u", password="pw-lock-0123456789"))

@@ -105,3 +105,12 @@ def test_fix_asks_on_a_terminal_first(run, env, stub_api, config_dir, answer):
     else:
         assert child.exitstatus == 1
         assert items(config_dir) == ["ghost:apiToken", "work:apiToken"]
+
+
+def test_fix_removes_nothing_while_config_json_is_unreadable(run, stub_api, config_dir):
+    login(run, stub_api, "work")
+    plant(config_dir, "ghost:apiToken")
+    (config_dir / "config.json").write_text("{not json")
+    fixed = run("truto", "doctor", "--fix", "--yes")
+    assert fixed.returncode == 1 and "config.json cannot be read" in fixed.stderr, fixed.stderr
+    assert items(config_dir) == ["ghost:apiToken", "work:apiToken"]

@@ -57,10 +57,10 @@ def _shown(pairs):
 
 def check(checks, directory, doc, statuses):
     """Add the rows; returns what was found (for --fix). doc None: config.json unreadable, so
-    what its profiles name is unknown and nothing is called an orphan."""
+    what its profiles name is unknown: nothing is called an orphan, and None is returned."""
     ok, warn, info = statuses
     if doc is None:
-        return {}
+        return None
     found, unlisted = find(directory, doc)
     for store, reason in unlisted:
         checks.add(CHECK, info, f"cannot list {store.describe()}: {reason}")
@@ -78,6 +78,9 @@ def fix(ctx, directory, found, assume_yes):
     again there, so a secret a concurrent login has just named is never removed."""
     from . import prompts
 
+    if found is None:
+        raise TrutoError("cannot tell which secrets no profile names while config.json cannot be read; "
+                         "fix it first (see the config checks above), then run --fix again")
     total = sum(len(pairs) for pairs in found.values())
     if not total:
         ctx.info("Nothing to fix: every stored secret belongs to a profile.")

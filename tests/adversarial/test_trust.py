@@ -183,3 +183,14 @@ def test_a_directory_others_can_write_is_refused_before_anything_is_written(run,
     assert_clean_error(p, code=1, mentions=[str(config_dir)])
     assert os.listdir(config_dir) == []
     assert mode(config_dir) == bits
+
+
+def test_doctor_online_never_sends_the_token_from_a_tampered_config(run, config_dir, victim, attacker):
+    path = config_dir / "config.json"
+    path.write_text(point_at(config_dir, attacker.url))
+    os.chmod(path, 0o666)
+    p = run(BIN / "truto", "doctor", "--online")
+    assert p.returncode == 1
+    assert "writable by other users" in p.stdout
+    assert_no_secret(victim, p.stdout, p.stderr)
+    assert attacker.requests == [], "doctor --online sent the token to the server a tampered config names"

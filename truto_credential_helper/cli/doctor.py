@@ -335,6 +335,11 @@ def check_online(ctx, checks, directory, profiles):
 
     store = ctx.store
     targets = []
+    try:
+        profiles = store.profiles()  # read as the commands read it: never from a file another user controls
+    except TrutoError as e:
+        checks.add("online", FAIL, f"profiles not checked: {_one_line(e)}", "fix the config checks above first")
+        profiles = []
     for p in profiles:
         targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
                         f"truto login --profile-name {p.name}"))

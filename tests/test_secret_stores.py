@@ -126,3 +126,17 @@ class TestFileStore(SecretStoreConformance):
     def test_every_write_warns(self, store, capfd):
         store.set("default", "apiToken", "v")
         assert "plaintext" in capfd.readouterr().err
+
+
+def test_legacy_inline_store_lists_the_inline_secrets_read_only(tmp_path):
+    import json
+
+    from truto_credential_helper.secrets.legacy_inline import LegacyInlineStore
+
+    directory = tmp_path / "legacy"
+    directory.mkdir(mode=0o700)
+    path = directory / "config.json"
+    path.write_text(json.dumps({"profiles": {"a": {"apiToken": "tok-a", "firecrawlApiKey": "fc-a"},
+                                             "b": {"apiUrl": "https://b.example"}}}))
+    os.chmod(path, 0o600)
+    assert sorted(LegacyInlineStore(str(directory)).names()) == [("a", "apiToken"), ("a", "firecrawlApiKey")]

@@ -1,8 +1,8 @@
 """docker's credential-helper protocol through docker's own Python client
 (docker.credentials.Store("truto")), which runs the installed docker-credential-truto.
 
-Of the docker CLI, only `docker logout` is run (where the CLI is installed): `docker login` and
-`docker pull` need a running daemon, which this machine has not; logout works on the client alone."""
+Of the docker CLI, only `docker logout` is run here (where the CLI is installed); `docker login` and
+`docker manifest inspect` against a real registry are in test_registry_clients.py."""
 import json
 import os
 import shutil

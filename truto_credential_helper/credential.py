@@ -122,6 +122,34 @@ def origin_from_url(url):
     return scheme, normalize_host(scheme, hostport), normalize_path(path)
 
 
+def is_loopback(host):
+    """Whether host (`name[:port]`, `[v6]:port`, as normalize_host writes it) is this machine by its
+    spelling alone: localhost, 127.0.0.0/8 in dotted decimal, or ::1 (the set `ipaddress` calls
+    loopback, parsed by hand to keep that import off the helper's get path). No DNS lookup: a
+    name that resolves to 127.0.0.1 today can resolve elsewhere tomorrow."""
+    if host.startswith("["):
+        return _is_ipv6_loopback(host[1:].partition("]")[0])
+    name = host.partition(":")[0]
+    if name == "localhost":
+        return True
+    parts = name.split(".")
+    return (len(parts) == 4 and parts[0] == "127"
+            and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts))
+
+
+def _is_ipv6_loopback(address):
+    # ::1 in any spelling (0:0:0:0:0:0:0:1, 0::1, ...), without importing ipaddress on the get path.
+    head, sep, tail = address.partition("::")
+    left, right = (head.split(":") if head else []), (tail.split(":") if tail else [])
+    fill = 8 - len(left) - len(right)
+    if "::" in tail or (fill < 1 if sep else fill != 0):
+        return False
+    groups = left + ["0"] * fill + right
+    if not all(0 < len(g) <= 4 and all(c in "0123456789abcdef" for c in g) for g in groups):
+        return False
+    return [int(g, 16) for g in groups] == [0] * 7 + [1]
+
+
 def url_from_origin(protocol, host, path=None):
     return f"{protocol}://{host}" + (f"/{path}" if path else "")
 

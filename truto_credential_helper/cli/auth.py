@@ -43,6 +43,10 @@ def register(subparsers, parents):
                    help="move them into a plaintext credentials.json (0600) instead of the OS keyring")
     p.set_defaults(run=run_migrate)
 
+    from . import auth_exec, auth_status
+    auth_status.register(sub, parents)
+    auth_exec.register(sub, parents)
+
 
 def _origin_api_url(ctx):
     """The selected profile's API URL (as every command resolves it), refusing to configure the
@@ -108,6 +112,9 @@ def run_setup_docker(ctx, args):
         message = (f"docker no longer asks truto for {host} ({path})" if changed
                    else f"docker was not set up to ask truto for {host}; nothing changed")
     else:
+        reason = docker_config.unanswerable(url)
+        if reason:
+            raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
         changed = docker_config.set_up(host, path)
         message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
                    else f"docker already asks truto for {host}; nothing changed")

@@ -258,6 +258,12 @@ def _check_beyond_schema(path, doc):
         if not pattern.fullmatch(name):
             raise ConfigError(f"{path}: at $.profiles: {describe_name_problem()}; fix the file or delete it to start afresh")
     for name, profile in doc["profiles"].items():
+        for key, value in profile.items():
+            # `$` lets a trailing newline through any pattern, and most settings have none: a control
+            # character would reach a helper's answer (authtype=..., username=...) or a header.
+            if isinstance(value, str) and any(c < " " or c == "\x7f" for c in value):
+                raise ConfigError(f"{path}: at $.profiles.{name}.{key}: contains a control character; "
+                                  "fix the file or delete it to start afresh")
         try:
             origin_from_url(profile["apiUrl"])
         except ValueError as e:

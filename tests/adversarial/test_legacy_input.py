@@ -47,6 +47,8 @@ def hostile_doc(kind, url, token):
         profile["apiToken"] = token + "\nusername=evil"
     elif kind == "token with an escape":
         profile["apiToken"] = token + "\x1b[2J"
+    elif kind == "default account with a newline":
+        profile["defaultIntegratedAccount"] = "acct\nx"
     elif kind == "byok key with a newline":
         profile["anthropicApiKey"] = "sk-ant-" + token + "\nx"
     doc = {"profiles": {name: profile}}
@@ -57,7 +59,7 @@ def hostile_doc(kind, url, token):
 
 KINDS = ["name with a newline", "name ending in a newline", "name with ../", "active profile with a newline",
          "apiUrl with user info", "apiUrl ftp", "apiUrl port out of range", "apiUrl ending in a newline",
-         "token with a newline", "token with an escape", "byok key with a newline"]
+         "token with a newline", "token with an escape", "byok key with a newline", "default account with a newline"]
 
 
 def commands(url):
@@ -103,3 +105,21 @@ def test_the_rules_do_not_refuse_a_well_formed_legacy_file(run, config_dir, reco
         "a.b@c+d-e_f": {"apiToken": token + "x"}}})
     p = run(BIN / "git-credential-truto", "get", input=git_input(protocol="http", host=recorder.url.split("://")[1]))
     assert p.returncode == 0 and f"password={token}\n" in p.stdout, p.stderr
+
+
+@pytest.mark.parametrize("key,value", [("authtype", "Bearer\n"), ("username", "u\r\npassword=x"),
+                                       ("dockerServerUrl", "https://h\x1b[2J")])
+def test_a_control_character_in_any_setting_of_todays_format_is_refused(run, config_dir, recorder, key, value):
+    """Not legacy, but the same gap: the schema's `$` and settings without a pattern let it in."""
+    token = new_canary()
+    settings = {"apiUrl": recorder.url, "secretStore": "file", "secrets": ["apiToken"], key: value}
+    if key == "authtype":
+        settings["credentialType"] = "authtype"
+    write_legacy(config_dir, {"version": 1, "profiles": {"work": settings}})
+    creds = config_dir / "credentials.json"
+    creds.write_text(json.dumps({"profiles": {"work": {"apiToken": token}}}))
+    os.chmod(creds, 0o600)
+    host = recorder.url.split("://", 1)[1]
+    p = run(BIN / "git-credential-truto", "get", input=git_input(protocol="http", host=host, capability="authtype"))
+    assert_clean_error(p, code=1, mentions=["config.json", key])
+    assert_no_secret(token, p.stdout, p.stderr)

@@ -92,6 +92,15 @@ class SecretStoreConformance:
         again.delete("default", "apiToken")
         assert store.get("default", "apiToken") is None
 
+    def test_names_lists_what_it_holds_and_nothing_of_another_directory(self, store, other_store):
+        assert store.names() == []
+        for p, f in (("prod", "apiToken"), ("default", "anthropicApiKey"), ("default", "apiToken")):
+            store.set(p, f, f"value-{p}-{f}")
+        other_store.set("elsewhere", "apiToken", "other-value")
+        store.delete("prod", "apiToken")
+        assert sorted(store.names()) == [("default", "anthropicApiKey"), ("default", "apiToken")]
+        assert other_store.names() == [("elsewhere", "apiToken")]
+
     def test_describe_names_no_secret(self, store):
         store.set("default", "apiToken", "describe-secret-value")
         assert "describe-secret-value" not in store.describe()

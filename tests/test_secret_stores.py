@@ -19,3 +19,18 @@ class TestKeyringStore(SecretStoreConformance):
     def test_keyring_and_file_store_of_one_directory_are_separate(self, store, tmp_path):
         store.set("default", "apiToken", "keyring-side")
         assert FileStore(str(tmp_path / "a")).get("default", "apiToken") is None
+
+
+def test_legacy_inline_store_lists_the_inline_secrets_read_only(tmp_path):
+    import json
+    import os
+
+    from truto_credential_helper.secrets.legacy_inline import LegacyInlineStore
+
+    directory = tmp_path / "legacy"
+    directory.mkdir(mode=0o700)
+    path = directory / "config.json"
+    path.write_text(json.dumps({"profiles": {"a": {"apiToken": "tok-a", "firecrawlApiKey": "fc-a"},
+                                             "b": {"apiUrl": "https://b.example"}}}))
+    os.chmod(path, 0o600)
+    assert sorted(LegacyInlineStore(str(directory)).names()) == [("a", "apiToken"), ("a", "firecrawlApiKey")]

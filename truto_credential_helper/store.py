@@ -164,24 +164,55 @@ class Edit:
 
     def save_profile(self, name, settings, secrets=None, store_kind=None):
         """Create or replace profile `name`: its settings and, when given, its secrets
-        ({field: value}). Secrets of the old profile that are not given again are removed."""
+        ({field: value}). Secrets of the old profile that are not given again are removed.
+
+        Ordered so that a crash at any point leaves no secret that no profile names, and no profile
+        naming an item that holds a secret meant for other settings: first every item that must
+        not survive is deleted (the old profile's dropped ones, and any leftover where a new one
+        goes unless it already is this profile's secret for the same origin), then config.json is
+        written naming the new secrets, then they are written. Killed in between, the profile
+        names a secret not there yet and answers nothing until the next login."""
         old = self.profile(name)
         kind = store_kind or (old.secret_store if old else KEYRING)
-        new_settings = dict(settings)
-        new_settings["secretStore"] = kind
         secrets = dict(secrets or {})
-        target = self.store.secret_store(kind)
-        for field, value in secrets.items():
+        for field in secrets:
             if field not in SECRET_FIELDS:
                 raise UsageError(f"unknown secret '{field}'")
-            target.set(name, field, value)
-        new_settings["secrets"] = sorted(secrets)
+        new_settings = dict(settings, secretStore=kind, secrets=sorted(secrets))
+        target = self.store.secret_store(kind)
+        # Items that already hold this profile's secret for this very origin may be overwritten in
+        # place: at every instant they hold the old or the new one, both meant for it.
+        in_place = set(old.secrets) if old and old.secret_store == kind and _same_origin(old, new_settings) else set()
+        for field in secrets:
+            if field not in in_place:
+                target.delete(name, field)
         if old:
             for field in old.secrets:
                 if old.secret_store != kind or field not in secrets:
                     self.store.secret_store(old.secret_store).delete(name, field)
+                    in_place.discard(field)
         self.doc["profiles"][name] = new_settings
         self._touched(name)
+        self._commit_then(lambda: [target.set(name, field, value) for field, value in secrets.items()],
+                          name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
+
+    def _commit_then(self, write_secrets, name, fallback):
+        """Write config.json, then the secrets. When writing them fails (a keyring error, not a
+        crash), config.json goes back to `fallback` (the settings before, naming only what still
+        holds its secret; None: no profile) before the error goes on."""
+        config.commit(self.store.directory, self.doc)
+        try:
+            write_secrets()
+        except BaseException:
+            if fallback is None:
+                self.doc["profiles"].pop(name, None)
+            else:
+                self.doc["profiles"][name] = fallback
+            try:
+                config.commit(self.store.directory, self.doc)
+            except Exception:
+                pass  # the error on its way out matters more; the profile answers nothing meanwhile
+            raise
 
     def update_settings(self, name, **changes):
         """Change non-secret settings of an existing profile; None removes a key."""
@@ -194,11 +225,18 @@ class Edit:
         self._touched(name)
 
     def set_secret(self, name, field, value):
+        """Overwrite a secret the profile has in place; a new one is named in config.json first
+        (after removing any leftover item of that name), so a crash never leaves it unnamed."""
         profile = self.profile(name)
-        self.store.secret_store(profile.secret_store).set(name, field, value)
-        if field not in profile.secrets:
-            profile.settings["secrets"] = sorted(profile.secrets + (field,))
+        store = self.store.secret_store(profile.secret_store)
         self._touched(name)
+        if field in profile.secrets:
+            store.set(name, field, value)
+            return
+        store.delete(name, field)
+        before = dict(profile.settings)
+        profile.settings["secrets"] = sorted(profile.secrets + (field,))
+        self._commit_then(lambda: store.set(name, field, value), name, before)
 
     def delete_secret(self, name, field):
         profile = self.profile(name)
@@ -446,10 +484,17 @@ def _helper_api_url(incoming):
     return url
 
 
-def _valid_profile_name(name):
-    import re
+def _same_origin(profile, settings):
+    """Whether new settings keep a profile's secrets meant for the same origin and user."""
+    try:
+        return (origin_from_url(profile.api_url) == origin_from_url(settings["apiUrl"])
+                and profile.username == settings.get("username", profile.name))
+    except ValueError:
+        return False
 
-    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}", name) is not None
+
+def _valid_profile_name(name):
+    return config.profile_name_pattern().fullmatch(name) is not None
 
 
 def _form(credential_type, authtype):

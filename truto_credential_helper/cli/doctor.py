@@ -12,6 +12,7 @@ import time
 
 from .. import config, store as store_module
 from ..errors import EXIT_ERROR, TrutoError
+from . import orphans
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 KNOWN_VARS = {
@@ -35,6 +36,7 @@ def register(subparsers, parents):
                     "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
                     "whether each profile's token is accepted. Exit 1 when a check fails.")
     p.add_argument("--online", action="store_true", help="also ask the API whether each profile's token is accepted")
+    orphans.register_flags(p)
     p.set_defaults(run=run_doctor)
 
 
@@ -58,6 +60,7 @@ def run_doctor(ctx, args):
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
     check_profile_stores(checks, directory, profiles)
+    found = orphans.check(checks, directory, doc, (OK, WARN, INFO))
     check_environment(checks, doc)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
@@ -65,6 +68,8 @@ def run_doctor(ctx, args):
     if args.online:
         check_online(ctx, checks, directory, profiles)
     emit(ctx, checks)
+    if args.fix:
+        orphans.fix(ctx, directory, found, args.yes)
     return EXIT_ERROR if checks.failed else 0
 
 
@@ -78,6 +83,10 @@ def _mode_owner(path, want_mode, kind):
     mode = stat.S_IMODE(st.st_mode)
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         return FAIL, f"{path} is owned by uid {st.st_uid}, not by you", f"chown {os.getuid()} {path}"
+    if mode & 0o022:  # refused by every command: another user could have changed it
+        return FAIL, f"{path} is mode {mode:04o}: others can write it", f"check it, then chmod go-w {path}"
+    if kind == "directory" and config.is_shared_dir(path, mode):
+        return OK, f"{path} (shared directory, mode {mode:04o}, yours; truto's files in it are private)", ""
     if mode & ~want_mode & 0o777:
         return FAIL, f"{path} is mode {mode:04o}: others can read it", f"chmod {want_mode:o} {path}"
     return OK, f"{path} ({kind}, mode {mode:04o}, yours)", ""
@@ -390,6 +399,11 @@ def check_online(ctx, checks, directory, profiles):
 
     store = ctx.store
     targets = []
+    try:
+        profiles = store.profiles()  # read as the commands read it: never from a file another user controls
+    except TrutoError as e:
+        checks.add("online", FAIL, f"profiles not checked: {_one_line(e)}", "fix the config checks above first")
+        profiles = []
     for p in profiles:
         targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
                         f"truto login --profile-name {p.name}"))

@@ -36,6 +36,11 @@ class SecretStore:
         """Remove the secret; a missing one is not an error."""
         raise NotImplementedError
 
+    def names(self):
+        """[(profile, field)] of every secret this store holds for this config directory, whoever
+        wrote it (doctor finds those no profile names); None when the backend cannot list."""
+        raise NotImplementedError
+
     def describe(self):
         """Where the secrets are, for whoami and doctor (no secret in it)."""
         raise NotImplementedError

@@ -37,6 +37,9 @@ class MemoryStore(SecretStore):
     def delete(self, profile, field):
         self._namespace().pop((profile, field), None)
 
+    def names(self):
+        return sorted(self._namespace())
+
     def describe(self):
         return f"process memory (tests only), namespace '{self.directory}'"
 

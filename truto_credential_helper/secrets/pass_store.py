@@ -48,6 +48,20 @@ def path_component(name, plain=None):
     return "=" + base64.b32encode(name.encode("utf-8")).decode("ascii").rstrip("=").lower()
 
 
+def name_of(component):
+    """The name path_component() wrote as `component` (None when it is not one it writes)."""
+    if not component.startswith("="):
+        return component
+    import base64
+    import binascii
+
+    text = component[1:].upper()
+    try:
+        return base64.b32decode(text + "=" * (-len(text) % 8)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
 def entry_name(config_dir, profile, field):
     field_part = path_component(field, plain=SECRET_FIELDS.__contains__)
     return "/".join((PREFIX, namespace(config_dir), path_component(profile), field_part))
@@ -110,6 +124,27 @@ class PassStore(SecretStore):
         entry = self._entry(profile, field)
         if os.path.isfile(self._file(entry)):
             run_pass(["rm", "--force", entry], None, "delete a secret")
+
+    def names(self):
+        # The entries' file names, never their contents: listing needs neither pass nor GPG.
+        root = os.path.join(store_dir(), PREFIX, namespace(self.config_dir))
+        found = []
+        try:
+            profiles = sorted(os.listdir(root))
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise SecretStoreUnavailable(f"cannot list {root} ({e.strerror}); check its permissions") from None
+        for component in profiles:
+            profile = name_of(component)
+            folder = os.path.join(root, component)
+            if profile is None or not os.path.isdir(folder):
+                continue
+            for entry in sorted(os.listdir(folder)):
+                field = name_of(entry[:-4]) if entry.endswith(".gpg") else None
+                if field is not None and path_component(profile) == component:
+                    found.append((profile, field))
+        return found
 
     def describe(self):
         where = os.path.abspath(store_dir())

@@ -147,7 +147,7 @@ class Edit:
                 raise UsageError(f"unknown secret '{field}'")
             target.set(name, field, value)
         new_settings["secrets"] = sorted(secrets)
-        if old:
+        if old and not self.store.secret_store(old.secret_store).shared:  # a team's secret is not ours to remove
             for field in old.secrets:
                 if old.secret_store != kind or field not in secrets:
                     self.store.secret_store(old.secret_store).delete(name, field)
@@ -180,7 +180,7 @@ class Edit:
         if profile is None:
             return False
         store = self.store.secret_store(profile.secret_store)
-        for field in profile.secrets:
+        for field in profile.secrets if not store.shared else ():  # a team's secret outlives the profile
             store.delete(name, field)
         del self.doc["profiles"][name]
         if self.doc.get("activeProfile") == name:
@@ -326,6 +326,8 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
                 and store.read_secret(p, HELPER_SECRET) == secret]
         if same:
             name = _refresh_same(edit, same[0], incoming)
+        elif any(store.secret_store(p.secret_store).shared for p in matched):
+            return None  # a team's secret (Vault) changes through `truto login`, never through git or docker
         elif matched:
             name = _replace(edit, matched, incoming, credential_type, secret)
         else:
@@ -470,8 +472,8 @@ def erase_credentials(request, secret=None, directory=None):
     removed = []
     with store.edit() as edit:
         for profile in edit.profiles():
-            if not matches(profile.credential(), request):
-                continue
+            if not matches(profile.credential(), request) or store.secret_store(profile.secret_store).shared:
+                continue  # a team's secret (Vault) is not a client's to erase, nor is the profile joining it
             if secret is not None and store.read_secret(profile, HELPER_SECRET) != secret:
                 continue
             if _holds_more_than_its_credential(profile):

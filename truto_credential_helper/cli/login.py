@@ -6,8 +6,8 @@ import sys
 from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
-from ..secrets import FILE, KEYRING
-from . import prompts
+from ..secrets import FILE, KEYRING, VAULT
+from . import prompts, vault_cli
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 
 BYOK_FIELDS = ("anthropicApiKey", "firecrawlApiKey")
@@ -25,10 +25,15 @@ def register(subparsers, parents):
     p.add_argument("--insecure-storage", action="store_true",
                    help="keep this profile's secrets in a plaintext credentials.json (0600) instead of the OS keyring")
     p.add_argument("--no-verify", action="store_true", help="save the token without checking it against the API")
+    p.add_argument("--secret-store", choices=(KEYRING, FILE, VAULT),
+                   help="where the profile's secrets live (default: keyring; file = --insecure-storage)")
+    vault_cli.add_login_options(p)
     p.set_defaults(run=run)
 
 
 def run(ctx, args):
+    if vault_cli.chosen(args):
+        return run_vault(ctx, args)
     if args.token and args.with_token:
         raise UsageError("--token and --with-token both give the token; pass only one")
     prompting = not (args.token or args.with_token)
@@ -69,7 +74,7 @@ def run(ctx, args):
         if not isinstance(team, dict):
             team = {}
 
-    kind = FILE if args.insecure_storage else KEYRING
+    kind = FILE if args.insecure_storage or args.secret_store == FILE else KEYRING
     with ctx.store.edit() as edit:
         settings, secrets = carried_over(ctx.store, edit.profile(name))
         settings["apiUrl"] = url
@@ -89,6 +94,15 @@ def run(ctx, args):
             record.update(teamId=team.get("id"), teamName=team.get("name"))
         ctx.emit_record(record, [])
     return 0
+
+
+def run_vault(ctx, args):
+    """A profile joining (or publishing to) a team's secret in Vault: no token prompt, since joining needs none."""
+    name = args.profile_name or args.profile or "default"
+    check_profile_name(name, "--profile-name" if args.profile_name else "--profile")
+    url, source = (args.api_url, "flag") if args.api_url else ctx.api_url(name)
+    url = check_api_url(url, url_source_label(source))
+    return vault_cli.run_login(ctx, args, name, url, source)
 
 
 def ask_profile_name():

@@ -6,7 +6,7 @@ stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
 from ..secrets import FILE
-from . import prompts
+from . import prompts, vault_cli
 from .context import check_secret, read_stdin_secret
 
 # Keys and aliases exactly as the Truto CLI documentation's table.
@@ -92,6 +92,7 @@ def run_list(ctx, args):
             "active": p.name == active,
             "apiUrl": p.settings.get("apiUrl"),
             "secretStore": p.secret_store,
+            **vault_cli.list_fields(p),
             "defaultIntegratedAccount": p.settings.get("defaultIntegratedAccount"),
         }
         for p in sorted(store.profiles(), key=lambda p: p.name)
@@ -102,6 +103,7 @@ def run_list(ctx, args):
             return 0
         for row in rows:
             row["active"] = "*" if row["active"] else ""
+            row["secretStore"] = vault_cli.store_label(row)
     ctx.emit_rows(rows, LIST_COLUMNS)
     return 0
 

@@ -3,6 +3,7 @@ docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / dele
 
 - os_keyring.KeyringStore: the OS keyring through `keyring` (the default).
 - file.FileStore: plaintext credentials.json, only when the user chose --insecure-storage.
+- vault.VaultStore: a team's secret in HashiCorp Vault / OpenBao (KV v2), at the profile's path.
 - legacy_inline.LegacyInlineStore: read-only, the secrets a standalone Truto CLI config.json holds
   inline, until `truto auth migrate` moves them.
 TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never needs either.
@@ -11,11 +12,13 @@ TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never 
 SECRET_FIELDS = ("apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken")
 KEYRING = "keyring"
 FILE = "file"
+VAULT = "vault"
 LEGACY_INLINE = "legacy-inline"  # read-only: secrets inline in a standalone Truto CLI config.json (legacy.py)
 
 
 class SecretStore:
     kind = None
+    shared = False  # True: the secrets are a team's (Vault); removing a profile leaves them
 
     def get(self, profile, field):
         """The secret, or None when there is none."""
@@ -38,6 +41,10 @@ def open_store(kind, config_dir):
         from .legacy_inline import LegacyInlineStore
 
         return LegacyInlineStore(config_dir)
+    if kind == VAULT:
+        from .vault import VaultStore
+
+        return VaultStore(config_dir)
     if kind == FILE:
         from .file import FileStore
 

@@ -27,7 +27,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def api(address, method, path, body=None, token=None, namespace=None, timeout=10):
+def api(address, method, path, body=None, token=None, timeout=10, context=None):
     """(status, document) of one Vault API request, as an administrator would send it."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{address}/v1/{path}", data=data, method=method)
@@ -36,7 +36,7 @@ def api(address, method, path, body=None, token=None, namespace=None, timeout=10
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             raw, status = response.read(), response.status
     except urllib.error.HTTPError as e:
         raw, status = e.read(), e.code
@@ -53,9 +53,10 @@ class Bao:
         self.unseal_keys = unseal_keys
         self.directory = directory
         self.log = log
+        self.context = None  # an SSLContext trusting the dev-tls CA
 
     def api(self, method, path, body=None, token=None):
-        return api(self.address, method, path, body, token or self.root_token)
+        return api(self.address, method, path, body, token or self.root_token, context=self.context)
 
     def ok(self, method, path, body=None, token=None):
         status, doc = self.api(method, path, body, token)
@@ -71,6 +72,16 @@ class Bao:
         """The latest version's data, or None."""
         status, doc = self.api("GET", f"{mount}/data/{path}")
         return doc["data"]["data"] if status == 200 else None
+
+    def kv_delete_latest(self, path, mount="secret"):
+        self.ok("DELETE", f"{mount}/data/{path}")
+
+    def kv_destroy(self, path, versions, mount="secret"):
+        self.ok("POST", f"{mount}/destroy/{path}", {"versions": list(versions)})
+
+    def kv_forget(self, path, mount="secret"):
+        """Delete the secret's metadata and every version: nothing is at the path any more."""
+        self.ok("DELETE", f"{mount}/metadata/{path}")
 
     def kv_versions(self, path, mount="secret"):
         return self.ok("GET", f"{mount}/metadata/{path}")["data"]["current_version"]
@@ -160,8 +171,11 @@ def start_dev(directory, tls=False):
         time.sleep(0.2)  # the log lines come just before the listener takes requests
         unseal = [line.split(":", 1)[1].strip() for line in log_path.read_text().splitlines() if line.startswith("Unseal Key:")]
         server = Bao(process, address, root, unseal, directory, log)
-        if not tls:
-            wait_until(lambda: server.api("GET", "sys/health")[0] == 200, what=f"bao at {address}")
+        if tls:
+            import ssl
+
+            server.context = ssl.create_default_context(cafile=str(directory / "vault-ca.pem"))
+        wait_until(lambda: server.api("GET", "sys/health")[0] == 200, what=f"bao at {address}")
         return server
     raise AssertionError(f"bao did not start; see {log_path}")
 

@@ -120,7 +120,7 @@ class VaultStore(SecretStore):
         from .vault_http import Client
 
         timeout = seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
-        client = Client(where.addresses, time.monotonic() + timeout, timeout)
+        client = Client(where.addresses, time.monotonic() + timeout, timeout, where.label)
         token, self.token_source = vault_auth.obtain(client, f"{where.label} at {where.addresses[0]}")
         return client, token
 

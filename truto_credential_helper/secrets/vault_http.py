@@ -73,8 +73,9 @@ def split_address(address):
 
 
 class Client:
-    def __init__(self, addresses, deadline, timeout):
+    def __init__(self, addresses, deadline, timeout, what):
         self.addresses = list(addresses)
+        self.what = what  # the secret's MOUNT/PATH, for messages
         self.deadline = deadline  # time.monotonic() value: every request of the operation shares it
         self.timeout = timeout
         self.namespace = os.environ.get("VAULT_NAMESPACE") or None
@@ -172,10 +173,11 @@ class Client:
         where = ", ".join(self.addresses)
         if failures and all(f.sealed for f in failures.values()):
             return SecretStoreUnavailable(
-                f"Vault at {where} is sealed; ask its operators to unseal it (vault/bao operator unseal), then retry")
+                f"Vault at {where} is sealed, so {self.what} cannot be read; ask its operators to unseal it "
+                "(vault/bao operator unseal), then retry")
         reasons = "; ".join(f"{a}: {f.reason}" for a, f in failures.items()) or f"no answer within {self.timeout:g} s"
         return SecretStoreUnavailable(
-            f"cannot reach Vault ({reasons}); check that Vault is running and the profile's Vault address "
+            f"cannot reach Vault for {self.what} ({reasons}); check that Vault is running and the profile's Vault address "
             f"(truto login --vault-addr URL), or raise TRUTO_TIMEOUT (now {self.timeout:g} s)")
 
 

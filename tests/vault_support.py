@@ -296,7 +296,7 @@ def start_cluster(directory, size=3):
     wait_until(lambda: api(first.address, "GET", "sys/seal-status", timeout=2)[0] == 200, what="raft node 0")
     status, init = api(first.address, "POST", "sys/init", {"secret_shares": 1, "secret_threshold": 1})
     assert status == 200, init
-    root, keys = init["root_token"], init["keys_b64"]
+    root, keys = init["root_token"], init["keys"]
     for node in nodes:
         node.root_token, node.unseal_keys = root, keys
     first.unseal()

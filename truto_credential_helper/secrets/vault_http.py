@@ -17,6 +17,8 @@ MAX_BODY = 4 << 20  # a KV secret of three tokens is a few KiB; a broken or host
 ROUND_PAUSE = 0.25  # seconds between two rounds over the addresses, while a cluster elects a leader
 NOT_ACTIVE_HINTS = ("active cluster node not found", "local node not active", "no active node",
                     "node not active", "standby")
+# A KV v2 engine on a node that just became active answers 400 with this until it has loaded.
+STARTING_HINT = "waiting for the primary to upgrade"
 
 
 class Answer:
@@ -165,6 +167,8 @@ class Client:
             raise Unreachable("sealed", sealed=True)
         if status in (429, 472, 473) or (status >= 500 and any(h in text for h in NOT_ACTIVE_HINTS)):
             raise Unreachable("a standby with no active node to answer")
+        if status == 400 and STARTING_HINT in text:
+            raise Unreachable("the KV engine is starting on a newly active node")
         if 300 <= status < 400:
             raise Unreachable(f"redirected (HTTP {status}) to another node")
         return answer

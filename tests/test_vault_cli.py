@@ -312,3 +312,42 @@ def test_vault_cacert_is_trusted_and_nothing_else_is(run, stub_api, venv, tmp_pa
     finally:
         server.stop()
 
+
+
+# ---------------------------------------------------------------------------------------------
+# doctor
+
+
+def test_doctor_shows_path_and_token_source_and_online_checks_seal_and_read(run, bao, team_path, stub_api, venv):
+    bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
+    assert vault_login(run, bao, team_path, stub_api, env=venv).returncode == 0
+    done = run("truto", "doctor", "-o", "json", env=venv)
+    rows = [r for r in json.loads(done.stdout)["checks"] if r["check"] == "vault"]
+    assert len(rows) == 1 and rows[0]["status"] == "ok"
+    assert f"secret/{team_path}" in rows[0]["message"] and "VAULT_TOKEN" in rows[0]["message"]
+    done = run("truto", "doctor", "--online", "-o", "json", env=venv)
+    rows = [r for r in json.loads(done.stdout)["checks"] if r["check"] == "vault"]
+    assert [r["status"] for r in rows] == ["ok", "ok", "ok"], rows
+    assert "unsealed" in rows[1]["message"] and "can read" in rows[2]["message"]
+    assert GOOD_TOKEN not in done.stdout and venv["VAULT_TOKEN"] not in done.stdout
+
+    bao.policy("elsewhere", 'path "secret/data/elsewhere/*" { capabilities = ["read"] }')
+    done = run("truto", "doctor", "--online", "-o", "json", env=dict(venv, VAULT_TOKEN=bao.token(["elsewhere"])))
+    assert done.returncode == 1
+    rows = [r for r in json.loads(done.stdout)["checks"] if r["check"] == "vault"]
+    assert rows[-1]["status"] == "fail" and "denied" in rows[-1]["message"]
+
+
+def test_doctor_without_any_vault_token_fails_the_vault_check(run, bao, team_path, stub_api, venv):
+    bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
+    assert vault_login(run, bao, team_path, stub_api, env=venv).returncode == 0
+    env = {k: v for k, v in venv.items() if k != "VAULT_TOKEN"}
+    done = run("truto", "doctor", "-o", "json", env=dict(env, TRUTO_VAULT_SECRET_ID="do-not-show-me"))
+    checks = json.loads(done.stdout)["checks"]
+    vault_rows = [r for r in checks if r["check"] == "vault"]
+    assert vault_rows[0]["status"] == "fail" and "AppRole" in vault_rows[0]["message"]  # half an AppRole
+    assert "TRUTO_VAULT_ROLE_ID is not set" in vault_rows[0]["fix"]
+    assert "do-not-show-me" not in done.stdout
+    done = run("truto", "doctor", "-o", "json", env=env)
+    vault_rows = [r for r in json.loads(done.stdout)["checks"] if r["check"] == "vault"]
+    assert vault_rows[0]["status"] == "fail" and "VAULT_TOKEN" in vault_rows[0]["fix"]

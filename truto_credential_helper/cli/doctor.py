@@ -58,6 +58,9 @@ def run_doctor(ctx, args):
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
     check_environment(checks, doc)
+    from .doctor_vault import check_vault
+
+    check_vault(checks, directory, profiles, args.online)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
     check_docker(checks, origins)
@@ -201,7 +204,7 @@ def check_keyring(checks, directory, profiles):
 
 
 def check_environment(checks, doc):
-    names = sorted(k for k in os.environ if k.startswith("TRUTO_"))
+    names = sorted(k for k in os.environ if k.startswith("TRUTO_") and not k.startswith("TRUTO_VAULT_"))  # doctor_vault's
     if not names:
         checks.add("environment", OK, "no TRUTO_* variables set")
     profiles = (doc or {}).get("profiles", {})

@@ -37,6 +37,17 @@ def source():
     return None, "none"
 
 
+def incomplete():
+    """What is missing from a half-configured AppRole or JWT login, or None."""
+    kind = source()[0]
+    if kind == "approle" and not all(os.environ.get(n) for n in APPROLE):
+        missing = APPROLE[1] if os.environ.get(APPROLE[0]) else APPROLE[0]
+        return f"{missing} is not set, but AppRole needs both {APPROLE[0]} and {APPROLE[1]}; set it, or unset the other"
+    if kind == "jwt" and not os.environ.get("TRUTO_VAULT_ROLE"):
+        return "TRUTO_VAULT_ROLE is not set, but a JWT login needs the Vault role to log in as; set it"
+    return None
+
+
 def approle_mount():
     return (os.environ.get("TRUTO_VAULT_APPROLE_MOUNT") or "approle").strip("/")
 
@@ -49,18 +60,15 @@ def obtain(client, where):
     """(token, label): the Vault token to use and where it came from. `where` names the secret for
     messages. A login (AppRole, JWT) is one request within the operation's deadline."""
     kind, label = source()
+    if incomplete():
+        raise SecretStoreUnavailable(incomplete())
     if kind == "approle":
         role_id, secret_id = (os.environ.get(n) for n in APPROLE)
-        if not (role_id and secret_id):
-            missing = APPROLE[1] if role_id else APPROLE[0]
-            raise SecretStoreUnavailable(f"{missing} is not set, but AppRole needs both {APPROLE[0]} and {APPROLE[1]}; set it, or unset the other")
         body = {"role_id": role_id, "secret_id": secret_id}
         return _login(client, approle_mount(), body, label, (role_id, secret_id), where), label
     if kind == "jwt":
         jwt = os.environ.get(JWT_VARS[0]) or _read_jwt_file(os.environ[JWT_VARS[1]])
-        role = os.environ.get("TRUTO_VAULT_ROLE")
-        if not role:
-            raise SecretStoreUnavailable("TRUTO_VAULT_ROLE is not set, but a JWT login needs the Vault role to log in as; set it")
+        role = os.environ["TRUTO_VAULT_ROLE"]
         return _login(client, jwt_mount(), {"role": role, "jwt": jwt}, label, (jwt,), where), label
     if kind == "env":
         return os.environ["VAULT_TOKEN"].strip(), label

@@ -351,3 +351,19 @@ def test_doctor_without_any_vault_token_fails_the_vault_check(run, bao, team_pat
     done = run("truto", "doctor", "-o", "json", env=env)
     vault_rows = [r for r in json.loads(done.stdout)["checks"] if r["check"] == "vault"]
     assert vault_rows[0]["status"] == "fail" and "VAULT_TOKEN" in vault_rows[0]["fix"]
+
+
+def test_vault_namespace_is_sent(run, bao, stub_api, venv):
+    """VAULT_NAMESPACE, as the vault CLI sends it (X-Vault-Namespace): the secret is found in the
+    namespace only, and the same path outside it is another secret."""
+    namespace = f"ns{next(_paths)}"
+    bao.ok("POST", f"sys/namespaces/{namespace}", {})
+    bao.ok("POST", "sys/mounts/secret", {"type": "kv", "options": {"version": "2"}}, namespace=namespace)
+    bao.ok("POST", "secret/data/teams/in-ns", {"data": {"apiToken": GOOD_TOKEN}}, namespace=namespace)
+    env = dict(venv, VAULT_TOKEN=bao.root_token, VAULT_NAMESPACE=namespace)
+    done = vault_login(run, bao, "teams/in-ns", stub_api, env=env)
+    assert done.returncode == 0, done.stderr
+    done = run("truto", "auth", "token", env=env)
+    assert done.stdout == GOOD_TOKEN + "\n", done.stderr
+    done = run("truto", "auth", "token", env={k: v for k, v in env.items() if k != "VAULT_NAMESPACE"})
+    assert done.returncode == 6 and "no secret at secret/teams/in-ns" in done.stderr, done.stderr

@@ -27,12 +27,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def api(address, method, path, body=None, token=None, timeout=10, context=None):
+def api(address, method, path, body=None, token=None, timeout=10, context=None, namespace=None):
     """(status, document) of one Vault API request, as an administrator would send it."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(f"{address}/v1/{path}", data=data, method=method)
     if token:
         request.add_header("X-Vault-Token", token)
+    if namespace:
+        request.add_header("X-Vault-Namespace", namespace)
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
@@ -55,11 +57,11 @@ class Bao:
         self.log = log
         self.context = None  # an SSLContext trusting the dev-tls CA
 
-    def api(self, method, path, body=None, token=None):
-        return api(self.address, method, path, body, token or self.root_token, context=self.context)
+    def api(self, method, path, body=None, token=None, namespace=None):
+        return api(self.address, method, path, body, token or self.root_token, context=self.context, namespace=namespace)
 
-    def ok(self, method, path, body=None, token=None):
-        status, doc = self.api(method, path, body, token)
+    def ok(self, method, path, body=None, token=None, namespace=None):
+        status, doc = self.api(method, path, body, token, namespace)
         assert status in (200, 204), (method, path, status, doc)
         return doc
 

@@ -84,3 +84,13 @@ def test_a_write_needs_only_create_update_and_read(bao, monkeypatch, tmp_path):
     store = VaultStore(str(tmp_path), locate=lambda p: Location([bao.address], "secret", f"teams/{p}", required=False))
     store.set("write-policy", "apiToken", "published")
     assert bao.kv_get("teams/write-policy") == {"apiToken": "published"}
+
+
+def test_a_vault_profile_without_its_location_is_refused_by_the_schema(run, config_dir):
+    import json
+
+    config_dir.mkdir(mode=0o700)
+    doc = {"version": 1, "profiles": {"x": {"apiUrl": "https://a.example", "secretStore": "vault"}}}
+    (config_dir / "config.json").write_text(json.dumps(doc))
+    done = run("truto", "profiles", "list")
+    assert done.returncode == 1 and "'vault' is a required property" in done.stderr, done.stderr

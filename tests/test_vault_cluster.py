@@ -44,5 +44,9 @@ def test_gets_keep_answering_when_the_active_node_dies(run, env, cluster, stub_a
 
     wait_until(lambda: cluster.leader() is not None, timeout=60, what="a new active node")
     cluster.leader().kv_put("teams/ha", {"apiToken": OTHER_TOKEN})  # rotated on the new active node
+    # OpenBao's raft standbys serve reads themselves (eventually consistent, by design): wait until
+    # every live node has applied the write, then the next read, whichever node answers, sees it.
+    live = [n for n in cluster.nodes if n.process.poll() is None]
+    wait_until(lambda: all(n.kv_get("teams/ha") == {"apiToken": OTHER_TOKEN} for n in live), what="the rotation on every node")
     done = run("truto", "auth", "token", env=e, timeout=60)
     assert done.stdout == OTHER_TOKEN + "\n", done.stderr

@@ -42,11 +42,11 @@ class Unreachable(Exception):
     """This address cannot answer now (refused, timed out, sealed, standby without an active node):
     the next one may. reason: a few words for the final message."""
 
-    def __init__(self, reason, sealed=False, timed_out=False):
+    def __init__(self, reason, sealed=False, transient=False):
         super().__init__(reason)
         self.reason = reason
         self.sealed = sealed
-        self.timed_out = timed_out
+        self.transient = transient  # a cluster between two active nodes: worth another round
 
 
 def tls_context():
@@ -115,7 +115,9 @@ class Client:
                     continue
                 self.last_address = address
                 return answer
-            if self.remaining() <= ROUND_PAUSE:
+            # Refused, hung or sealed everywhere: waiting would not help. A cluster electing a new
+            # active node answers within seconds: another round, until the deadline.
+            if self.remaining() <= ROUND_PAUSE or not any(f.transient for f in failures.values()):
                 raise self._none_answered(failures)
             time.sleep(ROUND_PAUSE)
 
@@ -135,7 +137,7 @@ class Client:
             raw = response.read(MAX_BODY + 1)
             status = response.status
         except socket.timeout:
-            raise Unreachable(f"no answer within {timeout:.3g} s", timed_out=True)
+            raise Unreachable(f"no answer within {timeout:.3g} s")
         except ConnectionRefusedError:
             raise Unreachable("connection refused")
         except OSError as e:
@@ -166,9 +168,9 @@ class Client:
         if status == 503 and "sealed" in text:
             raise Unreachable("sealed", sealed=True)
         if status in (429, 472, 473) or (status >= 500 and any(h in text for h in NOT_ACTIVE_HINTS)):
-            raise Unreachable("a standby with no active node to answer")
+            raise Unreachable("a standby with no active node to answer", transient=True)
         if status == 400 and STARTING_HINT in text:
-            raise Unreachable("the KV engine is starting on a newly active node")
+            raise Unreachable("the KV engine is starting on a newly active node", transient=True)
         if 300 <= status < 400:
             raise Unreachable(f"redirected (HTTP {status}) to another node")
         return answer

@@ -8,18 +8,10 @@ import json
 import pytest
 
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing
-from vault_support import READ_POLICY, WRITE_POLICY, JwtIssuer, enable_approle, enable_jwt, start_dev
+from vault_support import READ_POLICY, WRITE_POLICY, JwtIssuer, bao, enable_approle, enable_jwt, start_dev, vault_env  # noqa: F401 (bao: a fixture)
 
 GIT_GET = "protocol=http\nhost={host}\n\n"  # the stub API is plain http on 127.0.0.1
 _paths = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory):
-    server = start_dev(tmp_path_factory.mktemp("bao"))
-    server.standard_policies()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -31,11 +23,8 @@ def team_path(bao):
 @pytest.fixture
 def venv(env, bao, tmp_path):
     """The test's environment with a Vault token that may read teams/*, and a HOME of its own."""
-    e = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "TRUTO_VAULT_"))}
-    e["HOME"] = str(tmp_path / "home")
     (tmp_path / "home").mkdir()
-    e["VAULT_TOKEN"] = bao.token([READ_POLICY])
-    return e
+    return vault_env(env, tmp_path / "home", bao.token([READ_POLICY]))
 
 
 def vault_login(run, bao, path, stub, *extra, env, addresses=None):

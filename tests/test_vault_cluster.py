@@ -5,7 +5,7 @@ address within the same TRUTO_TIMEOUT)."""
 import pytest
 
 from conftest import GOOD_TOKEN, OTHER_TOKEN
-from vault_support import READ_POLICY, start_cluster, wait_until
+from vault_support import READ_POLICY, start_cluster, vault_env, wait_until
 
 
 @pytest.fixture
@@ -19,8 +19,7 @@ def test_gets_keep_answering_when_the_active_node_dies(run, env, cluster, stub_a
     leader = cluster.leader()
     leader.standard_policies()
     leader.kv_put("teams/ha", {"apiToken": GOOD_TOKEN})
-    e = {k: v for k, v in env.items() if not k.startswith("VAULT_")}
-    e.update(HOME=str(tmp_path), VAULT_TOKEN=leader.token([READ_POLICY]), TRUTO_TIMEOUT="20")
+    e = dict(vault_env(env, tmp_path, leader.token([READ_POLICY])), TRUTO_TIMEOUT="20")
     # The active node first: once it is dead, every read has to move on.
     order = [leader.address] + [a for a in cluster.addresses if a != leader.address]
     argv = ["truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/ha", "--api-url", stub_api.url]

@@ -2,23 +2,13 @@
 naming the Vault address and the secret's path and what to do, exit 6 (docker: on stdout, exit 1,
 as docker reads it), within TRUTO_TIMEOUT, no traceback, never the Vault token or a secret."""
 import itertools
-import socket
-import threading
 
 import pytest
 
-from conftest import GOOD_TOKEN
-from vault_support import READ_POLICY, free_port, start_dev
+from conftest import GOOD_TOKEN, stub_api_module
+from vault_support import READ_POLICY, bao, free_port, start_dev, vault_env  # noqa: F401 (bao: a fixture)
 
 _paths = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory):
-    server = start_dev(tmp_path_factory.mktemp("bao"))
-    server.standard_policies()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -26,9 +16,7 @@ def joined(run, env, bao, stub_api, tmp_path):
     """(env, path): a profile that joined a fresh secret holding GOOD_TOKEN, with a read token."""
     path = f"teams/f{next(_paths)}"
     bao.kv_put(path, {"apiToken": GOOD_TOKEN})
-    e = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "TRUTO_VAULT_"))}
-    e["HOME"] = str(tmp_path)
-    e["VAULT_TOKEN"] = bao.token([READ_POLICY])
+    e = vault_env(env, tmp_path, bao.token([READ_POLICY]))
     done = run("truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{path}", "--vault-addr", bao.address,
                "--api-url", stub_api.url, "--no-verify", env=e)
     assert done.returncode == 0, done.stderr
@@ -67,8 +55,7 @@ def test_sealed(run, tmp_path, stub_api, env):
     try:
         server.standard_policies()
         server.kv_put("teams/s", {"apiToken": GOOD_TOKEN})
-        e = {k: v for k, v in env.items() if not k.startswith("VAULT_")}
-        e.update(HOME=str(tmp_path), VAULT_TOKEN=server.token([READ_POLICY]), TRUTO_TIMEOUT="2")
+        e = dict(vault_env(env, tmp_path, server.token([READ_POLICY])), TRUTO_TIMEOUT="2")
         done = run("truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/s", "--vault-addr",
                    server.address, "--api-url", stub_api.url, "--no-verify", env=e)
         assert done.returncode == 0, done.stderr
@@ -94,28 +81,13 @@ def test_unreachable(run, stub_api, joined, read_config, config_dir):
 
 @pytest.fixture
 def hung_vault():
-    """An address that accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held, stop = [], threading.Event()
-
-    def accept():
-        server.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(server.accept()[0])
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    server.close()
+    """An address whose server takes longer than TRUTO_TIMEOUT=1 to say a word (one slow answer
+    queued per read)."""
+    server = stub_api_module.make_server([])
+    server.state.faults.extend({"delay": 5, "status": 500} for _ in range(3))
+    yield server.url
+    server.shutdown()
+    server.server_close()
 
 
 def test_a_vault_that_never_answers_fails_within_truto_timeout(run, stub_api, joined, read_config, config_dir, hung_vault):

@@ -7,15 +7,7 @@ import pytest
 
 from secret_store_conformance import SecretStoreConformance
 from truto_credential_helper.secrets.vault import Location, VaultStore
-from vault_support import WRITE_POLICY, start_dev
-
-
-@pytest.fixture(scope="module")
-def bao(tmp_path_factory):
-    server = start_dev(tmp_path_factory.mktemp("bao"))
-    server.standard_policies()
-    yield server
-    server.stop()
+from vault_support import WRITE_POLICY, bao  # noqa: F401 (bao: a fixture)
 
 
 @pytest.fixture(autouse=True)

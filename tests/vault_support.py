@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 BAO = Path(sys.executable).parent / "bao"
 READ_POLICY = "truto-read"
@@ -321,5 +322,20 @@ def _unseal_joined(node):
     return False
 
 
-def bao_available():
-    return BAO.exists() or shutil.which("bao") is not None
+@pytest.fixture(scope="module")
+def bao(tmp_path_factory):
+    """One dev server per test module (tests use paths of their own under teams/), with the
+    standard read and write policies. Import it into a test module to use it."""
+    server = start_dev(tmp_path_factory.mktemp("bao"))
+    server.standard_policies()
+    yield server
+    server.stop()
+
+
+def vault_env(env, home, token):
+    """A test's environment for a Vault profile: HOME of its own (no ~/.vault-token but the test's),
+    no VAULT_* or TRUTO_VAULT_* from outside, and `token` as VAULT_TOKEN."""
+    e = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "TRUTO_VAULT_"))}
+    e["HOME"] = str(home)
+    e["VAULT_TOKEN"] = token
+    return e

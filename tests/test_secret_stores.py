@@ -1,6 +1,7 @@
 """The SecretStore conformance suite (secret_store_conformance.py) against the KeyringStore on the
 real (private) gnome-keyring, and what only the keyring does. The in-memory and file stores run the
-same suite in the in-process tier (unit/test_secret_stores_inprocess.py)."""
+same suite in the in-process tier (unit/test_secret_stores_inprocess.py), pass on the real pass and
+gpg in test_pass_store.py."""
 from conftest import keyring_items
 from secret_store_conformance import SecretStoreConformance
 from truto_credential_helper.secrets.file import FileStore

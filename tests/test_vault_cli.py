@@ -356,3 +356,13 @@ def test_vault_namespace_is_sent(run, bao, stub_api, venv):
     assert done.stdout == GOOD_TOKEN + "\n", done.stderr
     done = run("truto", "auth", "token", env={k: v for k, v in env.items() if k != "VAULT_NAMESPACE"})
     assert done.returncode == 6 and "no secret at secret/teams/in-ns" in done.stderr, done.stderr
+
+
+def test_auth_status_shows_the_path_and_a_missing_vault_token(run, bao, team_path, stub_api, venv):
+    bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
+    assert vault_login(run, bao, team_path, stub_api, env=venv).returncode == 0
+    done = run("truto", "auth", "status", "-o", "json", env=venv)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"secret/{team_path}" in done.stdout and GOOD_TOKEN not in done.stdout
+    done = run("truto", "auth", "status", env={k: v for k, v in venv.items() if k != "VAULT_TOKEN"})
+    assert done.returncode == 1 and f"vault (secret/{team_path})" in done.stdout and "no Vault token" in done.stdout, done.stdout

@@ -60,8 +60,8 @@ class TestVaultStore(SecretStoreConformance):
         store.delete("default", "firecrawlApiKey")
         assert self.bao.kv_versions(path) == before
 
-    def test_it_is_a_shared_store(self, store):
-        assert store.shared is True
+    def test_it_is_not_a_store_whose_secrets_a_profile_owns(self, store):
+        assert store.owned is False
 
     def test_describe_profile_names_path_and_token_source_never_the_token(self, store, bao):
         store.set("default", "apiToken", "describe-me")

@@ -5,7 +5,7 @@ so a concurrent writer's version is never overwritten).
 
 Every read asks Vault (no cache): a token rotated there is what the next `get` uses. config.json
 records the addresses, mount and path (the profile's "vault" settings), never a secret or a Vault
-token. The secret belongs to the team, so removing a profile leaves it (`shared`).
+token. The secret belongs to the team, so removing a profile leaves it (`owned` is False).
 """
 import time
 
@@ -56,7 +56,7 @@ class Secret:
 
 class VaultStore(SecretStore):
     kind = VAULT
-    shared = True
+    owned = False  # the team's: removing or moving a profile away leaves it
 
     def __init__(self, config_dir, locate=None):
         self.directory = config_dir

@@ -67,11 +67,7 @@ def run(ctx, args):
     else:
         token = check_secret(prompts.ask_secret("API token"), "the token entered")
 
-    team = None
-    if not args.no_verify:
-        team = ctx.client(url, token, "flag" if source == "flag" else "profile").get("/team")
-        if not isinstance(team, dict):
-            team = {}
+    team = verified_team(ctx, args, url, token, source)
 
     with ctx.store.edit() as edit:
         settings, secrets = carried_over(ctx.store, edit.profile(name))
@@ -94,13 +90,21 @@ def run(ctx, args):
     return 0
 
 
+def verified_team(ctx, args, url, token, url_source):
+    """GET /team with the token (its answer, {} when not an object), or None with --no-verify."""
+    if args.no_verify:
+        return None
+    team = ctx.client(url, token, "flag" if url_source == "flag" else "profile").get("/team")
+    return team if isinstance(team, dict) else {}
+
+
 def run_vault(ctx, args):
     """A profile joining (or publishing to) a team's secret in Vault: no token prompt, since joining needs none."""
     name = args.profile_name or args.profile or "default"
     check_profile_name(name, "--profile-name" if args.profile_name else "--profile")
     url, source = (args.api_url, "flag") if args.api_url else ctx.api_url(name)
     url = check_api_url(url, url_source_label(source))
-    return vault_cli.run_login(ctx, args, name, url, source)
+    return vault_cli.run_login(ctx, args, name, url, source, verified_team)
 
 
 def ask_profile_name():

@@ -72,8 +72,9 @@ def check_vault_addr(address, source):
     return address.rstrip("/")
 
 
-def run_login(ctx, args, name, url, url_source):
-    """Create or replace profile `name` backed by the Vault secret the flags name."""
+def run_login(ctx, args, name, url, url_source, verified_team):
+    """Create or replace profile `name` backed by the Vault secret the flags name; verified_team
+    is login's own check of the token (GET /team unless --no-verify)."""
     from ..secrets.vault import KEYS
     from .context import check_secret, read_stdin_secret
 
@@ -92,11 +93,7 @@ def run_login(ctx, args, name, url, url_source):
             raise SecretStoreUnavailable(
                 f"the secret {where.label} in Vault at {', '.join(where.addresses)} has no apiToken; publish one: "
                 f"truto login --secret-store vault --vault-path {where.label} --with-token")
-    team = None
-    if not args.no_verify:
-        team = ctx.client(url, token, "flag" if url_source == "flag" else "profile").get("/team")
-        if not isinstance(team, dict):
-            team = {}
+    team = verified_team(ctx, args, url, token, url_source)
     with ctx.store.edit() as edit:
         old = edit.profile(name)
         settings = {"apiUrl": url, "vault": where.settings()}

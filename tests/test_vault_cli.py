@@ -366,3 +366,10 @@ def test_auth_status_shows_the_path_and_a_missing_vault_token(run, bao, team_pat
     assert f"secret/{team_path}" in done.stdout and GOOD_TOKEN not in done.stdout
     done = run("truto", "auth", "status", env={k: v for k, v in venv.items() if k != "VAULT_TOKEN"})
     assert done.returncode == 1 and f"vault (secret/{team_path})" in done.stdout and "no Vault token" in done.stdout, done.stdout
+
+
+def test_join_of_a_path_with_nothing_at_it_saves_nothing(run, bao, team_path, stub_api, venv, config_dir):
+    done = vault_login(run, bao, team_path, stub_api, env=venv)
+    assert done.returncode == 6
+    assert f"no secret at secret/{team_path}" in done.stderr and bao.address in done.stderr and "--with-token" in done.stderr
+    assert not (config_dir / "config.json").exists()

@@ -93,6 +93,10 @@ class SecretStoreConformance:
         assert store.get("default", "apiToken") is None
 
     def test_names_lists_what_it_holds_and_nothing_of_another_directory(self, store, other_store):
+        if store.names() is None:
+            # Only a store shared with others may decline: what it holds is never this machine's orphan.
+            assert not store.owned
+            return
         assert store.names() == []
         for p, f in (("prod", "apiToken"), ("default", "anthropicApiKey"), ("default", "apiToken")):
             store.set(p, f, f"value-{p}-{f}")

@@ -132,3 +132,29 @@ def test_probe_sees_keyring_when_the_fast_path_steps_aside(imports_of, keyring_p
     r, modules = imports_of("git-credential-truto", "get", input=GIT_GET, env=env)
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
     assert "keyring" in heavy_in(modules)
+
+
+# A Vault profile's get speaks HTTP, with the standard library's client only: http.client (and the
+# email package it parses headers with). Nothing else of HEAVY, and never hvac or requests.
+VAULT_GET_ALLOWS = ("http.client", "email")
+
+
+def test_get_via_vault_is_lean(imports_of, run, env, tmp_path):
+    from vault_support import READ_POLICY, start_dev
+
+    server = start_dev(tmp_path / "bao")
+    try:
+        server.standard_policies()
+        server.kv_put("teams/lean", {"apiToken": GOOD_TOKEN})
+        e = dict(env, HOME=str(tmp_path), VAULT_TOKEN=server.token([READ_POLICY]))
+        done = run("truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/lean",
+                   "--vault-addr", server.address, "--no-verify", env=e)
+        assert done.returncode == 0, done.stderr
+        r, modules = imports_of("git-credential-truto", "get", input=GIT_GET, env=e)
+        assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+        assert "truto_credential_helper.secrets.vault" in modules  # Vault answered
+        heavy = [m for m in heavy_in(modules) if not any(m == a or m.startswith(a + ".") for a in VAULT_GET_ALLOWS)]
+        assert heavy == [], heavy
+        assert not any(m == "hvac" or m.startswith("hvac.") for m in modules)
+    finally:
+        server.stop()

@@ -183,10 +183,11 @@ class Edit:
         # Items that already hold this profile's secret for this very origin may be overwritten in
         # place: at every instant they hold the old or the new one, both meant for it.
         in_place = set(old.secrets) if old and old.secret_store == kind and _same_origin(old, new_settings) else set()
-        for field in secrets:
-            if field not in in_place:
-                target.delete(name, field)
-        if old:
+        if target.owned:  # a team's secret (Vault) is only ever written a new version, never emptied first
+            for field in secrets:
+                if field not in in_place:
+                    target.delete(name, field)
+        if old and self.store.secret_store(old.secret_store).owned:  # a team's secret is not ours to remove
             for field in old.secrets:
                 if old.secret_store != kind or field not in secrets:
                     self.store.secret_store(old.secret_store).delete(name, field)
@@ -251,7 +252,7 @@ class Edit:
         if profile is None:
             return False
         store = self.store.secret_store(profile.secret_store)
-        for field in profile.secrets:
+        for field in profile.secrets if store.owned else ():  # a team's secret (Vault) outlives the profile
             store.delete(name, field)
         del self.doc["profiles"][name]
         if self.doc.get("activeProfile") == name:
@@ -399,6 +400,8 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
                 and store.read_secret(p, HELPER_SECRET) == secret]
         if same:
             name = _refresh_same(edit, same[0], incoming)
+        elif any(not store.secret_store(p.secret_store).owned for p in matched):
+            return None  # a team's secret (Vault) changes through `truto login`, never through git or docker
         elif matched:
             name = _replace(edit, matched, incoming, credential_type, secret)
             edit.update_settings(name, storedBy=base_name)

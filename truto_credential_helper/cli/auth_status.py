@@ -11,7 +11,7 @@ import time
 
 from .. import store as store_module
 from ..errors import UsageError
-from . import output
+from . import output, vault_cli
 
 ENV_NAMES = (store_module.ENV_TOKEN, store_module.ENV_API_URL, store_module.ENV_PROFILE)
 COLUMNS = [("profile", "profile"), ("active", "active"), ("apiUrl", "api url"), ("secretStore", "store"),
@@ -69,6 +69,7 @@ def _profile_entry(store, profile):
         "active": profile.name == store.active_name,
         "apiUrl": profile.api_url,
         "secretStore": profile.secret_store,
+        **vault_cli.list_fields(profile),
         "tokenPresent": has_token,
         "online": None,  # None: not checked
         "team": None,
@@ -144,7 +145,7 @@ def _add_store_availability(store, entries):
 
 def _store_reachable(store, kind):
     """(True/False/None, reason) without reading any secret: None when truto cannot tell."""
-    from ..secrets import FILE, KEYRING, LEGACY_INLINE, PASS
+    from ..secrets import FILE, KEYRING, LEGACY_INLINE, PASS, VAULT
 
     if kind == KEYRING:
         return _keyring_reachable()
@@ -162,6 +163,11 @@ def _store_reachable(store, kind):
 
         problems = diagnose(store.directory)  # pass on PATH, store initialised, its key in gpg: no decryption
         return (False, f"{problems[0][0]}; {problems[0][1]}") if problems else (True, None)
+    if kind == VAULT:  # offline, Vault itself cannot be asked: only whether a Vault token can be had
+        from ..secrets import vault_auth
+
+        problem = vault_auth.incomplete() or (None if vault_auth.source()[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}")
+        return (False, problem) if problem else (None, None)
     return None, None
 
 
@@ -341,7 +347,7 @@ def _entry_lines(entry, ok_mark, fail_mark):
     else:
         title = cell(r["profile"]) + (" (active)" if r["active"] else "")
     lines = [paint(title, "bold", sys.stdout)]
-    store_word = "TRUTO_API_TOKEN" if r["source"] == "environment" else r["secretStore"]
+    store_word = "TRUTO_API_TOKEN" if r["source"] == "environment" else vault_cli.store_label(r)
     if r["tokenPresent"] and not entry["problems"]:
         lines.append(f"  {ok_mark} Token for {cell(r['apiUrl'])} ({cell(store_word)})")
     for problem in entry["problems"]:

@@ -62,6 +62,9 @@ def run_doctor(ctx, args):
     check_profile_stores(checks, directory, profiles)
     found = orphans.check(checks, directory, doc, (OK, WARN, INFO))
     check_environment(checks, doc)
+    from .doctor_vault import check_vault
+
+    check_vault(checks, directory, profiles, args.online)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
     check_docker(checks, origins)
@@ -237,7 +240,7 @@ def check_profile_stores(checks, directory, profiles):
 
 
 def check_environment(checks, doc):
-    names = sorted(k for k in os.environ if k.startswith("TRUTO_"))
+    names = sorted(k for k in os.environ if k.startswith("TRUTO_") and not k.startswith("TRUTO_VAULT_"))  # doctor_vault's
     if not names:
         checks.add("environment", OK, "no TRUTO_* variables set")
     profiles = (doc or {}).get("profiles", {})

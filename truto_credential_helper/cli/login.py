@@ -6,8 +6,8 @@ import sys
 from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
-from ..secrets import KEYRING
-from . import prompts
+from ..secrets import KEYRING, VAULT
+from . import prompts, vault_cli
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 from .store_choice import add_store_options, chosen_store
 
@@ -25,11 +25,14 @@ def register(subparsers, parents):
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
     add_store_options(p, "where this profile's secrets live (default: keyring)")
     p.add_argument("--no-verify", action="store_true", help="save the token without checking it against the API")
+    vault_cli.add_login_options(p)
     p.set_defaults(run=run)
 
 
 def run(ctx, args):
     kind = chosen_store(args, KEYRING)
+    if kind == VAULT or vault_cli.chosen(args):
+        return run_vault(ctx, args)
     if args.token and args.with_token:
         raise UsageError("--token and --with-token both give the token; pass only one")
     prompting = not (args.token or args.with_token)
@@ -64,11 +67,7 @@ def run(ctx, args):
     else:
         token = check_secret(prompts.ask_secret("API token"), "the token entered")
 
-    team = None
-    if not args.no_verify:
-        team = ctx.client(url, token, "flag" if source == "flag" else "profile").get("/team")
-        if not isinstance(team, dict):
-            team = {}
+    team = verified_team(ctx, args, url, token, source)
 
     with ctx.store.edit() as edit:
         settings, secrets = carried_over(ctx.store, edit.profile(name))
@@ -89,6 +88,23 @@ def run(ctx, args):
             record.update(teamId=team.get("id"), teamName=team.get("name"))
         ctx.emit_record(record, [])
     return 0
+
+
+def verified_team(ctx, args, url, token, url_source):
+    """GET /team with the token (its answer, {} when not an object), or None with --no-verify."""
+    if args.no_verify:
+        return None
+    team = ctx.client(url, token, "flag" if url_source == "flag" else "profile").get("/team")
+    return team if isinstance(team, dict) else {}
+
+
+def run_vault(ctx, args):
+    """A profile joining (or publishing to) a team's secret in Vault: no token prompt, since joining needs none."""
+    name = args.profile_name or args.profile or "default"
+    check_profile_name(name, "--profile-name" if args.profile_name else "--profile")
+    url, source = (args.api_url, "flag") if args.api_url else ctx.api_url(name)
+    url = check_api_url(url, url_source_label(source))
+    return vault_cli.run_login(ctx, args, name, url, source, verified_team)
 
 
 def ask_profile_name():

@@ -1,5 +1,5 @@
 """`truto logout`: remove a profile's secrets from whichever store holds them, then the profile."""
-from . import prompts
+from . import prompts, vault_cli
 
 
 def register(subparsers, parents):
@@ -25,5 +25,5 @@ def run(ctx, args):
             # Another process removed it between our read and the lock: the outcome is the same.
             pass
     where = {"file": "credentials.json", "keyring": "the OS keyring"}.get(profile.secret_store, profile.secret_store)
-    ctx.info(f"Logged out of profile '{name}'; its secrets were deleted from {where}.")
+    ctx.info(vault_cli.logout_message(profile) or f"Logged out of profile '{name}'; its secrets were deleted from {where}.")
     return 0

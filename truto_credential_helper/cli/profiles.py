@@ -6,7 +6,7 @@ stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
 from ..secrets import STORE_KINDS
-from . import prompts
+from . import prompts, vault_cli
 from .context import check_secret, read_stdin_secret
 from .store_choice import add_store_options, check_move_target, chosen_store
 
@@ -93,6 +93,7 @@ def run_list(ctx, args):
             "active": p.name == active,
             "apiUrl": p.settings.get("apiUrl"),
             "secretStore": p.secret_store,
+            **vault_cli.list_fields(p),
             "defaultIntegratedAccount": p.settings.get("defaultIntegratedAccount"),
         }
         for p in sorted(store.profiles(), key=lambda p: p.name)
@@ -103,6 +104,7 @@ def run_list(ctx, args):
             return 0
         for row in rows:
             row["active"] = "*" if row["active"] else ""
+            row["secretStore"] = vault_cli.store_label(row)
     ctx.emit_rows(rows, LIST_COLUMNS)
     return 0
 

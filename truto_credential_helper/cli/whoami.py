@@ -52,4 +52,6 @@ def store_description(ctx, profile, token_source):
         return "environment"
     if token_source == "flag":
         return "command line (not stored)"
-    return ctx.store.secret_store(profile.secret_store).describe()
+    secret_store = ctx.store.secret_store(profile.secret_store)
+    describe_profile = getattr(secret_store, "describe_profile", None)  # Vault: the profile's path and token source
+    return describe_profile(profile.name) if describe_profile else secret_store.describe()

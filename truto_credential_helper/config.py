@@ -429,15 +429,28 @@ def edit(directory=None):
 
     directory = directory or config_dir()
     with locked(directory):
+        existed = os.path.lexists(os.path.join(directory, CONFIG_NAME))
         doc = load(directory)
         _refuse_legacy(directory, doc)
-        _committed[directory] = json.dumps(doc, sort_keys=True)
+        _committed[directory] = initial = json.dumps(doc, sort_keys=True)
         try:
             yield doc
             if json.dumps(doc, sort_keys=True) != _committed[directory]:
                 commit(directory, doc)
+        except BaseException:
+            if not existed and _committed[directory] == initial:
+                # An early commit was rolled back to where we started: a failed first login leaves no file.
+                _remove_quietly(os.path.join(directory, CONFIG_NAME))
+            raise
         finally:
             del _committed[directory]
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 _committed = {}  # config dir -> the document as last written (or read) inside edit()

@@ -14,17 +14,6 @@ from .. import config, store as store_module
 from ..errors import EXIT_ERROR, TrutoError
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
-KNOWN_VARS = {
-    "TRUTO_API_TOKEN": "overrides the stored token of every profile; the git/docker helper answers from it "
-                       "for TRUTO_API_URL's origin only",
-    "TRUTO_API_URL": "overrides the API URL of every profile",
-    "TRUTO_PROFILE": "overrides the active profile",
-    "TRUTO_CONFIG_DIR": "config directory instead of ~/.truto",
-    "TRUTO_TIMEOUT": "API request timeout in seconds (default 10)",
-    "TRUTO_KEYRING_TIMEOUT": "keyring call timeout in seconds (default 10)",
-    "TRUTO_LOCK_TIMEOUT": "config lock wait in seconds (default 60)",
-    "TRUTO_DEBUG": "tracebacks on errors when 1",
-}
 PROBE_PROFILE = "_truto-doctor-probe"  # not a valid profile name: can never be a real profile's item
 
 
@@ -57,6 +46,8 @@ def run_doctor(ctx, args):
     profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
+    from .doctor_environment import check_environment
+
     check_environment(checks, doc)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
@@ -194,52 +185,6 @@ def check_keyring(checks, directory, profiles):
         checks.add("keyring", FAIL, f"{name}: the probe item did not read back as written, or was not deleted", fix)
     else:
         checks.add("keyring", OK, f"{name}: store, read and delete of a probe item took {elapsed:.0f} ms")
-
-
-# ---------------------------------------------------------------------------------------------
-# environment
-
-
-def check_environment(checks, doc):
-    names = sorted(k for k in os.environ if k.startswith("TRUTO_"))
-    if not names:
-        checks.add("environment", OK, "no TRUTO_* variables set")
-    profiles = (doc or {}).get("profiles", {})
-    for name in names:
-        value = os.environ[name]
-        if name not in KNOWN_VARS:
-            checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see the README for the variables truto reads")
-            continue
-        shown = _shown_value(name, value)
-        status, fix = INFO, ""
-        if name in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT"):
-            try:
-                ok = float(value) > 0
-            except ValueError:
-                ok = False
-            if not ok:
-                status, fix = FAIL, f"set {name} to a number of seconds, e.g. 10"
-        elif name == "TRUTO_API_URL":
-            from ..credential import origin_from_url
-
-            try:
-                origin_from_url(value.rstrip("/"))
-            except ValueError as e:
-                status, fix = FAIL, f"set {name} to the API's https:// base URL ({e})"
-        elif name == "TRUTO_PROFILE" and value not in profiles and not os.environ.get("TRUTO_API_TOKEN"):
-            status, fix = WARN, f"no profile '{value}': run truto login --profile-name {value}, or unset {name}"
-        elif name == "TRUTO_API_TOKEN" and not value:
-            status, fix = WARN, "it is empty, so it is ignored: unset it or set the token"
-        checks.add("environment", status, f"{name}{shown} {KNOWN_VARS[name]}", fix)
-
-
-def _shown_value(name, value):
-    if name == "TRUTO_API_TOKEN":
-        return " is set:"  # never its value, not even masked
-    if "@" in value:
-        return " is set (not shown: it looks like it holds a user name or password):"
-    return f"={value}:"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,10 +9,8 @@ from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import ConfigError, NotLoggedIn, UsageError
 from .secrets import KEYRING, SECRET_FIELDS, open_store
-
-ENV_TOKEN = "TRUTO_API_TOKEN"
-ENV_API_URL = "TRUTO_API_URL"
-ENV_PROFILE = "TRUTO_PROFILE"
+from .settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN  # noqa: F401 (callers read them from here)
+from .untrusted import hold
 
 
 class Profile:
@@ -110,7 +108,7 @@ class Store:
     def read_secret(self, profile, field="apiToken"):
         if field not in profile.secrets:
             return None  # never stored: no keyring round trip
-        return self.secret_store(profile.secret_store).get(profile.name, field)
+        return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on
 
     @contextmanager
     def edit(self):

@@ -7,6 +7,7 @@ import sys
 
 from .. import store as store_module
 from ..errors import UsageError
+from ..untrusted import hold
 from . import output
 
 GLOBAL_OPTIONS_HELP = "global options (on every command, before or after it)"
@@ -163,6 +164,7 @@ def check_secret(value, what):
     bad paste (two lines, a trailing space) and would break the Authorization header."""
     if not value:
         raise UsageError(f"{what} is empty; nothing was saved")
+    hold(value)
     if any(c.isspace() or not c.isprintable() for c in value):
         raise UsageError(f"{what} contains whitespace or control characters (a bad paste?); nothing was saved")
     return value

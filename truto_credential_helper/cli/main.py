@@ -5,7 +5,6 @@ Adding a command group = a module in this package with register(subparsers, pare
 in COMMANDS. register() adds its parsers and sets `run=<function(ctx, args)>` on each.
 """
 import importlib
-import os
 import sys
 
 from .. import __version__
@@ -32,7 +31,7 @@ EXIT_CODES_HELP = """exit codes:
   6  secret store unavailable (no usable OS keyring, or it did not answer in time)
 
 environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TRUTO_TIMEOUT,
-TRUTO_KEYRING_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
+TRUTO_KEYRING_TIMEOUT, TRUTO_LOCK_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
 
 
 def _parser_class():
@@ -76,25 +75,30 @@ def build_parser():
 
 
 def main(argv=None):
+    from ..console import debug_traceback, guard, say, silence_stdout
+    from ..settings import debug as debug_setting
+
+    guard("pipe the token or key into the command")
+    debug = False
     try:
+        debug = debug_setting()
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
-        sys.stderr.write("\ntruto: interrupted\n")
+        say("\ntruto: interrupted")
         return 130
-    except TrutoError as e:
-        if os.environ.get("TRUTO_DEBUG") == "1":
-            raise
-        sys.stderr.write(f"truto: {e}\n")
-        return e.exit_code
     except BrokenPipeError:
         # `truto ... | head`: the reader left; not an error worth a message.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush does not fail again
+        silence_stdout()  # so the exit-time flush does not fail again
         return EXIT_ERROR
-    except Exception as e:  # a bug: say so in one line, without args (they might hold a secret)
-        if os.environ.get("TRUTO_DEBUG") == "1":
-            raise
-        sys.stderr.write(f"truto: internal error ({type(e).__name__}); run again with TRUTO_DEBUG=1 for details\n")
+    except Exception as e:
+        if debug:
+            debug_traceback(e)
+            return getattr(e, "exit_code", EXIT_ERROR)
+        if isinstance(e, TrutoError):
+            say(f"truto: {e}")  # cleaned there: a message may quote a server or a mistyped value
+            return e.exit_code
+        # A bug: say so in one line, without args (they might hold a secret).
+        say(f"truto: internal error ({type(e).__name__}); run again with TRUTO_DEBUG=1 for details")
         return EXIT_ERROR
 
 

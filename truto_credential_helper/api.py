@@ -9,7 +9,7 @@ import sys
 import time
 
 from .settings import ENV_TIMEOUT, seconds
-from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask  # noqa: F401 (mask: callers read it from here)
+from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
 from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
 
@@ -50,10 +50,10 @@ def check_api_url(url, source="the API URL"):
     try:
         scheme, host, _ = origin_from_url(url)
     except ValueError as e:
-        raise UsageError(f"{source} '{url}' is not valid: {e}")
+        raise UsageError(f"{source} {masked(url)} is not a valid API URL: {e}")
     if scheme == "http" and not is_loopback(host):
         raise UsageError(
-            f"{source} '{url}' uses plain http://, which would send the token unencrypted; "
+            f"{source} uses plain http:// to another machine, which would send the token unencrypted; "
             "use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
         )
     return url.rstrip("/")
@@ -141,6 +141,8 @@ class ApiClient:
                 raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
             except requests.exceptions.RequestException as e:
                 raise ApiUnavailable(f"the request to {self._where()} failed ({type(e).__name__})")
+            except UnicodeError:  # requests decodes a redirect's Location as UTF-8 even when not following it
+                raise ApiUnavailable(f"{self._where()} sent headers that cannot be read; check the API URL")
             elapsed = (time.monotonic() - started) * 1000
             # The status line and every header are the server's words: each cleaned and capped.
             self._log(f"< {response.status_code} {clean(response.reason)} ({elapsed:.0f} ms)")

@@ -10,7 +10,7 @@ from .credential import Credential, answers, matches, origin_from_url, replace, 
 from .errors import ConfigError, NotLoggedIn, UsageError
 from .secrets import KEYRING, SECRET_FIELDS, open_store
 from .settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN  # noqa: F401 (callers read them from here)
-from .untrusted import hold
+from .untrusted import hold, masked
 
 
 class Profile:
@@ -89,7 +89,7 @@ class Store:
     def require_profile(self, name):
         profile = self.profile(name)
         if profile is None:
-            raise NotLoggedIn(f"no profile named '{name}'; run `truto login --profile-name {name}` or see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {masked(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
         return profile
 
     @property
@@ -187,7 +187,7 @@ class Edit:
 
     def set_active(self, name):
         if name not in self.doc["profiles"]:
-            raise NotLoggedIn(f"no profile named '{name}'; see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {masked(name)}; see `truto profiles list`")
         self.doc["activeProfile"] = name
 
 
@@ -226,7 +226,7 @@ def resolve_token(store, profile_name, flag=None):
     token = store.read_secret(profile, "apiToken") if profile is not None else None
     if token is None:
         if profile is None:
-            raise NotLoggedIn(f"not logged in: no profile '{profile_name}'; run `truto login` (or set {ENV_TOKEN})")
+            raise NotLoggedIn(f"not logged in: no profile named {masked(profile_name)}; run `truto login` (or set {ENV_TOKEN})")
         raise NotLoggedIn(f"profile '{profile_name}' has no token; run `truto login --profile-name {profile_name}`")
     return token, "profile"
 
@@ -368,7 +368,7 @@ def _create(edit, incoming, credential_type, secret, username, api_url, base_nam
         raise UsageError(f"profile '{name}' already exists for {edit.profile(name).api_url}; "
                          f"name another profile, or `truto logout -p {name}` first")
     if not _valid_profile_name(name):
-        raise UsageError(f"'{name}' is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
+        raise UsageError(f"{masked(name)} is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
     settings = {"apiUrl": api_url}
     if username != name:
         settings["username"] = username

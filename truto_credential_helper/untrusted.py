@@ -14,6 +14,7 @@ import os
 
 LIMIT = 200  # characters of one server-supplied value in a message
 LINE_LIMIT = 2000  # characters of a whole line printed about an error or in -v output
+DATA_LIMIT = 1000  # characters of one string in an API answer printed as data (no real one comes near)
 MIN_SECRET = 4  # shorter "secrets" would redact ordinary words and protect nothing
 
 _held = set()
@@ -42,6 +43,13 @@ def mask(secret):
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
 
 
+def masked(value):
+    """How a message refers to a value it rejects or cannot find: never the value itself (it may be
+    a secret pasted into the wrong place), only its masked form and length."""
+    value = value if isinstance(value, str) else _str(value)
+    return f"'{mask(value) or '(empty)'}' ({len(value)} character{'s' if len(value) != 1 else ''})"
+
+
 def clean(text, limit=LIMIT, one_line=True):
     """text (anything: it is str()-ed) safe to print. one_line: newlines and tabs become spaces and
     runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap."""
@@ -56,10 +64,10 @@ def clean(text, limit=LIMIT, one_line=True):
 
 
 def clean_data(value):
-    """A decoded JSON answer with every string (keys included) redacted and stripped, uncapped:
-    what a command prints as data comes from the server too."""
+    """A decoded JSON answer with every string (keys included) cleaned: what a command prints as
+    data comes from the server too."""
     if isinstance(value, str):
-        return clean(value, limit=None)
+        return clean(value, limit=DATA_LIMIT)
     if isinstance(value, dict):
         return {clean_data(k): clean_data(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -9,6 +9,7 @@ import sys
 
 from .. import store as store_module
 from ..errors import NotLoggedIn, UsageError
+from ..untrusted import masked
 
 
 def register(subparsers, parents):
@@ -50,7 +51,7 @@ def _origin_api_url(ctx):
     name = ctx.profile_name()
     url, source = ctx.api_url(name)
     if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
-        raise NotLoggedIn(f"no profile '{name}'; run `truto login` first, or pass --api-url")
+        raise NotLoggedIn(f"no profile named {masked(name)}; run `truto login` first, or pass --api-url")
     return name, url
 
 
@@ -58,7 +59,7 @@ def _checked(fn, url):
     try:
         return fn(url)
     except ValueError as e:
-        raise UsageError(f"the API URL {url} cannot be used: {e}")
+        raise UsageError(f"the API URL {masked(url)} cannot be used: {e}")
 
 
 def _report(ctx, record, message):

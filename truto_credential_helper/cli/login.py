@@ -7,6 +7,7 @@ from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
 from ..secrets import FILE, KEYRING
+from ..untrusted import clean
 from . import prompts
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 
@@ -78,7 +79,8 @@ def run(ctx, args):
         edit.set_active(name)
 
     if team is not None:
-        ctx.info(f"Logged in to team {team.get('name', '?')} ({team.get('id', '?')}) at {url} as profile '{name}'; it is now the active profile.")
+        ctx.info(f"Logged in to team {clean(team.get('name', '?'))} ({clean(team.get('id', '?'))}) at {url} as profile '{name}'; "
+                 "it is now the active profile.")
     else:
         ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
     if os.environ.get(store_module.ENV_TOKEN):

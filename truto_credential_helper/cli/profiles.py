@@ -5,6 +5,7 @@ stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 """
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
+from ..untrusted import masked
 from ..secrets import FILE
 from . import prompts
 from .context import check_secret, read_stdin_secret
@@ -77,7 +78,7 @@ def canonical_key(raw):
     try:
         return ALIASES[raw]
     except KeyError:
-        raise UsageError(f"unknown profile key '{raw}'; allowed keys: {allowed_keys()}")
+        raise UsageError(f"unknown profile key {masked(raw)}; allowed keys: {allowed_keys()}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def run_unset(ctx, args):
 def run_set_key(ctx, args):
     kind = args.kind.lower()
     if kind not in KEY_KINDS:
-        raise UsageError(f"unknown key kind '{args.kind}'; use one of: {', '.join(KEY_KINDS)}")
+        raise UsageError(f"unknown key kind {masked(args.kind)}; use one of: {', '.join(KEY_KINDS)}")
     field = KEY_KINDS[kind]
     name = ctx.profile_name()
     ctx.require_profile(name)

@@ -79,10 +79,13 @@ def main(argv=None):
     from ..settings import debug as debug_setting
 
     guard("pipe the token or key into the command")
-    debug = False
+    debug, bad_debug = False, None
     try:
         debug = debug_setting()
-        return _main(sys.argv[1:] if argv is None else argv)
+    except TrutoError as e:
+        bad_debug = e  # every command refuses it, but doctor, which reports it
+    try:
+        return _main(sys.argv[1:] if argv is None else argv, bad_debug)
     except KeyboardInterrupt:
         say("\ntruto: interrupted")
         return 130
@@ -102,11 +105,13 @@ def main(argv=None):
         return EXIT_ERROR
 
 
-def _main(argv):
+def _main(argv, bad_debug=None):
     from .context import Context
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if bad_debug is not None and getattr(args, "command", None) != "doctor":
+        raise bad_debug
     if not getattr(args, "run", None):
         if getattr(args, "command", None):
             # A command group given without its subcommand (`truto profiles`): show its help.

@@ -101,14 +101,13 @@ class Context:
 
         profile = self.store.profile(profile_name)
         try:
-            given = origin_from_url(api_url)[:2]
-            same = given == origin_from_url(profile.api_url)[:2]
+            same = origin_from_url(api_url)[:2] == origin_from_url(profile.api_url)[:2]
         except ValueError:
             return  # an invalid URL is refused with its own message by the API client
         if not same:
-            raise UsageError(  # the origin only: a path could hold something pasted by mistake
+            raise UsageError(  # not repeated: what was given could hold something pasted by mistake
                 f"profile '{profile_name}' holds a token for {profile.api_url}, but {url_source_label(url_source)} "
-                f"points at {given[0]}://{given[1]}; truto does not send a stored token to another origin: pass --token "
+                f"points at another origin; truto does not send a stored token to another origin: pass --token "
                 f"(or TRUTO_API_TOKEN) for that API, or log in to it as a profile of its own"
             )
 

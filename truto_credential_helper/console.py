@@ -11,7 +11,11 @@ STREAMS = ((0, "stdin"), (1, "stdout"), (2, "stderr"))
 
 
 class StreamClosed(TrutoError):
-    """A standard stream that was closed when the process started is needed after all."""
+    """A standard stream that was closed when the process started (or cannot be read) is needed."""
+
+    def __init__(self, message, stream, exit_code=None):
+        super().__init__(message, exit_code)
+        self.stream = stream
 
 
 class ClosedInput:
@@ -23,7 +27,7 @@ class ClosedInput:
         self.closed = True
 
     def _fail(self, *args, **kwargs):
-        raise StreamClosed(f"stdin is closed; {self.what}", exit_code=2)
+        raise StreamClosed(f"stdin is closed; {self.what}", "stdin", exit_code=2)
 
     read = readline = readlines = readinto = __iter__ = _fail
 
@@ -44,7 +48,7 @@ class ClosedOutput:
 
     def write(self, data):
         if data:
-            raise StreamClosed("stdout is closed, so the answer could not be printed")
+            raise StreamClosed("stdout is closed, so the answer could not be printed", "stdout")
         return 0
 
     def flush(self):

@@ -100,7 +100,9 @@ def _entry(body, argv):
 
     guard(STDIN_NEEDED)
     try:
-        return body(argv)
+        code = body(argv)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then an EPIPE we handle
+        return code
     except BrokenPipeError:
         silence_stdout()
         return 1
@@ -140,7 +142,7 @@ class _Input:
         except OSError as e:
             from .console import StreamClosed
 
-            raise StreamClosed(f"cannot read the request from stdin ({e.strerror or type(e).__name__}); {STDIN_NEEDED}", exit_code=2)
+            raise StreamClosed(f"cannot read the request from stdin ({e.strerror or type(e).__name__}); {STDIN_NEEDED}", "stdin", exit_code=2)
 
     def read(self, *args):
         return self._call("read", *args)
@@ -192,7 +194,7 @@ def _report(protocol, error, stdout):
         # An unexpected error's text could hold anything, a secret included: only its type is shown.
         message = f"unexpected internal error ({type(error).__name__}); rerun with TRUTO_DEBUG=1 for details"
         code = EXIT_ERROR
-    if protocol == DOCKER and not isinstance(error, StreamClosed):
+    if protocol == DOCKER and getattr(error, "stream", None) != "stdout":
         try:
             stdout.write((message + "\n").encode("utf-8"))
             stdout.flush()
@@ -203,7 +205,7 @@ def _report(protocol, error, stdout):
         except (OSError, StreamClosed):
             pass  # stdout is gone: stderr is the only place left to say it
     say(f"{PROG}: {message}")
-    return code if protocol == GIT or isinstance(error, StreamClosed) else 1
+    return code if protocol == GIT else 1
 
 
 def _silence_stdout():

@@ -85,7 +85,9 @@ def main(argv=None):
     except TrutoError as e:
         bad_debug = e  # every command refuses it, but doctor, which reports it
     try:
-        return _main(sys.argv[1:] if argv is None else argv, bad_debug)
+        code = _main(sys.argv[1:] if argv is None else argv, bad_debug)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then an EPIPE we handle
+        return code
     except KeyboardInterrupt:
         say("\ntruto: interrupted")
         return 130

@@ -90,3 +90,22 @@ def test_rejected_value_is_described_by_its_mask_and_length(run, env):
     p = run(BIN / "truto", "whoami", "--token", "tok-a-real-one-123456", "--api-url", t)
     assert p.returncode == 2
     assert f"****{t[-4:]}" in p.stderr and f"{len(t)} characters" in p.stderr, p.stderr
+
+
+def test_login_prompt_does_not_offer_an_invalid_url_as_its_default(env, tmp_path):
+    """TRUTO_API_URL holding a token: the prompt offers the documented default, not the variable."""
+    import pexpect
+
+    t = new_canary()
+    log = tmp_path / "transcript"
+    with open(log, "w") as f:
+        child = pexpect.spawn(str(BIN / "truto"), ["login"], env=dict(env, TRUTO_API_URL=t), encoding="utf-8", timeout=30)
+        child.logfile_read = f
+        child.expect_exact("Profile name [default]: ")
+        child.sendline("")
+        child.expect_exact("API base URL [https://api.truto.one]: ")
+        child.sendeof()
+        child.expect(pexpect.EOF)
+        child.close()
+    assert child.exitstatus != 0
+    assert_no_secret(t, log.read_text())

@@ -54,7 +54,7 @@ def run(ctx, args):
     else:
         url, source = ctx.api_url(name)
         if prompting:
-            url, source = prompts.ask("API base URL", url), "prompt"
+            url, source = prompts.ask("API base URL", offered_url(url, source)), "prompt"
     url = check_api_url(url, url_source_label(source) if source != "prompt" else "the API base URL")
 
     if args.token:
@@ -91,6 +91,17 @@ def run(ctx, args):
             record.update(teamId=team.get("id"), teamName=team.get("name"))
         ctx.emit_record(record, [])
     return 0
+
+
+def offered_url(url, source):
+    """The default the prompt offers: only a URL that passed validation (TRUTO_API_URL could hold a
+    token pasted into the wrong variable, and the prompt would print it)."""
+    from .. import config
+
+    try:
+        return check_api_url(url, url_source_label(source))
+    except UsageError:
+        return config.DEFAULT_API_URL
 
 
 def ask_profile_name():

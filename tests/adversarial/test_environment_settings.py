@@ -10,7 +10,7 @@ import pytest
 
 from conftest import BIN
 
-from .conftest import assert_clean_error, assert_no_secret, git_input, login, new_canary
+from .conftest import assert_clean_error, assert_no_secret, git_input, new_canary
 
 CANARY = new_canary()  # garbage that is also a secret: must not be echoed
 BAD_SECONDS = ["abc", "", " ", "nan", "NaN", "inf", "-inf", "Infinity", "0", "-1", "1e12", "10s", CANARY]
@@ -18,11 +18,6 @@ GOOD_SECONDS = ["2.5", "30", " 7 "]
 BAD_DEBUG = ["", "yes", "true", "2", CANARY]
 GOOD_DEBUG = ["0", "1"]
 
-
-@pytest.fixture
-def stored(run, env, canary_api, canary):
-    login(run, env, "p", canary, canary_api.url)
-    return canary_api
 
 
 def consumers(url):
@@ -49,9 +44,9 @@ CASES += [("TRUTO_DEBUG", value) for value in BAD_DEBUG]
 
 
 @pytest.mark.parametrize("name, value", CASES)
-def test_bad_setting_is_a_usage_error_everywhere_and_doctor_agrees(run, env, stored, name, value):
+def test_bad_setting_is_a_usage_error_everywhere_and_doctor_agrees(run, env, canary_profile, name, value):
     e = dict(env, **{name: value})
-    for argv, data in consumers(stored.url)[name]:
+    for argv, data in consumers(canary_profile.url)[name]:
         if argv[:2] == ["truto", "doctor"]:
             continue  # doctor reports, below
         p = run(BIN / argv[0], *argv[1:], input=data, env=e, timeout=30)
@@ -69,9 +64,9 @@ def test_bad_setting_is_a_usage_error_everywhere_and_doctor_agrees(run, env, sto
 
 @pytest.mark.parametrize("name, value", [(n, v) for n in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT") for v in GOOD_SECONDS]
                          + [("TRUTO_DEBUG", v) for v in GOOD_DEBUG])
-def test_good_setting_works_everywhere_and_doctor_agrees(run, env, stored, name, value):
+def test_good_setting_works_everywhere_and_doctor_agrees(run, env, canary_profile, name, value):
     e = dict(env, **{name: value})
-    for argv, data in consumers(stored.url)[name]:
+    for argv, data in consumers(canary_profile.url)[name]:
         p = run(BIN / argv[0], *argv[1:], input=data, env=e, timeout=60)
         assert p.returncode == 0, (argv, p.stdout, p.stderr)
     p, checks = doctor_verdict(run, e)
@@ -80,7 +75,7 @@ def test_good_setting_works_everywhere_and_doctor_agrees(run, env, stored, name,
         assert f"{name}={float(value):g}" in checks[name]["message"]
 
 
-def test_lock_timeout_inf_no_longer_waits_forever(run, env, stored, config_dir):
+def test_lock_timeout_inf_no_longer_waits_forever(run, env, canary_profile, config_dir):
     """With the lock held by someone else, inf used to wait forever; now it is refused at once, and a
     finite wait ends in a one-line error."""
     fd = os.open(config_dir / "config.lock", os.O_RDWR)

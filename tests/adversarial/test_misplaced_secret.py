@@ -6,7 +6,7 @@ import pytest
 
 from conftest import BIN
 
-from .conftest import assert_no_secret, git_input, login, new_canary, no_traceback
+from .conftest import assert_no_secret, git_input, new_canary, no_traceback
 
 
 def inputs(t, url):
@@ -58,15 +58,10 @@ def inputs(t, url):
     ]
 
 
-@pytest.fixture
-def profile(run, env, canary_api, canary):
-    login(run, env, "p", canary, canary_api.url)
-    return canary_api
 
-
-def test_misplaced_canary_is_never_echoed(run, env, profile):
+def test_misplaced_canary_is_never_echoed(run, env, canary_profile):
     t = new_canary()
-    for argv, extra, data in inputs(t, profile.url):
+    for argv, extra, data in inputs(t, canary_profile.url):
         p = run(BIN / argv[0], *argv[1:], input=data, env=dict(env, **extra), timeout=60)
         no_traceback(p)
         assert p.returncode != 0, (argv, extra, p.stdout, p.stderr)
@@ -74,7 +69,7 @@ def test_misplaced_canary_is_never_echoed(run, env, profile):
 
 
 @pytest.mark.parametrize("output", ["table", "json"])
-def test_doctor_never_echoes_a_misplaced_canary(run, env, profile, output):
+def test_doctor_never_echoes_a_misplaced_canary(run, env, canary_profile, output):
     t = new_canary()
     for extra in ({"TRUTO_PROFILE": t}, {"TRUTO_API_URL": t}, {"TRUTO_API_URL": f"https://{t}.example:99999"},
                   {"TRUTO_PROFILE": t, "TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"}):

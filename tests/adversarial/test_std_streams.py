@@ -8,7 +8,7 @@ import pytest
 
 from conftest import BIN
 
-from .conftest import git_input, login
+from .conftest import git_input
 
 SCRIPTS = ("truto", "truto-credential-helper", "git-credential-truto", "docker-credential-truto")
 NOISE = ("Traceback", "Fatal Python error", "Exception ignored", 'File "')
@@ -36,11 +36,6 @@ def assert_quiet_or_one_line(code, out, err, argv):
     return lines[0] if lines else ""
 
 
-@pytest.fixture
-def stored(run, env, canary_api, canary):
-    login(run, env, "p", canary, canary_api.url)
-    return canary_api
-
 
 def requests(url):
     host = url.split("://")[1]
@@ -50,7 +45,7 @@ def requests(url):
     }
 
 
-def test_stdin_closed(env, stored):
+def test_stdin_closed(env, canary_profile):
     for argv, code, words in (
         (["git-credential-truto", "get"], 2, ["stdin"]),
         (["git-credential-truto", "store"], 2, ["stdin"]),
@@ -73,8 +68,8 @@ def test_stdin_closed(env, stored):
         assert got == 0 and out and not err, (argv, out, err)
 
 
-def test_stdout_closed(env, stored):
-    req = requests(stored.url)
+def test_stdout_closed(env, canary_profile):
+    req = requests(canary_profile.url)
     for argv, data, code in (
         (["git-credential-truto", "get"], req["git"], 1),          # an answer it cannot deliver
         (["truto-credential-helper", "get"], req["git"], 1),
@@ -97,7 +92,7 @@ def test_stdout_closed(env, stored):
             assert "stdout" in line, (argv, line)
 
 
-def test_stderr_closed(env, stored):
+def test_stderr_closed(env, canary_profile):
     """Errors have nowhere to go: the exit code says it, and stdout carries no stray message."""
     for argv, data, code in (
         (["git-credential-truto", "get", "extra"], "", 2),
@@ -106,7 +101,7 @@ def test_stderr_closed(env, stored):
         (["truto", "whoami", "-p", "nobody"], None, 3),
         (["truto", "--no-such-flag"], None, 2),
         (["truto", "profiles", "list"], None, 0),
-        (["git-credential-truto", "get"], requests(stored.url)["git"], 0),
+        (["git-credential-truto", "get"], requests(canary_profile.url)["git"], 0),
     ):
         got, out, err = run_with(argv, env, close=(2,), input=data)
         assert got == code, (argv, got, out)
@@ -126,9 +121,9 @@ def test_every_script_with_all_three_closed(env):
         assert got == code, (argv, got)
 
 
-def test_reader_that_leaves_early(env, stored):
+def test_reader_that_leaves_early(env, canary_profile):
     """stdout is a pipe nobody reads any more (`| head -0`): EPIPE ends the command quietly."""
-    req = requests(stored.url)
+    req = requests(canary_profile.url)
     for argv, data in (
         (["truto", "profiles", "list"], None),
         (["truto", "--help"], None),

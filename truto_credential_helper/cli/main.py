@@ -89,7 +89,8 @@ def main(argv=None):
         sys.stdout.flush()  # here, not at exit: a reader that left is then an EPIPE we handle
         return code
     except KeyboardInterrupt:
-        say("\ntruto: interrupted")
+        say("")  # past the ^C the terminal echoed
+        say("truto: interrupted")
         return 130
     except BrokenPipeError:
         # `truto ... | head`: the reader left; not an error worth a message.

@@ -138,3 +138,17 @@ def test_clean_caps_the_length(untrusted):
 
 def test_clean_keeps_lines_of_a_traceback(untrusted):
     assert untrusted.clean("one\n\x1b[1mtwo\r\n", limit=None, one_line=False) == "one\ntwo\n"
+
+
+@pytest.mark.parametrize("output", ["table", "json", "yaml"])
+def test_byok_key_echoed_by_the_server_is_redacted_once_held(run, env, hostile, canary_api, canary, output):
+    """A re-login reads the profile's BYOK keys to carry them over: from then on they are secrets the
+    process holds, and the team the server named (echoing a key, in any case) is printed without it."""
+    key = "sk-ant-" + new_canary()
+    login(run, env, "p", canary, canary_api.url)
+    p = run(BIN / "truto", "profiles", "set-key", "anthropic", key, "-p", "p")
+    assert p.returncode == 0, p.stderr
+    server = hostile(h.echo_everywhere(200, extra=(key, key.upper())))
+    p = run(BIN / "truto", "login", "--token", new_canary(), "--api-url", server.url, "-p", "p", "-f", "-o", output)
+    assert p.returncode == 0, p.stderr
+    assert_clean(key, p.stdout, p.stderr)

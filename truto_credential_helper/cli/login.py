@@ -7,7 +7,7 @@ from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
 from ..secrets import FILE, KEYRING
-from ..untrusted import clean
+from ..untrusted import clean, clean_data
 from . import prompts
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 
@@ -78,7 +78,8 @@ def run(ctx, args):
         edit.save_profile(name, settings, secrets, store_kind=kind)
         edit.set_active(name)
 
-    if team is not None:
+    if team is not None:  # cleaned again: the BYOK keys carried over are held only since the answer came
+        team = clean_data(team)
         ctx.info(f"Logged in to team {clean(team.get('name', '?'))} ({clean(team.get('id', '?'))}) at {url} as profile '{name}'; "
                  "it is now the active profile.")
     else:

@@ -12,6 +12,8 @@ Imports only `re` and only when there is something to clean: the helpers' error 
 """
 import os
 
+from .settings import ENV_TOKEN
+
 LIMIT = 200  # characters of one server-supplied value in a message
 LINE_LIMIT = 2000  # characters of a whole line printed about an error or in -v output
 DATA_LIMIT = 1000  # characters of one string in an API answer printed as data (no real one comes near)
@@ -30,7 +32,7 @@ def hold(secret):
 
 def secrets():
     found = set(_held)
-    env_token = os.environ.get("TRUTO_API_TOKEN")
+    env_token = os.environ.get(ENV_TOKEN)
     if env_token and len(env_token) >= MIN_SECRET:
         found.add(env_token)
     return found

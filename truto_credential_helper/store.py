@@ -12,6 +12,12 @@ from .secrets import KEYRING, SECRET_FIELDS, open_store
 from .settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN  # noqa: F401 (callers read them from here)
 from .untrusted import hold, masked
 
+# Who stored a profile's token (config.json's storedBy): erase through a protocol removes only a
+# client's, never what the user saved with `truto`.
+TRUTO = "truto"
+GIT = "git"
+DOCKER = "docker"
+
 
 class Profile:
     # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get` (issue 4).
@@ -48,6 +54,21 @@ class Profile:
     @property
     def secrets(self):
         return tuple(self.settings.get("secrets", ()))
+
+    @property
+    def stored_by(self):
+        """Who stored this profile's token: TRUTO (login, profiles set/set-key, ...) or a protocol
+        client (GIT, DOCKER). A profile written before the marker existed is a client's when it
+        has a client's shape (git's credentialType password/authtype, docker's dockerServerUrl);
+        anything else came from `truto login`."""
+        marker = self.settings.get("storedBy")
+        if marker is not None:
+            return marker
+        if "dockerServerUrl" in self.settings:
+            return DOCKER
+        if self.credential_type != "token":
+            return GIT
+        return TRUTO
 
     def credential(self):
         """This profile as a Credential, without its secret (read it only when it answers)."""
@@ -111,18 +132,26 @@ class Store:
         return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on
 
     @contextmanager
-    def edit(self):
+    def edit(self, by=TRUTO):
         """A locked read-modify-write of config.json; secrets are written inside it, before the
-        config that refers to them, so a failure never leaves a profile pointing at nothing."""
+        config that refers to them, so a failure never leaves a profile pointing at nothing.
+
+        by=TRUTO (the `truto` command): every profile it creates or changes becomes the user's, so
+        a protocol client's erase keeps it. The helpers pass by=None and mark what they store."""
         with config.edit(self.directory) as doc:
-            yield Edit(self, doc)
+            yield Edit(self, doc, by)
         self._doc = None
 
 
 class Edit:
-    def __init__(self, store, doc):
+    def __init__(self, store, doc, by=TRUTO):
         self.store = store
         self.doc = doc
+        self.by = by
+
+    def _touched(self, name):
+        if self.by is not None and name in self.doc["profiles"]:
+            self.doc["profiles"][name]["storedBy"] = self.by
 
     def profile(self, name):
         settings = self.doc["profiles"].get(name)
@@ -150,6 +179,7 @@ class Edit:
                 if old.secret_store != kind or field not in secrets:
                     self.store.secret_store(old.secret_store).delete(name, field)
         self.doc["profiles"][name] = new_settings
+        self._touched(name)
 
     def update_settings(self, name, **changes):
         """Change non-secret settings of an existing profile; None removes a key."""
@@ -159,18 +189,21 @@ class Edit:
                 settings.pop(key, None)
             else:
                 settings[key] = value
+        self._touched(name)
 
     def set_secret(self, name, field, value):
         profile = self.profile(name)
         self.store.secret_store(profile.secret_store).set(name, field, value)
         if field not in profile.secrets:
             profile.settings["secrets"] = sorted(profile.secrets + (field,))
+        self._touched(name)
 
     def delete_secret(self, name, field):
         profile = self.profile(name)
         if field in profile.secrets:
             self.store.secret_store(profile.secret_store).delete(name, field)
             profile.settings["secrets"] = [f for f in profile.secrets if f != field]
+        self._touched(name)
 
     def remove_profile(self, name):
         """Delete the profile's secrets from whichever store holds them, then the profile."""
@@ -305,6 +338,8 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
     secret a matching profile already has changes nothing but the expiry (an approve after a fill),
     a `token` profile keeps being one, and a new profile gets a name no other profile has.
     credential_type: "password" (git), "authtype" (git, authtype+credential) or "token" (docker).
+    base_name: the client storing it (GIT or DOCKER): the stem of a new profile's name, and who the
+    profile's token is marked as stored by when it changes (an approve after a fill changes nothing).
     """
     secret = incoming.credential if credential_type == "authtype" else incoming.password
     if secret is None or incoming.protocol not in ("http", "https") or not incoming.host:
@@ -318,7 +353,7 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
     request = Credential(protocol=incoming.protocol, host=incoming.host, path=incoming.path,
                          username=username, profile=incoming.profile)
     store = Store(directory)
-    with store.edit() as edit:
+    with store.edit(by=None) as edit:
         matched = [p for p in edit.profiles() if matches(p.credential(), request)]
         same = [p for p in matched if _same_form(p, credential_type, incoming.authtype)
                 and store.read_secret(p, HELPER_SECRET) == secret]
@@ -326,6 +361,7 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
             name = _refresh_same(edit, same[0], incoming)
         elif matched:
             name = _replace(edit, matched, incoming, credential_type, secret)
+            edit.update_settings(name, storedBy=base_name)
         else:
             name = _create(edit, incoming, credential_type, secret, username, api_url, base_name)
         if docker_server_url:
@@ -369,7 +405,7 @@ def _create(edit, incoming, credential_type, secret, username, api_url, base_nam
                          f"name another profile, or `truto logout -p {name}` first")
     if not _valid_profile_name(name):
         raise UsageError(f"{masked(name)} is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
-    settings = {"apiUrl": api_url}
+    settings = {"apiUrl": api_url, "storedBy": base_name}
     if username != name:
         settings["username"] = username
     if credential_type != "token":
@@ -459,29 +495,61 @@ def choose_profile_name(edit, username, host, base):
     return f"{candidates[-1]}-{number}"
 
 
+class Erased(list):
+    """What an erase did: the names of the profiles whose client-stored token it removed (the list
+    itself, also as `removed`), and `kept`, those it matched whose token the user saved with
+    `truto` (see kept_message)."""
+
+    def __init__(self, removed, kept):
+        super().__init__(removed)
+        self.kept = kept
+
+    @property
+    def removed(self):
+        return list(self)
+
+
 def erase_credentials(request, secret=None, directory=None):
     """`erase` for both protocols: remove every profile matching `request` (expired or not), except
-    one whose secret differs from `secret` when one is given. Returns the removed names."""
+    one whose secret differs from `secret` when one is given, and one whose token was saved through
+    `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token
+    rotated on the server or a server refusing its scheme must not cost the user their login (as
+    gh's git helper, which never erases the tokens it manages). Returns an Erased."""
     store = Store(directory)
-    if not any(matches(p.credential(), request) for p in store.profiles()):
-        return []  # nothing to do: no lock, no keyring, no config directory created
+    candidates = [p for p in store.profiles() if matches(p.credential(), request)]
+    kept = [p.name for p in candidates if p.stored_by == TRUTO and _is_erased(store, p, secret)]
+    if all(p.stored_by == TRUTO for p in candidates):
+        return Erased([], kept)  # nothing to remove: no lock, no write, no config directory created
     removed = []
-    with store.edit() as edit:
+    with store.edit(by=None) as edit:
         for profile in edit.profiles():
-            if not matches(profile.credential(), request):
+            if not matches(profile.credential(), request) or profile.stored_by == TRUTO:
                 continue
-            if secret is not None and store.read_secret(profile, HELPER_SECRET) != secret:
+            if not _is_erased(store, profile, secret):
                 continue
             if _holds_more_than_its_credential(profile):
-                # git rejects a credential after one failed request: that must not cost the user
-                # their BYOK keys or settings. The token goes; the profile stays for `truto login`.
+                # A token git or docker stored into a profile that also holds BYOK keys or
+                # settings: the token goes, the rest stays for `truto login`.
                 edit.delete_secret(profile.name, HELPER_SECRET)
                 edit.delete_secret(profile.name, REFRESH_SECRET)
                 edit.update_settings(profile.name, passwordExpiryUtc=None)
             else:
                 edit.remove_profile(profile.name)
             removed.append(profile.name)
-    return removed
+    return Erased(removed, kept)
+
+
+def _is_erased(store, profile, secret):
+    """Whether an erase naming `secret` (None: any) is about this profile's token."""
+    if secret is None:
+        return HELPER_SECRET in profile.secrets or profile.stored_by != TRUTO
+    return store.read_secret(profile, HELPER_SECRET) == secret
+
+
+def kept_message(name):
+    """The one line a helper prints (on stderr) for a profile an erase kept."""
+    return (f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
+            f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile")
 
 
 def _holds_more_than_its_credential(profile):

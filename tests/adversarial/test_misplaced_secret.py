@@ -45,6 +45,8 @@ def inputs(t, url):
         (["truto", "whoami"], {"TRUTO_PROFILE": t}, None),
         (["truto", "profiles", "current"], {"TRUTO_PROFILE": t}, None),
         (["truto", "auth", "token"], {"TRUTO_PROFILE": t}, None),
+        (["truto", "auth", "status", "-o", "json"], {"TRUTO_PROFILE": t, "TRUTO_API_URL": t}, None),
+        (["truto", "auth", "status"], {"TRUTO_PROFILE": t, "TRUTO_API_URL": f"http://{t}.example"}, None),
         (["git-credential-truto", "store"], {},
          git_input(protocol="https", host="x.example", username="u", password="pw-123456", profile=t + "!")),
         # an ID, a key name, a key kind, an option or protocol of the helpers
@@ -64,7 +66,19 @@ def test_misplaced_canary_is_never_echoed(run, env, canary_profile):
     for argv, extra, data in inputs(t, canary_profile.url):
         p = run(BIN / argv[0], *argv[1:], input=data, env=dict(env, **extra), timeout=60)
         no_traceback(p)
-        assert p.returncode != 0, (argv, extra, p.stdout, p.stderr)
+        if argv[1:3] != ["auth", "status"]:  # a report: it says what is wrong and exits 0
+            assert p.returncode != 0, (argv, extra, p.stdout, p.stderr)
+        assert_no_secret(t, p.stdout, p.stderr)
+
+
+def test_python_api_errors_never_echo_a_misplaced_canary(run, env, canary_profile):
+    import sys
+
+    t = new_canary()
+    probe = "import truto_credential_helper as t\ntry:\n    t.credentials()\nexcept Exception as e:\n    print(type(e).__name__, e)\nelse:\n    print()\n"
+    for extra in ({"TRUTO_API_URL": f"https://other.example/{t}"}, {"TRUTO_API_URL": t}, {"TRUTO_PROFILE": t}):
+        p = run(sys.executable, "-c", probe, env=dict(env, **extra))
+        assert p.stdout.strip(), (extra, p.stdout, p.stderr)  # it raised
         assert_no_secret(t, p.stdout, p.stderr)
 
 

@@ -31,8 +31,8 @@ class Checks:
     def __init__(self):
         self.rows = []
 
-    def add(self, check, status, message, fix=""):
-        self.rows.append({"check": check, "status": status, "message": message, "fix": fix})
+    def add(self, check, status, message, fix="", **details):
+        self.rows.append(dict({"check": check, "status": status, "message": message, "fix": fix}, **details))
 
     @property
     def failed(self):
@@ -46,6 +46,7 @@ def run_doctor(ctx, args):
     profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
+    check_profile_stores(checks, directory, profiles)
     from .doctor_environment import check_environment
 
     check_environment(checks, doc)
@@ -132,7 +133,7 @@ def check_secret_storage(checks, directory, doc, profiles):
     insecure = [p.name for p in profiles if p.secret_store == FILE]
     for name in insecure:
         checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
-                   f"truto login --profile-name {name} (without --insecure-storage) to move them into the keyring")
+                   f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext")
     path = os.path.join(directory, FILE_NAME)
     if os.path.lexists(path):
         status, message, fix = _mode_owner(path, 0o600, "plaintext secrets")
@@ -187,6 +188,32 @@ def check_keyring(checks, directory, profiles):
         checks.add("keyring", OK, f"{name}: store, read and delete of a probe item took {elapsed:.0f} ms")
 
 
+def check_profile_stores(checks, directory, profiles):
+    """Which store each profile uses; for pass, that its store can serve it (the same read a get does)."""
+    from ..secrets import PASS
+
+    for p in profiles:
+        checks.add("secret store", INFO, f"profile '{p.name}' keeps its secrets in {p.secret_store}",
+                   profile=p.name, secretStore=p.secret_store)
+    users = [p for p in profiles if p.secret_store == PASS]
+    if users:
+        from ..secrets.pass_store import PassStore, diagnose
+
+        problems = diagnose(directory)
+        for message, fix in problems:
+            checks.add("pass", FAIL, message, fix)
+        store = PassStore(directory)
+        for p in users if not problems else ():
+            field = "apiToken" if "apiToken" in p.secrets else next(iter(p.secrets), None)
+            try:
+                ok = field is None or store.get(p.name, field) is not None
+            except TrutoError as e:
+                checks.add("pass", FAIL, f"profile '{p.name}': {_one_line(e)}", "unlock the store's key in gpg-agent")
+                continue
+            checks.add("pass", OK if ok else FAIL, f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
+                       "" if ok else f"truto login --profile-name {p.name} --secret-store pass")
+
+
 # ---------------------------------------------------------------------------------------------
 # git and docker
 
@@ -232,8 +259,10 @@ def check_git(checks, origins):
 
 
 def check_docker(checks, origins):
+    """Per profile origin: whether docker's config names truto for its credHelpers key, and then
+    what the helper answers when asked exactly that key, through the function `get` runs. A key
+    that gets no answer is never ok: docker would send the registry no credentials."""
     from .. import docker_config
-    from ..credential import origin_from_url
 
     if not origins:
         return
@@ -244,21 +273,56 @@ def check_docker(checks, origins):
         checks.add("docker", WARN, _one_line(e), "fix the file")
         return
     on_path = shutil.which("docker-credential-truto") is not None
+    checked = set()
     for label, url, name in origins:
         try:
-            host = origin_from_url(url)[1]
+            host = docker_config.registry_host(url)
         except ValueError:
             continue
+        checked.add(host)
         helper = docker_config.helper_for(doc, host)
-        if helper == docker_config.HELPER:
-            if on_path:
-                checks.add("docker", OK, f"{label}: docker asks truto for {host}")
-            else:
-                checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
-                           "put the directory truto is installed in on PATH")
-        else:
+        if helper != docker_config.HELPER:
             checks.add("docker", INFO, f"{label}: docker is not set up to ask truto for {host}",
                        f"truto auth setup-docker{_profile_flag(name)}")
+            continue
+        if not on_path:
+            checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
+                       "put the directory truto is installed in on PATH")
+            continue
+        status, message, fix = _docker_answer(label, host, url, name)
+        if status == OK and (doc.get("credHelpers") or {}).get(host) != docker_config.HELPER:
+            status, fix = WARN, f"truto auth setup-docker{_profile_flag(name)}"
+            message += " (through credsStore only, which skopeo, podman and buildah ignore)"
+        checks.add("docker", status, message, fix)
+    for key, helper in sorted((doc.get("credHelpers") or {}).items()):
+        if helper == docker_config.HELPER and key not in checked and on_path:
+            # No profile is for this key; it answers only once a docker or skopeo login stores one.
+            status, message, _ = _docker_answer(f"credHelpers '{key}'", key, None, None)
+            if status != OK:
+                status, message = WARN, f"credHelpers '{key}': docker asks truto for {key}, but no profile answers it"
+            checks.add("docker", status, message, "" if status == OK else
+                       f"docker login {key} stores a credential for it, or drop the entry from {path}")
+
+
+def _docker_answer(label, host, url, name):
+    """(status, message, fix) for what `docker-credential-truto get` answers the key `host`."""
+    from .. import docker_config
+    from ..helper import docker_get
+    from ..protocols.docker import NotFound
+
+    try:
+        _, found = docker_get(host.encode("utf-8"))
+    except NotFound:
+        reason = docker_config.unanswerable(url) if url else None
+        message = f"{label}: docker asks truto for {host}, but the helper answers nothing for it"
+        if reason:
+            return FAIL, f"{message}: {reason}", (f"truto login{_profile_flag(name)} --api-url https://{host}, "
+                                                  f"or truto auth setup-docker --remove{_profile_flag(name)}")
+        return FAIL, message, f"truto login{_profile_flag(name)}"
+    except TrutoError as e:
+        return FAIL, f"{label}: docker asks truto for {host}, and the helper fails: {_one_line(e)}", ""
+    who = f"profile '{found.profile}'" if found.profile else "TRUTO_API_TOKEN"
+    return OK, f"{label}: docker asks truto for {host}, answered as user '{found.username}' ({who})", ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -119,8 +119,12 @@ def silence_stdout():
     """After a reader of stdout left (EPIPE): point fd 1 at /dev/null, so the flush at exit does not
     fail a second time with a message of Python's own."""
     try:
+        fd = sys.stdout.fileno()  # not 1 blindly: in-process callers give stdout without a descriptor
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         os.close(devnull)
     except OSError:
         pass

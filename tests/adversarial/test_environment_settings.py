@@ -86,18 +86,3 @@ def test_lock_timeout_inf_no_longer_waits_forever(run, env, canary_profile, conf
             assert_clean_error(p, code=code, mentions=["TRUTO_LOCK_TIMEOUT"] if code == 2 else ["lock"])
     finally:
         os.close(fd)
-
-
-def test_settings_parser_in_process(monkeypatch):
-    from truto_credential_helper import settings
-    from truto_credential_helper.errors import UsageError
-
-    monkeypatch.delenv("TRUTO_TIMEOUT", raising=False)
-    assert settings.seconds("TRUTO_TIMEOUT") == 10.0
-    monkeypatch.setenv("TRUTO_TIMEOUT", "0.25")
-    assert settings.seconds("TRUTO_TIMEOUT") == 0.25
-    for bad in BAD_SECONDS:
-        monkeypatch.setenv("TRUTO_TIMEOUT", bad)
-        with pytest.raises(UsageError) as raised:
-            settings.seconds("TRUTO_TIMEOUT")
-        assert "TRUTO_TIMEOUT" in str(raised.value) and (len(bad.strip()) < 4 or bad not in str(raised.value))

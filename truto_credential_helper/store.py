@@ -110,7 +110,7 @@ class Store:
     def require_profile(self, name):
         profile = self.profile(name)
         if profile is None:
-            raise NotLoggedIn(f"no profile named {masked(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
         return profile
 
     @property
@@ -220,7 +220,7 @@ class Edit:
 
     def set_active(self, name):
         if name not in self.doc["profiles"]:
-            raise NotLoggedIn(f"no profile named {masked(name)}; see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {missing_name(name)}; see `truto profiles list`")
         self.doc["activeProfile"] = name
 
 
@@ -235,6 +235,12 @@ def env_api_url():
 def env_credential_url():
     """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API."""
     return (env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+
+
+def missing_name(name):
+    """A profile name that names no profile, as a message shows it: the built-in default as it is,
+    anything else masked (a token pasted as -p or TRUTO_PROFILE must not be printed back)."""
+    return f"'{name}'" if name == config.DEFAULT_PROFILE else masked(name)
 
 
 def resolve_api_url(store, profile_name, flag=None):
@@ -259,7 +265,7 @@ def resolve_token(store, profile_name, flag=None):
     token = store.read_secret(profile, "apiToken") if profile is not None else None
     if token is None:
         if profile is None:
-            raise NotLoggedIn(f"not logged in: no profile named {masked(profile_name)}; run `truto login` (or set {ENV_TOKEN})")
+            raise NotLoggedIn(f"not logged in: no profile {missing_name(profile_name)}; run `truto login` (or set {ENV_TOKEN})")
         raise NotLoggedIn(f"profile '{profile_name}' has no token; run `truto login --profile-name {profile_name}`")
     return token, "profile"
 

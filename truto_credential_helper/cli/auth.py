@@ -57,7 +57,7 @@ def _origin_api_url(ctx):
     name = ctx.profile_name()
     url, source = ctx.api_url(name)
     if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
-        raise NotLoggedIn(f"no profile named {masked(name)}; run `truto login` first, or pass --api-url")
+        raise NotLoggedIn(f"no profile named {store_module.missing_name(name)}; run `truto login` first, or pass --api-url")
     return name, url
 
 

@@ -8,10 +8,10 @@ import os
 import sys
 import time
 
-from .settings import ENV_TIMEOUT, seconds
-from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
 from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
+from .settings import ENV_TIMEOUT, seconds
+from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
 
 DEFAULT_TIMEOUT = 10.0
 RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx

@@ -86,10 +86,10 @@ def test_exceptions_share_one_public_base(run, api_env, stub_api, config_dir):
     with pytest.raises(public.NotLoggedIn, match="truto login"):
         public.credentials()
     login(run, stub_api, "work", env=api_env)
-    with pytest.raises(public.NotLoggedIn, match="no profile 'nope'"):
+    with pytest.raises(public.NotLoggedIn, match="no profile '\\*\\*\\*\\*' \\(4 characters\\)"):  # not repeated
         public.credentials(profile="nope")
     # A stored token is not handed out for another origin, as every command refuses to send it there.
-    with pytest.raises(public.UsageError, match="not for https://elsewhere.example.com"):
+    with pytest.raises(public.UsageError, match="not for another origin"):
         public.credentials(api_url="https://elsewhere.example.com")
     with pytest.raises(public.UsageError, match="plain http"):
         public.credentials(token="t", api_url="http://api.example.com")

@@ -8,9 +8,10 @@ import os
 import sys
 import time
 
-from .config import seconds_setting
 from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
+from .settings import ENV_TIMEOUT, seconds
+from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
 
 DEFAULT_TIMEOUT = 10.0
 RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx
@@ -24,7 +25,7 @@ class NotFound(TrutoError):
 
 
 def timeout_seconds():
-    return seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
+    return seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
 
 
 def is_loopback(host):
@@ -49,10 +50,10 @@ def check_api_url(url, source="the API URL"):
     try:
         scheme, host, _ = origin_from_url(url)
     except ValueError as e:
-        raise UsageError(f"{source} '{url}' is not valid: {e}")
+        raise UsageError(f"{source} {masked(url)} is not a valid API URL: {e}")
     if scheme == "http" and not is_loopback(host):
         raise UsageError(
-            f"{source} '{url}' uses plain http://, which would send the token unencrypted; "
+            f"{source} uses plain http:// to another machine, which would send the token unencrypted; "
             "use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
         )
     return url.rstrip("/")
@@ -67,17 +68,10 @@ def ca_bundle():
     return True
 
 
-def mask(secret):
-    """At most the last 4 characters, and only of a secret long enough that they give little away."""
-    if not secret:
-        return ""
-    return "****" + secret[-4:] if len(secret) >= 12 else "****"
-
-
 class ApiClient:
     def __init__(self, base_url, token, source="the API URL", verbose=False, waiting=None):
         self.base_url = check_api_url(base_url, source)
-        self.token = token
+        self.token = hold(token)
         self.verbose = verbose
         self.waiting = waiting  # a context manager factory shown around each call (the CLI's spinner)
         self.timeout = timeout_seconds()
@@ -86,21 +80,18 @@ class ApiClient:
     # -- public
 
     def get(self, path, params=None):
-        """The decoded JSON body of GET base_url + path."""
+        """The decoded JSON body of GET base_url + path, every string in it cleaned of secrets and
+        control characters: what the server says is printed as data."""
         if self.waiting is None:
-            return self._json(self._request("GET", path, params))
+            return clean_data(self._json(self._request("GET", path, params)))
         with self.waiting():
-            return self._json(self._request("GET", path, params))
+            return clean_data(self._json(self._request("GET", path, params)))
 
     # -- internals
 
     def _log(self, line):
         if self.verbose:
-            print(line, file=sys.stderr, flush=True)
-
-    def _redact(self, text):
-        text = str(text)
-        return text.replace(self.token, mask(self.token)) if self.token else text
+            print(clean(line, LINE_LIMIT), file=sys.stderr, flush=True)
 
     def session(self):
         if self._session is None:
@@ -150,11 +141,14 @@ class ApiClient:
                 raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
             except requests.exceptions.RequestException as e:
                 raise ApiUnavailable(f"the request to {self._where()} failed ({type(e).__name__})")
+            except UnicodeError:  # requests decodes a redirect's Location as UTF-8 even when not following it
+                raise ApiUnavailable(f"{self._where()} sent headers that cannot be read; check the API URL")
             elapsed = (time.monotonic() - started) * 1000
-            self._log(f"< {response.status_code} {response.reason} ({elapsed:.0f} ms)")
+            # The status line and every header are the server's words: each cleaned and capped.
+            self._log(f"< {response.status_code} {clean(response.reason)} ({elapsed:.0f} ms)")
             for name in ("Content-Type", "Location", "Retry-After"):
                 if name in response.headers:
-                    self._log(f"< {name}: {response.headers[name]}")
+                    self._log(f"< {name}: {clean(response.headers[name])}")
 
             status = response.status_code
             if status == 429:
@@ -163,15 +157,15 @@ class ApiClient:
                     time.sleep(wait)
                     attempt += 1
                     continue
-                after = f"; retry after {response.headers['Retry-After']} s" if "Retry-After" in response.headers else ""
+                after = f"; retry after {clean(response.headers['Retry-After'], 40)} s" if "Retry-After" in response.headers else ""
                 raise ApiUnavailable(f"{self._where()} is rate limiting requests (429){after}")
             if status >= 500:
                 if attempt < RETRIES and self._sleep_before_retry(attempt, deadline):
                     attempt += 1
                     continue
-                raise ApiUnavailable(f"{self._where()} is failing ({status} {response.reason}{self._server_message(response)}); try again later")
+                raise ApiUnavailable(f"{self._where()} is failing ({status} {clean(response.reason)}{self._server_message(response)}); try again later")
             if 300 <= status < 400:
-                target = _location_host(response.headers.get("Location"))
+                target = clean(_location_host(response.headers.get("Location")))
                 raise ApiUnavailable(
                     f"{self._where()} redirected the request ({status}) to {target}; truto does not follow redirects "
                     "with your token: set the API URL to the address the API is really served from"
@@ -251,14 +245,13 @@ class ApiClient:
         message = body.get("message") or body.get("error") if isinstance(body, dict) else None
         if not isinstance(message, str) or not message.strip():
             return ""
-        message = " ".join(self._redact(message).split())
-        return ": " + (message[:200] + "..." if len(message) > 200 else message)
+        return ": " + clean(message)
 
     def _json(self, response):
         try:
             body = response.json()
         except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-            kind = response.headers.get("Content-Type", "no content type")
+            kind = clean(response.headers.get("Content-Type", "no content type"), 80)
             raise ApiUnavailable(f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL")
         if not isinstance(body, dict):  # every Truto API answer is an object
             raise ApiUnavailable(f"{self._where()} answered {response.status_code} with JSON that is not an object; check the API URL")

@@ -10,7 +10,8 @@ import stat
 import time
 from contextlib import contextmanager
 
-from .errors import ConfigError, UsageError, warn
+from .errors import ConfigError, warn
+from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds as seconds_setting  # noqa: F401 (others import them from here)
 
 CONFIG_NAME = "config.json"
 LOCK_NAME = "config.lock"
@@ -24,17 +25,6 @@ def empty_config():
     return {"version": 1, "profiles": {}}
 
 
-def config_dir():
-    configured = os.environ.get("TRUTO_CONFIG_DIR")
-    if configured:
-        return os.path.abspath(os.path.expanduser(configured))
-    return default_config_dir()
-
-
-def default_config_dir():
-    return os.path.join(os.path.expanduser("~"), ".truto")
-
-
 def config_path(directory=None):
     return os.path.join(directory or config_dir(), CONFIG_NAME)
 
@@ -45,21 +35,6 @@ def schema_path(name=SCHEMA_NAME):
     if os.path.exists(installed):
         return installed
     return os.path.join(os.path.dirname(here), "schemas", name)  # running from a source checkout
-
-
-def seconds_setting(name, default):
-    """A timeout from the environment (TRUTO_TIMEOUT, TRUTO_KEYRING_TIMEOUT): a finite number of
-    seconds above 0, else a usage error (inf would overflow socket and thread timeouts)."""
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{name}={raw!r} is not a number of seconds; set it to e.g. 10")
-    if not 0 < value < float("inf"):
-        raise UsageError(f"{name}={raw!r} must be a finite number of seconds above 0")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,6 +363,7 @@ def locked(directory):
     when its holder dies, so a killed process never leaves a lock that blocks the next one."""
     import fcntl
 
+    wait = seconds_setting(ENV_LOCK_TIMEOUT)  # a bad value fails before anything is created
     ensure_dir(directory)
     lock_path = os.path.join(directory, LOCK_NAME)
     try:
@@ -396,7 +372,7 @@ def locked(directory):
         raise ConfigError(f"{lock_path}: cannot open the lock file ({e.strerror}); check the config directory")
     try:
         check_private(lock_path, os.fstat(fd))  # another user's lock file could stall every write
-        deadline = time.monotonic() + float(os.environ.get("TRUTO_LOCK_TIMEOUT", "60"))
+        deadline = time.monotonic() + wait
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -107,7 +107,7 @@ def origin_from_url(url):
         raise ValueError("the URL has no scheme (expected https://host)")
     scheme = scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise ValueError(f"the URL scheme '{scheme}' is not http or https")
+        raise ValueError("the URL scheme is not http or https")
     hostport, _, path = rest.partition("/")
     for cut in "?#":
         if cut in path:
@@ -120,7 +120,7 @@ def origin_from_url(url):
         raise ValueError("the URL has no valid host")
     port = hostport.rsplit("]", 1)[-1].partition(":")[2]
     if port and (not port.isdigit() or not 0 < int(port) < 65536):
-        raise ValueError(f"the URL port '{port}' is not a number from 1 to 65535")
+        raise ValueError("the URL port is not a number from 1 to 65535")
     return scheme, normalize_host(scheme, hostport), normalize_path(path)
 
 

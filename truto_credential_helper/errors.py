@@ -53,6 +53,6 @@ NO_KEYRING_HINT = (
 
 def warn(message):
     """A warning on stderr. Not silenced by -q: warnings are about safety, not decoration."""
-    import sys
+    from .console import say
 
-    print(f"truto: warning: {message}", file=sys.stderr)
+    say(f"truto: warning: {message}")

@@ -7,7 +7,6 @@
 `get` runs once per git or docker operation, so module-level imports stay minimal and each action
 imports only what it uses; argv is parsed by hand.
 """
-import os
 import sys
 
 GIT = "git"
@@ -18,7 +17,14 @@ GIT_USAGE = "usage: git-credential-truto [--version] get|store|erase"
 DOCKER_USAGE = "Usage: docker-credential-truto <store|get|erase|list|version>"
 
 
+STDIN_NEEDED = "git and docker send the request there"
+
+
 def main(argv=None):
+    return _entry(_main, argv)
+
+
+def _main(argv):
     args = sys.argv[1:] if argv is None else argv
     protocol = GIT
     positional = []
@@ -34,7 +40,7 @@ def main(argv=None):
             else:
                 protocol = arg.partition("=")[2]
             if protocol not in (GIT, DOCKER):
-                return _usage_error(f"unknown protocol '{protocol}': use git or docker", USAGE)
+                return _usage_error("unknown protocol: use git or docker", USAGE)
         elif arg in ("--version", "-V"):
             return _print_version(PROG)
         elif arg in ("--help", "-h"):
@@ -44,7 +50,7 @@ def main(argv=None):
             positional.extend(args[i + 1:])
             break
         elif arg.startswith("-"):
-            return _usage_error(f"unknown option '{arg}'", USAGE)
+            return _usage_error("unknown option; see --help", USAGE)  # not repeated: it may be a pasted secret
         else:
             positional.append(arg)
         i += 1
@@ -54,6 +60,10 @@ def main(argv=None):
 
 
 def main_git(argv=None):
+    return _entry(_main_git, argv)
+
+
+def _main_git(argv):
     args = sys.argv[1:] if argv is None else argv
     if args in (["--version"], ["-V"]):
         return _print_version("git-credential-truto")
@@ -66,6 +76,10 @@ def main_git(argv=None):
 
 
 def main_docker(argv=None):
+    return _entry(_main_docker, argv)
+
+
+def _main_docker(argv):
     args = sys.argv[1:] if argv is None else argv
     if args in (["--version"], ["-v"]):
         args = ["version"]
@@ -78,8 +92,33 @@ def main_docker(argv=None):
     return run(DOCKER, args[0])
 
 
+def _entry(body, argv):
+    """Every console script of the helpers: standard streams made safe first, and whatever the
+    argument handling prints (usage, version) failing on a closed stream ends in a line, not a
+    traceback."""
+    from .console import StreamClosed, guard, say, silence_stdout
+
+    guard(STDIN_NEEDED)
+    try:
+        code = body(argv)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then an EPIPE we handle
+        return code
+    except BrokenPipeError:
+        silence_stdout()
+        return 1
+    except StreamClosed as e:
+        say(f"{PROG}: {e}")
+        return e.exit_code
+    except OSError as e:
+        say(f"{PROG}: cannot write to a standard stream ({e.strerror or type(e).__name__})")
+        return 1
+
+
 def _usage_error(message, usage):
-    sys.stderr.write(f"{PROG}: {message}\n{usage}\n")
+    from .console import say
+
+    say(f"{PROG}: {message}")
+    say(usage)
     return 2
 
 
@@ -90,12 +129,38 @@ def _print_version(prog):
     return 0
 
 
+class _Input:
+    """stdin as the protocol modules read it; a read that fails (stdin open for writing only, an
+    I/O error) is a one-line error naming stdin, not an internal error."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def _call(self, name, *args):
+        try:
+            return getattr(self.raw, name)(*args)
+        except OSError as e:
+            from .console import StreamClosed
+
+            raise StreamClosed(f"cannot read the request from stdin ({e.strerror or type(e).__name__}); {STDIN_NEEDED}", "stdin", exit_code=2)
+
+    def read(self, *args):
+        return self._call("read", *args)
+
+    def readline(self, *args):
+        return self._call("readline", *args)
+
+
 def run(protocol, action, stdin=None, stdout=None):
     """Run one action; errors become one line (git: stderr, exit code from errors.py; docker:
-    stdout, exit 1, as docker reads them). A traceback only with TRUTO_DEBUG=1."""
-    stdin = stdin or sys.stdin.buffer
+    stdout, exit 1, as docker reads them). A traceback (cleaned) only with TRUTO_DEBUG=1."""
+    stdin = stdin or _Input(sys.stdin.buffer)
     stdout = stdout or sys.stdout.buffer
+    debug = False
     try:
+        from .settings import debug as debug_setting
+
+        debug = debug_setting()
         if protocol == GIT:
             answer = git_action(action, stdin)
         else:
@@ -110,39 +175,43 @@ def run(protocol, action, stdin=None, stdout=None):
     except KeyboardInterrupt:
         return 130
     except Exception as e:
-        if os.environ.get("TRUTO_DEBUG") == "1":
-            raise
+        if debug:
+            from .console import debug_traceback
+
+            debug_traceback(e)
+            return getattr(e, "exit_code", 1)
         return _report(protocol, e, stdout)
 
 
 def _report(protocol, error, stdout):
+    from .console import StreamClosed, say
     from .errors import EXIT_ERROR, TrutoError
+    from .untrusted import LINE_LIMIT, clean
 
     if isinstance(error, TrutoError):
-        message, code = str(error), error.exit_code  # built from names and URLs only, never a secret
+        message, code = clean(str(error), LINE_LIMIT), error.exit_code  # cleaned: it may quote what came from outside
     else:
         # An unexpected error's text could hold anything, a secret included: only its type is shown.
         message = f"unexpected internal error ({type(error).__name__}); rerun with TRUTO_DEBUG=1 for details"
         code = EXIT_ERROR
-    try:
-        if protocol == DOCKER:
+    if protocol == DOCKER and getattr(error, "stream", None) != "stdout":
+        try:
             stdout.write((message + "\n").encode("utf-8"))
             stdout.flush()
             return 1
-        sys.stderr.write(f"{PROG}: {message}\n")
-        sys.stderr.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-    return code
+        except BrokenPipeError:
+            _silence_stdout()
+            return 1
+        except (OSError, StreamClosed):
+            pass  # stdout is gone: stderr is the only place left to say it
+    say(f"{PROG}: {message}")
+    return code if protocol == GIT else 1
 
 
 def _silence_stdout():
-    # Python would print a second error at exit while flushing a stdout whose reader is gone.
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except OSError:
-        pass
+    from .console import silence_stdout
+
+    silence_stdout()
 
 
 # ---------------------------------------------------------------------------------------------

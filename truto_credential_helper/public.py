@@ -81,6 +81,6 @@ def _same_origin_or_refuse(name, profile_url, url):
 
     if origin_from_url(url)[:2] != origin_from_url(profile_url)[:2]:
         raise UsageError(
-            f"profile '{name}' holds a token for {profile_url}, not for {url}; pass token= for that API, "
+            f"profile '{name}' holds a token for {profile_url}, not for another origin; pass token= for that API, "
             "or log in to it as a profile of its own"
         )

@@ -9,10 +9,8 @@ from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import ConfigError, NotLoggedIn, UsageError
 from .secrets import KEYRING, SECRET_FIELDS, open_store
-
-ENV_TOKEN = "TRUTO_API_TOKEN"
-ENV_API_URL = "TRUTO_API_URL"
-ENV_PROFILE = "TRUTO_PROFILE"
+from .settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN  # noqa: F401 (callers read them from here)
+from .untrusted import hold, masked
 
 # Who stored a profile's token (config.json's storedBy): erase through a protocol removes only a
 # client's, never what the user saved with `truto`.
@@ -112,7 +110,7 @@ class Store:
     def require_profile(self, name):
         profile = self.profile(name)
         if profile is None:
-            raise NotLoggedIn(f"no profile named '{name}'; run `truto login --profile-name {name}` or see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
         return profile
 
     @property
@@ -131,7 +129,7 @@ class Store:
     def read_secret(self, profile, field="apiToken"):
         if field not in profile.secrets:
             return None  # never stored: no keyring round trip
-        return self.secret_store(profile.secret_store).get(profile.name, field)
+        return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on
 
     @contextmanager
     def edit(self, by=TRUTO):
@@ -261,7 +259,7 @@ class Edit:
 
     def set_active(self, name):
         if name not in self.doc["profiles"]:
-            raise NotLoggedIn(f"no profile named '{name}'; see `truto profiles list`")
+            raise NotLoggedIn(f"no profile named {missing_name(name)}; see `truto profiles list`")
         self.doc["activeProfile"] = name
 
 
@@ -276,6 +274,12 @@ def env_api_url():
 def env_credential_url():
     """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API."""
     return (env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+
+
+def missing_name(name):
+    """A profile name that names no profile, as a message shows it: the built-in default as it is,
+    anything else masked (a token pasted as -p or TRUTO_PROFILE must not be printed back)."""
+    return f"'{name}'" if name == config.DEFAULT_PROFILE else masked(name)
 
 
 def resolve_api_url(store, profile_name, flag=None):
@@ -300,7 +304,7 @@ def resolve_token(store, profile_name, flag=None):
     token = store.read_secret(profile, "apiToken") if profile is not None else None
     if token is None:
         if profile is None:
-            raise NotLoggedIn(f"not logged in: no profile '{profile_name}'; run `truto login` (or set {ENV_TOKEN})")
+            raise NotLoggedIn(f"not logged in: no profile {missing_name(profile_name)}; run `truto login` (or set {ENV_TOKEN})")
         raise NotLoggedIn(f"profile '{profile_name}' has no token; run `truto login --profile-name {profile_name}`")
     return token, "profile"
 
@@ -447,7 +451,7 @@ def _create(edit, incoming, credential_type, secret, username, api_url, base_nam
         raise UsageError(f"profile '{name}' already exists for {edit.profile(name).api_url}; "
                          f"name another profile, or `truto logout -p {name}` first")
     if not _valid_profile_name(name):
-        raise UsageError(f"'{name}' is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
+        raise UsageError(f"{masked(name)} is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
     settings = {"apiUrl": api_url, "storedBy": base_name}
     if username != name:
         settings["username"] = username

@@ -127,3 +127,10 @@ def spawn(argv, env, stdin_bytes=None):
     proc = subprocess.Popen([str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     return proc
+
+
+@pytest.fixture
+def canary_profile(run, env, canary_api, canary):
+    """Profile 'p' (the active one) logged in to the canary API with the canary token; the API server."""
+    login(run, env, "p", canary, canary_api.url)
+    return canary_api

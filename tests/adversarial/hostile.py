@@ -280,3 +280,42 @@ def dbus_huge_message(conn, stopping):
     conn.sendall(DBUS_OK + header)
     while not stopping.wait(0.05):
         conn.sendall(b"\0" * 1024)
+
+
+# --- a server that repeats secrets in every place it controls, dressed to attack a terminal
+
+def loud(word, cr="\r"):
+    """word wrapped in what a terminal obeys: colour, a window title, a clear-screen (7- and 8-bit),
+    a carriage return that would overwrite the line."""
+    return f"\x1b[31m{word}\x1b[0m{cr}\x9b2J\x1b]0;{word}\x07\x1b7{word}\x08"
+
+
+def echo_everywhere(status, extra=(), padding=3000, json_body=True):
+    """Answers `status` with the token it was sent (as sent, upper-case, swapped case) and `extra`
+    strings in the reason phrase, Content-Type, Location, Retry-After, a header of its own and a
+    JSON body shaped like every answer the CLI reads (team, API token list); padded to lengths no
+    message should carry. Bidi overrides only in the body: HTTP headers are Latin-1. No CR in a
+    header: the client would end the headers there and never see Content-Length."""
+
+    def behave(h):
+        sent = h.headers.get("Authorization", "").partition(" ")[2]
+        words = [w for w in (sent, sent.upper(), sent.swapcase(), *extra) if w]
+        noise = " ".join(loud(w) for w in words)
+        quiet = " ".join(loud(w, cr="") for w in words)
+        pad = "x" * padding
+        text = f"\u202e{noise}\u2066 {pad}"
+        body = {"error": text, "message": text, "id": noise, "name": text, "domain": sent,
+                "result": [{"id": w, "name": text, "environment_id": w} for w in words],
+                "next_cursor": sent}
+        data = json.dumps(body).encode() if json_body else f"<html>{text}</html>".encode()
+        h.send_response(status, f"Echo {noise} {pad}")
+        h.send_header("Content-Length", str(len(data)))
+        h.send_header("Content-Type", f"text/html; {quiet}; {pad}")
+        # 7-bit: requests decodes a Location as UTF-8 (an 8-bit one is refused as unreadable).
+        h.send_header("Location", f"https://{sent}.example/{sent.upper()}?\x1b[31m{sent.swapcase()}\x1b]0;x\x07&{pad}")
+        h.send_header("Retry-After", f"{quiet} {pad}")
+        h.send_header("X-Echo", quiet)
+        h.end_headers()
+        h.wfile.write(data)
+
+    return behave

@@ -81,7 +81,7 @@ FAILURES = [
     ("docker: an unknown action", ["docker-credential-truto", "frobnicate"], b"", 1, "Unknown credential action"),
     ("docker: no action", ["docker-credential-truto"], b"", 1, "Usage: docker-credential-truto"),
     ("truto: an unknown command (argparse's SystemExit)", ["truto", "frobnicate"], b"", 2, "invalid choice"),
-    ("truto: no profile", ["truto", "profiles", "use", "nobody"], b"", 3, "no profile named 'nobody'"),
+    ("truto: no profile", ["truto", "profiles", "use", "nobody"], b"", 3, "no profile named '****' (6 characters)"),  # the name not repeated
 ]
 
 

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from ..api import NotFound
 from ..errors import ApiUnavailable, TrutoError, UsageError
+from ..untrusted import masked
 
 COLUMNS = [("id", "id"), ("name", "name"), ("environment_id", "environment"), ("created_at", "created")]
 
@@ -72,11 +73,11 @@ def run_list(ctx, args):
 
 def run_get(ctx, args):
     if args.id.strip(".") == "":
-        raise UsageError(f"'{args.id}' is not an API token id; see `truto api-tokens list`")
+        raise UsageError(f"{masked(args.id)} is not an API token id; see `truto api-tokens list`")
     try:
         item = client(ctx).get("/api-token/" + quote(args.id, safe=""))
     except NotFound:
-        raise TrutoError(f"no API token with id '{args.id}' in this environment; see `truto api-tokens list`")
+        raise TrutoError(f"no API token with the id {masked(args.id)} in this environment; see `truto api-tokens list`")
     if not isinstance(item, dict):
         raise TrutoError("the API answered GET /api-token/ID with something other than an object")
     record = flat(item)

@@ -9,6 +9,7 @@ import sys
 
 from .. import store as store_module
 from ..errors import NotLoggedIn, UsageError
+from ..untrusted import masked
 from .store_choice import add_store_options, check_move_target, chosen_store
 
 
@@ -56,7 +57,7 @@ def _origin_api_url(ctx):
     name = ctx.profile_name()
     url, source = ctx.api_url(name)
     if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
-        raise NotLoggedIn(f"no profile '{name}'; run `truto login` first, or pass --api-url")
+        raise NotLoggedIn(f"no profile named {store_module.missing_name(name)}; run `truto login` first, or pass --api-url")
     return name, url
 
 
@@ -64,7 +65,7 @@ def _checked(fn, url):
     try:
         return fn(url)
     except ValueError as e:
-        raise UsageError(f"the API URL {url} cannot be used: {e}")
+        raise UsageError(f"the API URL {masked(url)} cannot be used: {e}")
 
 
 def _report(ctx, record, message):

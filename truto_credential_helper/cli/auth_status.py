@@ -274,19 +274,34 @@ def _verify_online(ctx, store, entries):
 # output
 
 
-def _environment():
+def _environment(store):
     token_set = bool(os.environ.get(store_module.ENV_TOKEN))
     return {
         store_module.ENV_TOKEN: token_set,  # whether it is set; never its value
         store_module.ENV_API_URL: _shown_url(os.environ.get(store_module.ENV_API_URL) or None),
-        store_module.ENV_PROFILE: os.environ.get(store_module.ENV_PROFILE) or None,
+        store_module.ENV_PROFILE: _shown_profile(store, os.environ.get(store_module.ENV_PROFILE) or None),
     }
 
 
+# A value is shown once it passed the check the commands apply: one that did not may be a token
+# pasted into the wrong variable.
 def _shown_url(url):
     if url and "@" in url:
         return "(set; not shown: it holds a user name or password)"
+    if url:
+        from ..api import check_api_url
+
+        try:
+            check_api_url(url)
+        except UsageError:
+            return "(set; not shown: it is not a usable API URL)"
     return url
+
+
+def _shown_profile(store, name):
+    if name and store.profile(name) is None:
+        return "(set; not shown: it names no profile)"
+    return name
 
 
 def _emit(ctx, args, entries, ok):
@@ -294,7 +309,7 @@ def _emit(ctx, args, entries, ok):
     if ctx.output == "json":
         import json
 
-        doc = {"ok": ok, "environment": _environment(), "profiles": records}
+        doc = {"ok": ok, "environment": _environment(ctx.store), "profiles": records}
         sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif ctx.output != "table":
         ctx.emit_rows(records, COLUMNS + ([("token", "token")] if args.show_token else []))
@@ -316,7 +331,7 @@ def _print_text(ctx, entries):
     out = sys.stdout
     good, bad = _marks(out)
     ok_mark, fail_mark = paint(good, "ok", out), paint(bad, "fail", out)
-    env = _environment()
+    env = _environment(ctx.store)
     lines = []
     if any(env.values()):
         lines.append(paint("Environment", "bold", out))

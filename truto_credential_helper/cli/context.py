@@ -7,6 +7,7 @@ import sys
 
 from .. import store as store_module
 from ..errors import UsageError
+from ..untrusted import hold, masked
 from . import output
 
 GLOBAL_OPTIONS_HELP = "global options (on every command, before or after it)"
@@ -49,7 +50,9 @@ class Context:
 
     def info(self, message):
         if not self.quiet:
-            print(message, file=sys.stderr)
+            from ..console import say
+
+            say(message)  # cleaned: a message may quote the API's answer
 
     # -- the store and resolution
 
@@ -102,9 +105,9 @@ class Context:
         except ValueError:
             return  # an invalid URL is refused with its own message by the API client
         if not same:
-            raise UsageError(
+            raise UsageError(  # not repeated: what was given could hold something pasted by mistake
                 f"profile '{profile_name}' holds a token for {profile.api_url}, but {url_source_label(url_source)} "
-                f"points at {api_url}; truto does not send a stored token to another origin: pass --token "
+                f"points at another origin; truto does not send a stored token to another origin: pass --token "
                 f"(or TRUTO_API_TOKEN) for that API, or log in to it as a profile of its own"
             )
 
@@ -146,7 +149,7 @@ def profile_name_pattern():
 def check_profile_name(name, flag="--profile-name"):
     if not profile_name_pattern().fullmatch(name):
         raise UsageError(
-            f"{flag}: '{name}' is not a valid profile name: use 1-128 letters, digits and . _ @ + -, "
+            f"{flag}: {masked(name)} is not a valid profile name: use 1-128 letters, digits and . _ @ + -, "
             "starting with a letter or digit"
         )
     return name
@@ -157,6 +160,7 @@ def check_secret(value, what):
     bad paste (two lines, a trailing space) and would break the Authorization header."""
     if not value:
         raise UsageError(f"{what} is empty; nothing was saved")
+    hold(value)
     if any(c.isspace() or not c.isprintable() for c in value):
         raise UsageError(f"{what} contains whitespace or control characters (a bad paste?); nothing was saved")
     return value

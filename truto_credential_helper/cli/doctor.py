@@ -15,17 +15,6 @@ from ..errors import EXIT_ERROR, TrutoError
 from . import orphans
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
-KNOWN_VARS = {
-    "TRUTO_API_TOKEN": "overrides the stored token of every profile; the git/docker helper answers from it "
-                       "for TRUTO_API_URL's origin only",
-    "TRUTO_API_URL": "overrides the API URL of every profile",
-    "TRUTO_PROFILE": "overrides the active profile",
-    "TRUTO_CONFIG_DIR": "config directory instead of ~/.truto",
-    "TRUTO_TIMEOUT": "API request timeout in seconds (default 10)",
-    "TRUTO_KEYRING_TIMEOUT": "keyring call timeout in seconds (default 10)",
-    "TRUTO_LOCK_TIMEOUT": "config lock wait in seconds (default 60)",
-    "TRUTO_DEBUG": "tracebacks on errors when 1",
-}
 PROBE_PROFILE = "_truto-doctor-probe"  # not a valid profile name: can never be a real profile's item
 
 
@@ -61,6 +50,8 @@ def run_doctor(ctx, args):
     check_keyring(checks, directory, profiles)
     check_profile_stores(checks, directory, profiles)
     found = orphans.check(checks, directory, doc, (OK, WARN, INFO))
+    from .doctor_environment import check_environment
+
     check_environment(checks, doc)
     from .doctor_vault import check_vault
 
@@ -233,52 +224,6 @@ def check_profile_stores(checks, directory, profiles):
                 continue
             checks.add("pass", OK if ok else FAIL, f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
                        "" if ok else f"truto login --profile-name {p.name} --secret-store pass")
-
-
-# ---------------------------------------------------------------------------------------------
-# environment
-
-
-def check_environment(checks, doc):
-    names = sorted(k for k in os.environ if k.startswith("TRUTO_") and not k.startswith("TRUTO_VAULT_"))  # doctor_vault's
-    if not names:
-        checks.add("environment", OK, "no TRUTO_* variables set")
-    profiles = (doc or {}).get("profiles", {})
-    for name in names:
-        value = os.environ[name]
-        if name not in KNOWN_VARS:
-            checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see the README for the variables truto reads")
-            continue
-        shown = _shown_value(name, value)
-        status, fix = INFO, ""
-        if name in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT"):
-            try:
-                ok = float(value) > 0
-            except ValueError:
-                ok = False
-            if not ok:
-                status, fix = FAIL, f"set {name} to a number of seconds, e.g. 10"
-        elif name == "TRUTO_API_URL":
-            from ..credential import origin_from_url
-
-            try:
-                origin_from_url(value.rstrip("/"))
-            except ValueError as e:
-                status, fix = FAIL, f"set {name} to the API's https:// base URL ({e})"
-        elif name == "TRUTO_PROFILE" and value not in profiles and not os.environ.get("TRUTO_API_TOKEN"):
-            status, fix = WARN, f"no profile '{value}': run truto login --profile-name {value}, or unset {name}"
-        elif name == "TRUTO_API_TOKEN" and not value:
-            status, fix = WARN, "it is empty, so it is ignored: unset it or set the token"
-        checks.add("environment", status, f"{name}{shown} {KNOWN_VARS[name]}", fix)
-
-
-def _shown_value(name, value):
-    if name == "TRUTO_API_TOKEN":
-        return " is set:"  # never its value, not even masked
-    if "@" in value:
-        return " is set (not shown: it looks like it holds a user name or password):"
-    return f"={value}:"
 
 
 # ---------------------------------------------------------------------------------------------

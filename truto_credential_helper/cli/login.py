@@ -7,6 +7,7 @@ from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
 from ..secrets import KEYRING, VAULT
+from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 from .store_choice import add_store_options, chosen_store
@@ -57,7 +58,7 @@ def run(ctx, args):
     else:
         url, source = ctx.api_url(name)
         if prompting:
-            url, source = prompts.ask("API base URL", url), "prompt"
+            url, source = prompts.ask("API base URL", offered_url(url, source)), "prompt"
     url = check_api_url(url, url_source_label(source) if source != "prompt" else "the API base URL")
 
     if args.token:
@@ -76,8 +77,10 @@ def run(ctx, args):
         edit.save_profile(name, settings, secrets, store_kind=kind)
         edit.set_active(name)
 
-    if team is not None:
-        ctx.info(f"Logged in to team {team.get('name', '?')} ({team.get('id', '?')}) at {url} as profile '{name}'; it is now the active profile.")
+    if team is not None:  # cleaned again: the BYOK keys carried over are held only since the answer came
+        team = clean_data(team)
+        ctx.info(f"Logged in to team {clean(team.get('name', '?'))} ({clean(team.get('id', '?'))}) at {url} as profile '{name}'; "
+                 "it is now the active profile.")
     else:
         ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
     if os.environ.get(store_module.ENV_TOKEN):
@@ -105,6 +108,17 @@ def run_vault(ctx, args):
     url, source = (args.api_url, "flag") if args.api_url else ctx.api_url(name)
     url = check_api_url(url, url_source_label(source))
     return vault_cli.run_login(ctx, args, name, url, source, verified_team)
+
+
+def offered_url(url, source):
+    """The default the prompt offers: only a URL that passed validation (TRUTO_API_URL could hold a
+    token pasted into the wrong variable, and the prompt would print it)."""
+    from .. import config
+
+    try:
+        return check_api_url(url, url_source_label(source))
+    except UsageError:
+        return config.DEFAULT_API_URL
 
 
 def ask_profile_name():

@@ -5,7 +5,6 @@ Adding a command group = a module in this package with register(subparsers, pare
 in COMMANDS. register() adds its parsers and sets `run=<function(ctx, args)>` on each.
 """
 import importlib
-import os
 import sys
 
 from .. import __version__
@@ -32,7 +31,7 @@ EXIT_CODES_HELP = """exit codes:
   6  secret store unavailable (no usable OS keyring, or it did not answer in time)
 
 environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TRUTO_TIMEOUT,
-TRUTO_KEYRING_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
+TRUTO_KEYRING_TIMEOUT, TRUTO_LOCK_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
 
 
 def _parser_class():
@@ -76,33 +75,46 @@ def build_parser():
 
 
 def main(argv=None):
+    from ..console import debug_traceback, guard, say, silence_stdout
+    from ..settings import debug as debug_setting
+
+    guard("pipe the token or key into the command")
+    debug, bad_debug = False, None
     try:
-        return _main(sys.argv[1:] if argv is None else argv)
-    except KeyboardInterrupt:
-        sys.stderr.write("\ntruto: interrupted\n")
-        return 130
+        debug = debug_setting()
     except TrutoError as e:
-        if os.environ.get("TRUTO_DEBUG") == "1":
-            raise
-        sys.stderr.write(f"truto: {e}\n")
-        return e.exit_code
+        bad_debug = e  # every command refuses it, but doctor, which reports it
+    try:
+        code = _main(sys.argv[1:] if argv is None else argv, bad_debug)
+        sys.stdout.flush()  # here, not at exit: a reader that left is then an EPIPE we handle
+        return code
+    except KeyboardInterrupt:
+        say("")  # past the ^C the terminal echoed
+        say("truto: interrupted")
+        return 130
     except BrokenPipeError:
         # `truto ... | head`: the reader left; not an error worth a message.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush does not fail again
+        silence_stdout()  # so the exit-time flush does not fail again
         return EXIT_ERROR
-    except Exception as e:  # a bug: say so in one line, without args (they might hold a secret)
-        if os.environ.get("TRUTO_DEBUG") == "1":
-            raise
-        sys.stderr.write(f"truto: internal error ({type(e).__name__}); run again with TRUTO_DEBUG=1 for details\n")
+    except Exception as e:
+        if debug:
+            debug_traceback(e)
+            return getattr(e, "exit_code", EXIT_ERROR)
+        if isinstance(e, TrutoError):
+            say(f"truto: {e}")  # cleaned there: a message may quote a server or a mistyped value
+            return e.exit_code
+        # A bug: say so in one line, without args (they might hold a secret).
+        say(f"truto: internal error ({type(e).__name__}); run again with TRUTO_DEBUG=1 for details")
         return EXIT_ERROR
 
 
-def _main(argv):
+def _main(argv, bad_debug=None):
     from .context import Context
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if bad_debug is not None and getattr(args, "command", None) != "doctor":
+        raise bad_debug
     if not getattr(args, "run", None):
         if getattr(args, "command", None):
             # A command group given without its subcommand (`truto profiles`): show its help.

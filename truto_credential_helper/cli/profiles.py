@@ -6,6 +6,7 @@ stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
 from ..secrets import STORE_KINDS
+from ..untrusted import masked
 from . import prompts, vault_cli
 from .context import check_secret, read_stdin_secret
 from .store_choice import add_store_options, check_move_target, chosen_store
@@ -78,7 +79,7 @@ def canonical_key(raw):
     try:
         return ALIASES[raw]
     except KeyError:
-        raise UsageError(f"unknown profile key '{raw}'; allowed keys: {allowed_keys()}")
+        raise UsageError(f"unknown profile key {masked(raw)}; allowed keys: {allowed_keys()}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,7 +203,7 @@ def run_unset(ctx, args):
 def run_set_key(ctx, args):
     kind = args.kind.lower()
     if kind not in KEY_KINDS:
-        raise UsageError(f"unknown key kind '{args.kind}'; use one of: {', '.join(KEY_KINDS)}")
+        raise UsageError(f"unknown key kind {masked(args.kind)}; use one of: {', '.join(KEY_KINDS)}")
     field = KEY_KINDS[kind]
     name = ctx.profile_name()
     ctx.require_profile(name)

@@ -13,7 +13,9 @@ class Aborted(TrutoError):
 
 
 def interactive():
-    return sys.stdin.isatty()
+    from .terminal import is_tty
+
+    return is_tty(sys.stdin)  # False too for a stdin closed at start-up
 
 
 def require_terminal(instead):

@@ -53,7 +53,7 @@ def register(subparsers, parents):
         "completion", help="print a shell completion script (bash, zsh, fish)",
         description="Print a completion script for your shell. bash: source <(truto completion bash); "
                     "zsh: truto completion zsh > \"${fpath[1]}/_truto\"; fish: truto completion fish > "
-                    "~/.config/fish/completions/truto.fish. See the README's 'Shell completion'.")
+                    "~/.config/fish/completions/truto.fish. See docs/commands.md, 'Shell completion'.")
     p.add_argument("shell", nargs="?", choices=SHELLS, help="the shell to complete in")
     # Used by the scripts themselves: words on stdin, one per line; prints candidates, one per line.
     p.add_argument("--complete", metavar="CWORD", type=int, help=argparse.SUPPRESS)

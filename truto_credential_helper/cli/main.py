@@ -31,7 +31,7 @@ EXIT_CODES_HELP = """exit codes:
   6  secret store unavailable (no usable OS keyring, or it did not answer in time)
 
 environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TRUTO_TIMEOUT,
-TRUTO_KEYRING_TIMEOUT, TRUTO_LOCK_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See the README."""
+TRUTO_KEYRING_TIMEOUT, TRUTO_LOCK_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See docs/commands.md."""
 
 
 def _parser_class():

@@ -2,7 +2,7 @@
 
 `import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
 imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
-(see README, Performance). So this module speaks the few D-Bus calls a read needs itself, over a
+(see docs/performance.md). So this module speaks the few D-Bus calls a read needs itself, over a
 unix socket, with only struct and _socket.
 
 It finds the item exactly as keyring's SecretService backend does: attributes {service, username},

@@ -27,6 +27,7 @@ BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
 SECRET_IFACE = "org.freedesktop.Secret."
 MAX_MESSAGE = 1 << 27  # D-Bus's own limit (128 MiB): anything larger is a broken peer
+MAX_NESTING = 64  # D-Bus's own limit on containers within containers (32 arrays + 32 structs)
 
 
 class Unanswerable(Exception):
@@ -291,8 +292,9 @@ def marshal(buf, signature, value):
         raise ValueError(f"cannot marshal D-Bus type {signature!r}")
 
 
-def unmarshal(data, pos, signature, order="<"):
-    """(value, next position) of complete type `signature` at data[pos:] (aligned from data's start)."""
+def unmarshal(data, pos, signature, order="<", depth=0):
+    """(value, next position) of complete type `signature` at data[pos:] (aligned from data's start);
+    `depth`: the containers this value is inside of."""
     c = signature[0]
     if c in FIXED:
         pos += -pos % ALIGN[c]
@@ -306,11 +308,13 @@ def unmarshal(data, pos, signature, order="<"):
     if c == "g":
         n = data[pos]
         return _text(data, pos + 1, n), pos + n + 2
+    if depth >= MAX_NESTING:  # a container: a hostile peer could nest them until the stack runs out
+        raise Unanswerable(f"D-Bus value nested more than {MAX_NESTING} levels deep")
     if c == "v":
         inner, pos = unmarshal(data, pos, "g", order)
         if len(split_signature(inner)) != 1:
             raise Unanswerable("malformed D-Bus variant")
-        value, pos = unmarshal(data, pos, inner, order)
+        value, pos = unmarshal(data, pos, inner, order, depth + 1)
         return (inner, value), pos
     if c == "a":
         element = signature[1:]
@@ -325,14 +329,14 @@ def unmarshal(data, pos, signature, order="<"):
             return bytes(data[pos:end]), end
         items = []
         while pos < end:
-            item, pos = unmarshal(data, pos, element, order)
+            item, pos = unmarshal(data, pos, element, order, depth + 1)
             items.append(item)
         return (dict(items) if element[0] == "{" else items), pos
     if c in "({":
         pos += -pos % 8
         values = []
         for member in split_signature(signature[1:-1]):
-            value, pos = unmarshal(data, pos, member, order)
+            value, pos = unmarshal(data, pos, member, order, depth + 1)
             values.append(value)
         return tuple(values), pos
     raise Unanswerable(f"unexpected D-Bus type {signature!r}")

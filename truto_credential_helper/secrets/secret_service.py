@@ -40,6 +40,11 @@ class TimedOut(Exception):
     """The bus or the Secret Service did not answer before the deadline."""
 
 
+# What the decoder (frame, parse_reply, unmarshal) raises on bytes that are not D-Bus, besides
+# Unanswerable; get_password turns them into Unanswerable. Anything else from it is a bug.
+MALFORMED = (struct.error, IndexError, KeyError, TypeError, ValueError)
+
+
 def applies():
     """Whether keyring itself would read this item through its SecretService backend, the default
     collection and the default attribute names, told without importing it. Anything keyring reads
@@ -118,7 +123,7 @@ def get_password(service, username, timeout):
         raise Unanswerable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
     try:
         return _read(bus_socket_path(address), time.monotonic() + timeout, service, username)
-    except (struct.error, IndexError, KeyError, TypeError, ValueError) as e:
+    except MALFORMED as e:
         # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
         raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
 
@@ -394,8 +399,11 @@ def unmarshal(data, pos, signature, order="<", depth=0):
             return bytes(data[pos:end]), end
         items = []
         while pos < end:
-            item, pos = unmarshal(data, pos, element, order, depth + 1)
+            item, after = unmarshal(data, pos, element, order, depth + 1)
+            if after <= pos:  # an empty struct "()" or "{}": no valid type takes no bytes
+                raise Unanswerable("malformed D-Bus array")
             items.append(item)
+            pos = after
         return (dict(items) if element[0] == "{" else items), pos
     if c in "({":
         pos += -pos % 8

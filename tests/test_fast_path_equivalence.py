@@ -218,26 +218,29 @@ def cleanup(run, envs, service, username):
 # End to end, through the installed console scripts
 
 
-def test_keepassxc_scheme_login_twice_then_get_returns_the_second_token(run, env, stub_api, config_dir):
-    """With KEYRING_PROPERTY_SCHEME=KeePassXC (keyring names its attributes Title/UserName), a second
-    login replaces the token where keyring looks, and every reader returns the new one, never the
-    token of an item under the default attribute names."""
-    keepass = dict(env, KEYRING_PROPERTY_SCHEME="KeePassXC")
-    # An item under the default attribute names, as a login without the setting would have left it.
+@pytest.mark.parametrize("world", ["scheme-keepassxc", "scheme-in-a-longer-name", "preferred-collection", "plugin"])
+def test_login_twice_then_every_reader_returns_the_second_token(run, env, stub_api, config_dir, tmp_path, world):
+    """Under a setting that moves keyring's items (KEYRING_PROPERTY_SCHEME=KeePassXC names the
+    attributes Title/UserName), a second `truto login` replaces the token where keyring looks, and
+    `git-credential-truto get` and `truto auth token` return the new one, never the token of an item
+    under the default attribute names in the default collection."""
+    setting = WORLDS[world]
+    moved = dict(env, **(setting(tmp_path) if callable(setting) else setting))
+    # An item where the fast path looks, as a login without the setting would have left it.
     service = f"truto:{config_dir}"
-    write(run, env, service, "default:apiToken", "tok-stale-default-scheme-0000")
+    write(run, env, service, "default:apiToken", "tok-stale-default-place-0000")
     try:
-        login(run, stub_api, "default", GOOD_TOKEN, env=keepass)
-        login(run, stub_api, "default", OTHER_TOKEN, "-f", env=keepass)
+        login(run, stub_api, "default", GOOD_TOKEN, env=moved)
+        login(run, stub_api, "default", OTHER_TOKEN, "-f", env=moved)
         host = stub_api.url.split("://", 1)[1]
-        got = run(BIN / "git-credential-truto", "get", input=f"protocol=http\nhost={host}\n\n", env=keepass)
+        got = run(BIN / "git-credential-truto", "get", input=f"protocol=http\nhost={host}\n\n", env=moved)
         assert got.returncode == 0, got.stderr
         assert f"password={OTHER_TOKEN}" in got.stdout.splitlines(), got.stdout
-        token = run(BIN / "truto", "auth", "token", env=keepass)
+        token = run(BIN / "truto", "auth", "token", env=moved)
         assert token.returncode == 0, token.stderr
         assert token.stdout == OTHER_TOKEN + "\n"
     finally:
-        cleanup(run, {"D": env, "W": keepass}, service, "default:apiToken")
+        cleanup(run, {"D": env, "W": moved}, service, "default:apiToken")
 
 
 # ---------------------------------------------------------------------------------------------

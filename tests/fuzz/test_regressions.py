@@ -27,3 +27,18 @@ def test_dbus_array_of_empty_entries_is_refused_not_looped_on():
     with time_bound(5):
         with pytest.raises(secret_service.Unanswerable, match="malformed D-Bus array"):
             decode(EMPTY_DICT_ENTRY_ARRAY)
+
+
+def test_dbus_reply_too_large_to_decode_quickly_is_refused_before_reading_it():
+    """Decoding runs outside the socket deadline: a reply of millions of tiny values (here 32 Mi
+    booleans promised) is refused from its header, before its body is read or decoded."""
+    import struct
+
+    n = 1 << 25
+    head = bytearray(b"l\x02\x00\x01") + struct.pack("<II", 4 + 4 * n, 9)
+    secret_service.marshal(head, "a(yv)", [(5, ("u", 1)), (8, ("g", "ab"))])
+    head += b"\0" * (-len(head) % 8)
+    conn = secret_service.Connection.__new__(secret_service.Connection)  # no socket: the buffer holds it all
+    conn.buffer, conn.pending_auth, conn.replies = bytes(head) + struct.pack("<I", 4 * n), False, {}
+    with pytest.raises(secret_service.Unanswerable, match="too large"):
+        conn._read_message()

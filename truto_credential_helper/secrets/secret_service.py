@@ -28,6 +28,9 @@ BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
 SECRET_IFACE = "org.freedesktop.Secret."
 MAX_MESSAGE = 1 << 27  # D-Bus's own limit (128 MiB): anything larger is a broken peer
+# The largest reply the fast path decodes: decoding runs outside the socket deadline, and a hostile
+# peer's 128 MiB array of booleans would take over a minute; its real replies are a few KiB.
+MAX_REPLY = 1 << 20
 ALIAS_RETRIES = 5
 MAX_NESTING = 64  # D-Bus's own limit on containers within containers (32 arrays + 32 structs)
 
@@ -280,6 +283,8 @@ class Connection:
             self.pending_auth = False
         self._fill(16)
         size, order, kind, header_len = frame(self.buffer)
+        if kind in (2, 3) and size > MAX_REPLY:
+            raise Unanswerable("D-Bus reply too large for the fast path")
         self._fill(size)
         data, self.buffer = self.buffer[:size], self.buffer[size:]
         if kind not in (2, 3):

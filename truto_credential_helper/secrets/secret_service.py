@@ -70,7 +70,13 @@ def applies():
     root = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     if os.path.lexists(os.path.join(root, "python_keyring", "keyringrc.cfg")):
         return False
-    return not keyring_plugin_installed()
+    global _plugin_installed
+    if _plugin_installed is None:  # once per process, as keyring loads its plugins once per process
+        _plugin_installed = keyring_plugin_installed()
+    return not _plugin_installed
+
+
+_plugin_installed = None
 
 
 # The backends keyring registers itself (its own entry_points.txt); any other entry in the group is

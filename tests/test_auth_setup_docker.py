@@ -7,6 +7,7 @@ import stat
 import pytest
 
 from conftest import BIN, GOOD_TOKEN
+from helper_support import save_profile
 
 REGISTRY_URL = "https://registry.example.test:5000"  # docker registries are https; no API call needed
 HOST = "registry.example.test:5000"
@@ -104,3 +105,25 @@ def test_json_output_and_default_port_dropped(run, docker_config):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["host"] == "api.truto.example"
     assert json.load(open(docker_config)) == {"credHelpers": {"api.truto.example": "truto"}}
+
+
+@pytest.mark.parametrize("url", ["http://registry.example.test:5000", "http://10.1.2.3:5000"])
+def test_refuses_an_http_registry_docker_would_ask_for_as_https(run, env, docker_config, url):
+    # docker asks for "host:port" without a scheme: for a host that is not loopback that means
+    # https, and an http profile's token is never sent there, so the wiring could never answer.
+    # truto login refuses such a URL; git stores one on `git credential approve` of an http origin.
+    save_profile(env, "gitstored", url, GOOD_TOKEN, active=True)
+    done = run("truto", "auth", "setup-docker")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "is plain http" in done.stderr and "not a loopback host" in done.stderr and "https://" in done.stderr
+    assert not os.path.exists(docker_config)
+
+
+@pytest.mark.parametrize("url,host", [("http://127.0.0.1:5000", "127.0.0.1:5000"), ("http://localhost:8080", "localhost:8080"),
+                                      ("http://[::1]:5000", "[::1]:5000")])
+def test_an_http_loopback_registry_is_set_up_and_docker_py_gets_its_token(run, env, docker_config, monkeypatch, url, host):
+    login_registry(run, url=url)
+    assert run("truto", "auth", "setup-docker").returncode == 0
+    assert json.load(open(docker_config)) == {"credHelpers": {host: "truto"}}
+    got = resolve(env, docker_config, host, monkeypatch)
+    assert (got["Username"], got["Password"]) == ("work", GOOD_TOKEN)

@@ -33,10 +33,10 @@ def test_rejected_token_saves_nothing(run, stub_api, config_dir):
 def test_unreachable_api_saves_nothing(run, config_dir):
     import socket
 
-    with socket.socket() as s:  # a port nobody listens on
+    with socket.socket() as s:  # bound but not listening: refused, and no parallel run can take the port
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", f"http://127.0.0.1:{port}")
+        done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", f"http://127.0.0.1:{port}")
     assert done.returncode == 5
     assert "cannot reach" in done.stderr and GOOD_TOKEN not in done.stderr
     assert not (config_dir / "config.json").exists()

@@ -91,7 +91,7 @@ def test_set_api_url_validates_it(run, two_profiles, read_config, key):
     assert read_config()["profiles"]["staging"]["apiUrl"] == "https://custom.truto.example"
 
 
-@pytest.mark.parametrize("key", ["token", "apiToken", "api-token", "ApiUrl", "API_URL", "secretStore"])
+@pytest.mark.parametrize("key", ["token", "apiToken", "api-token", "ApiUrl", "API_URL", "secrets"])
 def test_unknown_keys_are_usage_errors_listing_the_allowed_ones(run, two_profiles, key):
     for argv in (["set", key, "x"], ["get", key]):
         done = run("truto", "profiles", *argv)

@@ -54,7 +54,7 @@ def test_modes_are_private_from_creation_even_with_umask_0(env, stub_api, config
 
 INVALID = [
     ('{"profiles": {"x": {"apiUrl": 5, "secretStore": "keyring"}}}', "$.profiles.x.apiUrl"),
-    ('{"profiles": {"x": {"apiUrl": "https://a.example", "secretStore": "vault"}}}', "$.profiles.x.secretStore"),
+    ('{"profiles": {"x": {"apiUrl": "https://a.example", "secretStore": "gopass"}}}', "$.profiles.x.secretStore"),
     ('{"profiles": {"bad name": {"apiUrl": "https://a.example", "secretStore": "keyring"}}}', "$.profiles"),
     ('{"profiles": {}, "token": "leaked-in-config-123"}', "$"),
     ('{"profiles": [}', "line 1 column 15"),

@@ -43,12 +43,13 @@ def test_truto_login_then_git_fill(run, stub_api):
     assert f"credential={GOOD_TOKEN}\n" in bearer.stdout and "authtype=Bearer\n" in bearer.stdout
 
 
-def test_insecure_storage_login_then_git_fill_and_reject(run, stub_api, config_dir):
+def test_insecure_storage_login_then_git_fill_and_reject_keeps_it(run, stub_api, config_dir):
     login(run, stub_api, "plain", GOOD_TOKEN, "--insecure-storage")
     assert attributes(git_credential(run, "fill", request(**origin(stub_api))).stdout)["password"] == GOOD_TOKEN
-    assert git_credential(run, "reject", request(**origin(stub_api))).returncode == 0
-    assert "plain" not in profiles(run)
-    assert not (config_dir / "credentials.json").exists() or GOOD_TOKEN not in (config_dir / "credentials.json").read_text()
+    rejected = git_credential(run, "reject", request(**origin(stub_api)))
+    assert rejected.returncode == 0 and "kept profile 'plain'" in rejected.stderr
+    assert "plain" in profiles(run)
+    assert attributes(git_credential(run, "fill", request(**origin(stub_api))).stdout)["password"] == GOOD_TOKEN
 
 
 def test_truto_logout_then_git_finds_nothing(run, stub_api):
@@ -85,14 +86,15 @@ def test_docker_store_then_truto_profiles_list_and_whoami(run, stub_api, docker_
     assert "team_7f3a" in me.stdout and GOOD_TOKEN not in me.stdout
 
 
-def test_truto_login_then_docker_get_and_git_reject_then_docker_not_found(run, stub_api, docker_store):
+def test_truto_login_then_docker_get_and_git_reject_then_logout_then_docker_not_found(run, stub_api, docker_store):
     login(run, stub_api, "work")
     host = stub_api.url.split("://", 1)[1]
     assert docker_store.get(stub_api.url)["Secret"] == GOOD_TOKEN
     assert docker_store.list() == {stub_api.url: "work"}
-    with pytest.raises(CredentialsNotFound):  # no scheme means https: never the http profile
-        docker_store.get(host)
+    # no scheme means https, and for a loopback host (which docker reaches over http) also http
+    assert docker_store.get(host)["Secret"] == GOOD_TOKEN
     git_credential(run, "reject", request(**origin(stub_api), username="work", password=GOOD_TOKEN))
-    assert "work" not in profiles(run)
+    assert docker_store.get(stub_api.url)["Secret"] == GOOD_TOKEN  # a reject never logs the user out
+    assert run("truto", "logout", "--profile-name", "work", "-f").returncode == 0
     with pytest.raises(CredentialsNotFound):
         docker_store.get(stub_api.url)

@@ -1,8 +1,8 @@
 """docker's credential-helper protocol through docker's own Python client
 (docker.credentials.Store("truto")), which runs the installed docker-credential-truto.
 
-Of the docker CLI, only `docker logout` is run (where the CLI is installed): `docker login` and
-`docker pull` need a running daemon, which this machine has not; logout works on the client alone."""
+Of the docker CLI, only `docker logout` is run here (where the CLI is installed); `docker login` and
+`docker manifest inspect` against a real registry are in test_registry_clients.py."""
 import json
 import os
 import shutil
@@ -81,14 +81,37 @@ def test_truto_login_profile_answers_docker(docker_store, env):
     assert docker_store.list() == {"https://api.truto.one": "default"}
 
 
-def test_erase_removes_every_credential_of_the_origin_only(docker_store, env, read_config):
+def test_erase_removes_every_credential_docker_stored_for_the_origin_only(docker_store, env, read_config):
     save_profile(env, "default", "https://api.truto.one", GOOD_TOKEN)
     save_profile(env, "other", "https://other.example", OTHER_TOKEN)
     docker_store.store("api.truto.one", "alice", "s-1")
     docker_store.erase("https://api.truto.one/")
-    assert set(read_config()["profiles"]) == {"other"}
+    assert set(read_config()["profiles"]) == {"default", "other"}  # `truto login`'s profile stays
     with pytest.raises(CredentialsNotFound):  # docker logout tolerates "not found"
-        docker_store.erase("api.truto.one")
+        docker_store.erase("api.truto.other")
+
+
+def test_erase_of_a_truto_login_profile_succeeds_keeps_it_and_says_so(run, env, config_dir):
+    save_profile(env, "work", "https://api.truto.one", GOOD_TOKEN)
+    done = run("docker-credential-truto", "erase", input="https://api.truto.one")
+    assert (done.returncode, done.stdout) == (0, "")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert all(part in done.stderr for part in ("kept profile 'work'", "`truto login -p work`", "`truto logout -p work`"))
+    assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="the docker CLI is not installed")
+def test_docker_cli_logout_shows_the_kept_line_and_no_warning(run, env, config_dir):
+    # docker passes its helper's stderr through: the user reads why the login stays, without a
+    # "could not erase credentials" warning repeating an error for every address form it tries.
+    os.makedirs(env["DOCKER_CONFIG"], exist_ok=True)
+    with open(os.path.join(env["DOCKER_CONFIG"], "config.json"), "w") as f:
+        json.dump({"credsStore": "truto"}, f)
+    save_profile(env, "work", "https://registry.example", GOOD_TOKEN)
+    done = run("docker", "logout", "registry.example")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kept profile 'work'" in done.stderr and "could not erase" not in done.stdout + done.stderr
+    assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
 
 
 def test_identity_token_user_name(docker_store, read_config):

@@ -60,7 +60,7 @@ def test_git_and_docker_set_up_are_ok(run, env, stub_api, tmp_path):
 
 def test_loose_permissions_fail_with_a_chmod_fix(run, stub_api, config_dir):
     login(run, stub_api, "work")
-    os.chmod(config_dir, 0o755)
+    os.chmod(config_dir, 0o705)  # with group bits, a directory the user named is shared on purpose: left as is
     os.chmod(config_dir / "config.json", 0o644)
     code, checks = doctor(run)
     assert code == 1

@@ -248,15 +248,66 @@ def test_reject_with_username_and_password_erases_only_that_credential(run, read
     assert set(read_config()["profiles"]) == {"bob"}
 
 
-def test_reject_keeps_a_profile_that_holds_more_than_the_token(run, env, config_dir, read_config):
-    # A failed fetch makes git reject the token; the profile's BYOK keys and settings must survive.
+def test_reject_keeps_the_byok_keys_of_a_profile_whose_token_git_stored(run, env, config_dir, read_config):
+    # git replaced the token of a profile holding BYOK keys and settings: git's reject removes its
+    # token, never the hand-entered rest.
     save_profile(env, "default", API, GOOD_TOKEN, defaultIntegratedAccount="ia_1")
     assert run("truto", "profiles", "set-key", "anthropic", "sk-ant-kept", "-p", "default").returncode == 0
-    reject(run, protocol="https", host="api.truto.one", username="default", password=GOOD_TOKEN)
+    approve(run, protocol="https", host="api.truto.one", username="default", password="pw-from-git")
+    assert read_config()["profiles"]["default"]["storedBy"] == "git"
+    reject(run, protocol="https", host="api.truto.one", username="default", password="pw-from-git")
     profile = read_config()["profiles"]["default"]
     assert profile["defaultIntegratedAccount"] == "ia_1"
     assert set(secrets_of(config_dir)) == {"default:anthropicApiKey"}
-    assert_no_answer(fill(run, protocol="https", host="api.truto.one"), GOOD_TOKEN)
+    assert_no_answer(fill(run, protocol="https", host="api.truto.one"), "pw-from-git")
+
+
+def kept_line(name):
+    return (f"kept profile '{name}'", f"`truto login -p {name}`", f"`truto logout -p {name}`")
+
+
+def test_reject_keeps_a_truto_login_profile_and_says_so_in_one_line(run, config_dir, read_config, stub_api):
+    done = run("truto", "login", "--profile-name", "work", "--api-url", stub_api.url, "--token", GOOD_TOKEN)
+    assert done.returncode == 0, done.stderr
+    assert read_config()["profiles"]["work"]["storedBy"] == "truto"
+    origin = dict(protocol="http", host=stub_api.url.split("://")[1])
+    rejected = reject(run, **origin, username="work", password=GOOD_TOKEN)
+    assert len(rejected.stderr.strip().splitlines()) == 1, rejected.stderr
+    assert all(part in rejected.stderr for part in kept_line("work")) and GOOD_TOKEN not in rejected.stderr
+    assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
+    assert attributes(fill(run, **origin).stdout)["password"] == GOOD_TOKEN
+    # a reject naming another secret is not about this token: kept without a word
+    quiet = reject(run, **origin, username="work", password="some-other-secret")
+    assert quiet.stderr == ""
+    # a reject without user name or password (erase the whole origin) keeps it too
+    assert all(part in reject(run, **origin).stderr for part in kept_line("work"))
+    assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
+
+
+def test_a_profile_git_stored_becomes_the_users_once_edited_with_truto(run, config_dir, read_config):
+    approve(run, protocol="https", host="api.truto.one", username="alice", password="pw-a")
+    assert read_config()["profiles"]["alice"]["storedBy"] == "git"
+    assert run("truto", "profiles", "set", "default-integrated-account", "ia_2", "-p", "alice").returncode == 0
+    assert read_config()["profiles"]["alice"]["storedBy"] == "truto"
+    rejected = reject(run, protocol="https", host="api.truto.one", username="alice", password="pw-a")
+    assert all(part in rejected.stderr for part in kept_line("alice"))
+    assert secrets_of(config_dir) == {"alice:apiToken": "pw-a"}
+
+
+@pytest.mark.parametrize("settings,erased", [
+    ({"credentialType": "password", "username": "alice"}, True),  # git stored it
+    ({"credentialType": "authtype", "authtype": "Bearer", "username": "alice"}, True),
+    ({"dockerServerUrl": "api.truto.one", "username": "alice"}, True),  # docker stored it
+    ({"username": "alice"}, False),  # a plain token profile: `truto login`
+])
+def test_profiles_without_the_marker_are_classified_by_their_shape(run, env, config_dir, settings, erased):
+    save_profile(env, "p", API, "tok-legacy-1", **settings)
+    doc = json.loads((config_dir / "config.json").read_text())
+    del doc["profiles"]["p"]["storedBy"]  # as an older version wrote it
+    (config_dir / "config.json").write_text(json.dumps(doc))
+    rejected = reject(run, protocol="https", host="api.truto.one", username="alice")
+    assert (secrets_of(config_dir) == {}) is erased
+    assert ("kept profile 'p'" in rejected.stderr) is not erased
 
 
 def test_reject_for_another_origin_or_protocol_erases_nothing(run, env, read_config):

@@ -70,26 +70,29 @@ def load(directory=None):
     """The validated config document; an empty one when the file does not exist yet."""
     directory = directory or config_dir()
     path = os.path.join(directory, CONFIG_NAME)
-    data = _read_bytes(path)
+    data = read_private(path)
+    check_dir(directory, must_exist=data is not None)
     if data is None:
-        _check_dir_owner(directory, must_exist=False)
         return empty_config()
-    _check_dir_owner(directory, must_exist=True)
     doc = parse(path, data)
     if isinstance(doc, dict) and "version" not in doc:  # every file we write has it: legacy.py only then
         from . import legacy
 
         if legacy.is_legacy(doc):
+            # The same rules as any config.json (schema, URL, profile names) plus the inline secrets'.
+            legacy.check_inline_secrets(path, doc)
+            _validate_cached(directory, path, data, legacy.as_config(doc, store_kind="keyring"))
             legacy.warn_read_only(path)
             return legacy.as_config(doc)
     _validate_cached(directory, path, data, doc)
     return doc
 
 
-def _read_bytes(path):
+def read_private(path):
+    """The bytes of one of our files (config.json, credentials.json), None when it does not exist.
+    Refused when another user controls it (checked on the descriptor read from: no second lookup)."""
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        f = open(path, "rb")
     except FileNotFoundError:
         if os.path.islink(path):
             raise ConfigError(f"{path}: is a symlink to a file that does not exist; remove it or point it at a config file")
@@ -100,6 +103,12 @@ def _read_bytes(path):
         raise ConfigError(f"{path}: cannot be read (permission denied); fix its owner or mode (chmod 600)")
     except OSError as e:
         raise ConfigError(f"{path}: cannot be read ({e.strerror}); check the file")
+    with f:
+        check_private(path, os.fstat(f.fileno()))
+        try:
+            return f.read()
+        except OSError as e:
+            raise ConfigError(f"{path}: cannot be read ({e.strerror}); check the file")
 
 
 def parse(path, data):
@@ -119,19 +128,58 @@ def parse(path, data):
     return doc
 
 
-def _check_dir_owner(directory, must_exist):
+def _uid():
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
+def check_private(path, st):
+    """Refuse a file another user controls: owned by another uid, or writable by group or others
+    (who could have pointed a profile's apiUrl at their server, or planted a secret)."""
+    uid = _uid()
+    if uid is None:
+        return
+    if st.st_uid != uid:
+        raise ConfigError(f"{path}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing a file another "
+                          f"user controls: check its contents, then `chown {uid} {path}`, or delete it")
+    if st.st_mode & 0o022:
+        raise ConfigError(f"{path}: is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}), who could have "
+                          f"changed it; check its contents, then `chmod 600 {path}`")
+
+
+def check_dir(directory, must_exist):
+    """One stat of the config directory: refused when another user owns it or can write in it (and
+    so replace our files). A shared directory (sticky, setgid) is refused, never re-moded."""
     try:
         st = os.stat(directory)
     except FileNotFoundError:
         if must_exist:
             raise ConfigError(f"{directory}: disappeared while reading it; try again")
         return None
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+    uid = _uid()
+    if uid is None:
+        return st
+    if st.st_uid != uid:
         raise ConfigError(
-            f"{directory}: is owned by uid {st.st_uid}, not by you (uid {os.getuid()}); refusing to use "
+            f"{directory}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing to use "
             "a config directory another user controls: fix its owner or set TRUTO_CONFIG_DIR"
         )
+    if st.st_mode & 0o022 and stat.S_ISDIR(st.st_mode):
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & (stat.S_ISVTX | stat.S_ISGID):
+            raise ConfigError(f"{directory}: is a shared directory other users can write in (mode {mode:04o}); "
+                              "set TRUTO_CONFIG_DIR to a private directory (mkdir -m 700) for truto's files")
+        raise ConfigError(f"{directory}: is writable by other users (mode {mode:04o}), who could replace config.json; "
+                          f"check its files, then `chmod go-w {directory}`, or set TRUTO_CONFIG_DIR to a private directory")
     return st
+
+
+def is_shared_dir(directory, mode):
+    """A directory shared on purpose (sticky, setgid, or one the user named with group access):
+    we never change its bits; our files in it are 0600 anyway."""
+    if mode & (stat.S_ISVTX | stat.S_ISGID):
+        return True
+    named = os.path.abspath(directory) != os.path.abspath(default_config_dir())
+    return named and bool(mode & 0o070)
 
 
 def _schema_stamp():
@@ -160,10 +208,11 @@ def _validate_cached(directory, path, data, doc):
     key = _content_key(data)
     cache = os.path.join(directory, VALID_CACHE_NAME)
     try:
-        with open(cache, "r", encoding="ascii") as f:
-            if f.read() == key:
+        with open(cache, "rb") as f:
+            check_private(cache, os.fstat(f.fileno()))  # another user's cache could vouch for a bad file
+            if f.read() == key.encode("ascii"):
                 return
-    except (OSError, ValueError):
+    except OSError:
         pass
     validate(path, doc)
     try:
@@ -194,6 +243,50 @@ def validate(path, doc):
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
         raise ConfigError(f"{path}: at {where}: {describe_schema_error(e)}{more}; fix the file or delete it to start afresh")
+    _check_beyond_schema(path, doc)
+
+
+def _check_beyond_schema(path, doc):
+    """What the schema cannot say for Python: its patterns are searched with `$`, which also
+    matches before a trailing newline, so names get the schema's pattern as a full match; and an
+    apiUrl must be what every command accepts as one (credential.origin_from_url)."""
+    from .credential import origin_from_url
+
+    pattern = profile_name_pattern()
+    names = list(doc["profiles"]) + ([doc["activeProfile"]] if "activeProfile" in doc else [])
+    for name in names:
+        if not pattern.fullmatch(name):
+            raise ConfigError(f"{path}: at $.profiles: {describe_name_problem()}; fix the file or delete it to start afresh")
+    for name, profile in doc["profiles"].items():
+        for key, value in profile.items():
+            # `$` lets a trailing newline through any pattern, and most settings have none: a control
+            # character would reach a helper's answer (authtype=..., username=...) or a header.
+            if isinstance(value, str) and any(c < " " or c == "\x7f" for c in value):
+                raise ConfigError(f"{path}: at $.profiles.{name}.{key}: contains a control character; "
+                                  "fix the file or delete it to start afresh")
+        try:
+            origin_from_url(profile["apiUrl"])
+        except ValueError as e:
+            raise ConfigError(f"{path}: at $.profiles.{name}.apiUrl: {e}; fix the file or delete it to start afresh")
+
+
+def describe_name_problem():
+    return "has a profile name that is not allowed (letters, digits, . _ @ + -, starting with a letter or digit)"
+
+
+_name_pattern = None
+
+
+def profile_name_pattern():
+    """The profile-name rule, read from the schema so there is one definition of it."""
+    import json
+    import re
+
+    global _name_pattern
+    if _name_pattern is None:
+        with open(schema_path(), encoding="utf-8") as f:
+            _name_pattern = re.compile(json.load(f)["$defs"]["profileName"]["pattern"])
+    return _name_pattern
 
 
 def describe_schema_error(e):
@@ -210,7 +303,7 @@ def describe_schema_error(e):
     if v == "pattern":
         return "does not have the expected form"
     if v == "propertyNames":
-        return "has a profile name that is not allowed (letters, digits, . _ @ + -, starting with a letter or digit)"
+        return describe_name_problem()
     return f"breaks the schema's '{v}' rule"
 
 
@@ -227,9 +320,11 @@ def ensure_dir(directory):
         pass
     except OSError as e:
         raise ConfigError(f"{directory}: cannot create the config directory ({e.strerror}); set TRUTO_CONFIG_DIR to a writable place")
-    st = _check_dir_owner(directory, must_exist=True)
+    st = check_dir(directory, must_exist=True)
     if not stat.S_ISDIR(st.st_mode):
         raise ConfigError(f"{directory}: is not a directory; move it aside or set TRUTO_CONFIG_DIR")
+    if is_shared_dir(directory, stat.S_IMODE(st.st_mode)):
+        return
     if st.st_mode & 0o077:
         os.chmod(directory, 0o700)
         warn(f"{directory} was accessible by others (mode {stat.S_IMODE(st.st_mode):04o}); tightened to 0700")
@@ -300,6 +395,7 @@ def locked(directory):
     except OSError as e:
         raise ConfigError(f"{lock_path}: cannot open the lock file ({e.strerror}); check the config directory")
     try:
+        check_private(lock_path, os.fstat(fd))  # another user's lock file could stall every write
         deadline = time.monotonic() + float(os.environ.get("TRUTO_LOCK_TIMEOUT", "60"))
         while True:
             try:
@@ -327,22 +423,36 @@ def _refuse_legacy(directory, doc):
 @contextmanager
 def edit(directory=None):
     """Yield the config document under the lock; if the block ends without error and changed it,
-    validate and write it atomically. Concurrent editors never lose each other's changes."""
+    validate and write it atomically. Concurrent editors never lose each other's changes. Inside
+    the block, commit() writes the document early (store.py orders its writes with it)."""
     import json
 
     directory = directory or config_dir()
     with locked(directory):
         doc = load(directory)
         _refuse_legacy(directory, doc)
-        before = json.dumps(doc, sort_keys=True)
-        yield doc
-        if json.dumps(doc, sort_keys=True) != before:
-            path = os.path.join(directory, CONFIG_NAME)
-            validate(path, doc)
-            data = dump(doc)
-            write_file(directory, CONFIG_NAME, data)
-            try:
-                _atomic_write(directory, VALID_CACHE_NAME, _content_key(data).encode("ascii"))
-            except OSError:
-                pass
+        _committed[directory] = json.dumps(doc, sort_keys=True)
+        try:
+            yield doc
+            if json.dumps(doc, sort_keys=True) != _committed[directory]:
+                commit(directory, doc)
+        finally:
+            del _committed[directory]
 
+
+_committed = {}  # config dir -> the document as last written (or read) inside edit()
+
+
+def commit(directory, doc):
+    """Validate and write config.json now; only inside edit(), which holds the lock."""
+    import json
+
+    path = os.path.join(directory, CONFIG_NAME)
+    validate(path, doc)
+    data = dump(doc)
+    write_file(directory, CONFIG_NAME, data)
+    try:
+        _atomic_write(directory, VALID_CACHE_NAME, _content_key(data).encode("ascii"))
+    except OSError:
+        pass
+    _committed[directory] = json.dumps(doc, sort_keys=True)

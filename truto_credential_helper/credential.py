@@ -14,7 +14,7 @@ class Credential:
     ~8 ms of the budget of a `get` (issue 4). Same constructor, equality and replace() semantics."""
 
     FIELDS = ("protocol", "host", "path", "username", "password", "authtype", "credential", "authtype_only",
-              "password_expiry_utc", "oauth_refresh_token", "profile", "capabilities", "ephemeral")
+              "password_expiry_utc", "oauth_refresh_token", "profile", "capabilities", "ephemeral", "wwwauth")
     __match_args__ = FIELDS
     __hash__ = None  # mutable, compared by value: unhashable, as a non-frozen dataclass
 
@@ -33,6 +33,7 @@ class Credential:
         profile=None,  # our extension: the profile this credential is / asks for
         capabilities=frozenset(),
         ephemeral=False,
+        wwwauth=(),  # git 2.46+: the server's WWW-Authenticate challenges after a 401, one per header
     ):
         self.protocol = protocol
         self.host = host
@@ -47,6 +48,7 @@ class Credential:
         self.profile = profile
         self.capabilities = capabilities
         self.ephemeral = ephemeral
+        self.wwwauth = wwwauth
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -122,6 +124,34 @@ def origin_from_url(url):
     return scheme, normalize_host(scheme, hostport), normalize_path(path)
 
 
+def is_loopback(host):
+    """Whether host (`name[:port]`, `[v6]:port`, as normalize_host writes it) is this machine by its
+    spelling alone: localhost, 127.0.0.0/8 in dotted decimal, or ::1 (the set `ipaddress` calls
+    loopback, parsed by hand to keep that import off the helper's get path). No DNS lookup: a
+    name that resolves to 127.0.0.1 today can resolve elsewhere tomorrow."""
+    if host.startswith("["):
+        return _is_ipv6_loopback(host[1:].partition("]")[0])
+    name = host.partition(":")[0]
+    if name == "localhost":
+        return True
+    parts = name.split(".")
+    return (len(parts) == 4 and parts[0] == "127"
+            and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts))
+
+
+def _is_ipv6_loopback(address):
+    # ::1 in any spelling (0:0:0:0:0:0:0:1, 0::1, ...), without importing ipaddress on the get path.
+    head, sep, tail = address.partition("::")
+    left, right = (head.split(":") if head else []), (tail.split(":") if tail else [])
+    fill = 8 - len(left) - len(right)
+    if "::" in tail or (fill < 1 if sep else fill != 0):
+        return False
+    groups = left + ["0"] * fill + right
+    if not all(0 < len(g) <= 4 and all(c in "0123456789abcdef" for c in g) for g in groups):
+        return False
+    return [int(g, 16) for g in groups] == [0] * 7 + [1]
+
+
 def url_from_origin(protocol, host, path=None):
     return f"{protocol}://{host}" + (f"/{path}" if path else "")
 
@@ -149,12 +179,74 @@ def matches(stored, request):
 
 def answers(stored, request, now=None):
     """Whether `stored` may be returned to `request` by get: it matches, has not expired, and the
-    client can use its form (an authtype credential only goes to a client that declared authtype)."""
+    client can use one of its forms (see answer_form)."""
     if not matches(stored, request):
         return False
     if stored.password_expiry_utc is not None:
         if stored.password_expiry_utc <= (time.time() if now is None else now):
             return False
-    if stored.authtype_only and "authtype" not in request.capabilities:
-        return False
-    return True
+    return answer_form(stored, request) is not None
+
+
+def answer_form(stored, request):
+    """How `stored` is given to `request`: AUTHTYPE_FORM (authtype + credential), PASSWORD_FORM
+    (user name + password) or None (the client cannot use it).
+
+    An authtype credential stored by git only goes to a client that declared the capability. A
+    token (authtype Bearer) goes in its authtype form only to such a client, and only when the
+    server asked for that scheme or the client sent no challenge: a server that offers only Basic
+    gets the user name and password."""
+    capable = "authtype" in request.capabilities
+    if stored.authtype_only:
+        return AUTHTYPE_FORM if capable else None
+    if capable and stored.authtype and (not request.wwwauth or offers_scheme(request.wwwauth, stored.authtype)):
+        return AUTHTYPE_FORM
+    return PASSWORD_FORM
+
+
+AUTHTYPE_FORM = "authtype"
+PASSWORD_FORM = "password"
+
+
+def offers_scheme(challenges, scheme):
+    """Whether one of the WWW-Authenticate values offers auth-scheme `scheme` (case-insensitive).
+
+    RFC 9110 11.6.1: a value is a comma-separated list of challenges, each `auth-scheme [ token68 |
+    #auth-param ]`; commas also separate auth-params, so an element starts a challenge when its
+    first token is not followed by '=' (which would make it an auth-param's name)."""
+    wanted = scheme.lower()
+    for value in challenges:
+        for element in _split_commas(value):
+            element = element.lstrip(" \t")
+            end = 0
+            while end < len(element) and element[end] in _TCHAR:
+                end += 1
+            if end == 0 or element[end:].lstrip(" \t").startswith("="):
+                continue  # empty, or an auth-param of the challenge before it
+            if element[end:end + 1] not in ("", " ", "\t"):
+                continue  # not a token at all
+            if element[:end].lower() == wanted:
+                return True
+    return False
+
+
+_TCHAR = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _split_commas(value):
+    """A header value's comma-separated elements; commas inside quoted-strings do not split."""
+    elements, current, quoted, escaped = [], [], False, False
+    for c in value:
+        if escaped:
+            escaped = False
+        elif quoted and c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted = not quoted
+        elif c == "," and not quoted:
+            elements.append("".join(current))
+            current = []
+            continue
+        current.append(c)
+    elements.append("".join(current))
+    return elements

@@ -24,6 +24,20 @@ def registry_host(api_url):
     return origin_from_url(api_url)[1]  # already lower-case, without the scheme's default port
 
 
+def unanswerable(api_url):
+    """Why docker could never get this API URL's credential through the helper, or None. docker,
+    docker-py and containers/image ask for the credHelpers key without a scheme, which the helper
+    reads as https, and as http too only for a loopback host (protocols.docker.origins_of)."""
+    from .protocols.docker import origins_of
+
+    origin = origin_from_url(api_url)
+    if origin[:2] in [o[:2] for o in origins_of(origin[1])]:
+        return None
+    return (f"{api_url} is plain http and {origin[1]} is not a loopback host: docker asks the helper for "
+            f"'{origin[1]}' without a scheme, which means https, and an http token goes only to loopback "
+            f"registries (localhost, 127.0.0.0/8, ::1)")
+
+
 def load(path=None):
     """The document, or {} when the file does not exist; ConfigError when it is not a JSON object."""
     path = path or config_path()

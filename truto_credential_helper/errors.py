@@ -46,8 +46,8 @@ class SecretStoreUnavailable(TrutoError):
 
 
 NO_KEYRING_HINT = (
-    "set TRUTO_API_TOKEN (CI), or pass --insecure-storage to keep this profile's secrets "
-    "in a plaintext credentials.json"
+    "set TRUTO_API_TOKEN (CI), pass --secret-store pass to keep this profile's secrets in pass (GPG), "
+    "or --insecure-storage to keep them in a plaintext credentials.json"
 )
 
 

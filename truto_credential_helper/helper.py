@@ -2,7 +2,7 @@
 
     truto-credential-helper [--protocol git|docker] [--version] ACTION
     git-credential-truto ACTION       (git: credential.helper = truto)
-    docker-credential-truto ACTION    (docker: "credsStore": "truto")
+    docker-credential-truto ACTION    (docker: "credHelpers": {"<host[:port]>": "truto"})
 
 `get` runs once per git or docker operation, so module-level imports stay minimal and each action
 imports only what it uses; argv is parsed by hand.
@@ -172,8 +172,19 @@ def git_action(action, stdin):
         return None
     from .store import erase_credentials
 
-    erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    erased = erase_credentials(request, secret=request.password if request.password is not None else request.credential)
+    _report_kept(erased.kept)
     return None
+
+
+def _report_kept(names):
+    """One line on stderr per profile an erase kept (git shows the helper's stderr; so does docker's
+    credential client, which passes its helpers' stderr through)."""
+    from .store import kept_message
+
+    for name in names:
+        sys.stderr.write(f"{PROG}: {kept_message(name)}\n")
+    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,22 +209,39 @@ def docker_action(action, stdin):
         server_url, incoming = docker.parse_store(data)
         store_credential(incoming, "token", base_name="docker", docker_server_url=server_url)
         return None
-    server_url, request = docker.parse_server_url(data)
-    if request is None:
-        raise docker.NotFound()
     if action == "get":
-        from .store import answer_request
-
-        # Several profiles can share an origin: docker's own (last) login for it answers first.
-        found = answer_request(request, prefer=lambda p: "dockerServerUrl" in p.settings)
-        if found is None:
-            raise docker.NotFound()
+        server_url, found = docker_get(data)
         return docker.format_get(server_url, found.username, found.password)
     from .store import erase_credentials
 
-    if not erase_credentials(request):
+    # A loopback registry's scheme-less name is both its https and its http origin (origins_of):
+    # a logout leaves docker nothing it stored under either.
+    removed, kept = [], []
+    for request in docker.parse_server_url(data)[1]:
+        erased = erase_credentials(request)
+        removed += erased
+        kept += [name for name in erased.kept if name not in kept]
+    _report_kept(kept)
+    # A kept profile is a success to docker: `docker logout` would otherwise print a warning
+    # repeating the error for each form of the address it tries, and skopeo's logout would fail.
+    if not removed and not kept:
         raise docker.NotFound()
     return None
+
+
+def docker_get(data):
+    """(server URL as sent, Credential) that `docker-credential-truto get` answers `data` with;
+    docker.NotFound when nothing answers. `truto doctor` asks through this very function."""
+    from .protocols import docker
+    from .store import answer_request
+
+    server_url, requests = docker.parse_server_url(data)
+    for request in requests:  # in origins_of's order: https before a loopback's http
+        # Several profiles can share an origin: docker's own (last) login for it answers first.
+        found = answer_request(request, prefer=lambda p: "dockerServerUrl" in p.settings)
+        if found is not None:
+            return server_url, found
+    raise docker.NotFound()
 
 
 def docker_list():

@@ -33,6 +33,19 @@ def is_legacy(doc):
     )
 
 
+def check_inline_secrets(path, doc):
+    """An inline secret must be one printable word, as `truto login` requires of a token: a newline
+    or control character in it would inject lines into a helper's answer or an HTTP header. The
+    error names the profile and field, never the value."""
+    from .errors import ConfigError
+
+    for name, profile in doc["profiles"].items():
+        for field, value in inline_secrets(profile).items():
+            if any(c.isspace() or not c.isprintable() for c in value):
+                raise ConfigError(f"{path}: at $.profiles.{name}.{field}: contains whitespace or control characters; "
+                                  "fix the file (one printable word per secret), then retry")
+
+
 def inline_secrets(profile):
     """{field: value} of the secrets a legacy profile holds inline (empty values mean none)."""
     return {f: profile[f] for f in INLINE_SECRETS if profile.get(f)}
@@ -92,20 +105,15 @@ def migrate(directory, store_kind):
 
     path = config.config_path(directory)
     with config.locked(directory):
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
+        data = config.read_private(path)
+        if data is None:
             return None
-        except OSError as e:
-            from .errors import ConfigError
-
-            raise ConfigError(f"{path}: cannot be read ({e.strerror}); fix its owner or mode (chmod 600)")
         doc = config.parse(path, data)
         if not is_legacy(doc):
             return None
         converted = as_config(doc, store_kind)
         config.validate(path, converted)  # before anything is stored: a bad profile name stops it here
+        check_inline_secrets(path, doc)
         target = open_store(store_kind, directory)
         moved = []
         for name, profile in doc["profiles"].items():

@@ -14,6 +14,12 @@ ENV_TOKEN = "TRUTO_API_TOKEN"
 ENV_API_URL = "TRUTO_API_URL"
 ENV_PROFILE = "TRUTO_PROFILE"
 
+# Who stored a profile's token (config.json's storedBy): erase through a protocol removes only a
+# client's, never what the user saved with `truto`.
+TRUTO = "truto"
+GIT = "git"
+DOCKER = "docker"
+
 
 class Profile:
     # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get` (issue 4).
@@ -50,6 +56,21 @@ class Profile:
     @property
     def secrets(self):
         return tuple(self.settings.get("secrets", ()))
+
+    @property
+    def stored_by(self):
+        """Who stored this profile's token: TRUTO (login, profiles set/set-key, ...) or a protocol
+        client (GIT, DOCKER). A profile written before the marker existed is a client's when it
+        has a client's shape (git's credentialType password/authtype, docker's dockerServerUrl);
+        anything else came from `truto login`."""
+        marker = self.settings.get("storedBy")
+        if marker is not None:
+            return marker
+        if "dockerServerUrl" in self.settings:
+            return DOCKER
+        if self.credential_type != "token":
+            return GIT
+        return TRUTO
 
     def credential(self):
         """This profile as a Credential, without its secret (read it only when it answers)."""
@@ -113,18 +134,26 @@ class Store:
         return self.secret_store(profile.secret_store).get(profile.name, field)
 
     @contextmanager
-    def edit(self):
+    def edit(self, by=TRUTO):
         """A locked read-modify-write of config.json; secrets are written inside it, before the
-        config that refers to them, so a failure never leaves a profile pointing at nothing."""
+        config that refers to them, so a failure never leaves a profile pointing at nothing.
+
+        by=TRUTO (the `truto` command): every profile it creates or changes becomes the user's, so
+        a protocol client's erase keeps it. The helpers pass by=None and mark what they store."""
         with config.edit(self.directory) as doc:
-            yield Edit(self, doc)
+            yield Edit(self, doc, by)
         self._doc = None
 
 
 class Edit:
-    def __init__(self, store, doc):
+    def __init__(self, store, doc, by=TRUTO):
         self.store = store
         self.doc = doc
+        self.by = by
+
+    def _touched(self, name):
+        if self.by is not None and name in self.doc["profiles"]:
+            self.doc["profiles"][name]["storedBy"] = self.by
 
     def profile(self, name):
         settings = self.doc["profiles"].get(name)
@@ -135,23 +164,55 @@ class Edit:
 
     def save_profile(self, name, settings, secrets=None, store_kind=None):
         """Create or replace profile `name`: its settings and, when given, its secrets
-        ({field: value}). Secrets of the old profile that are not given again are removed."""
+        ({field: value}). Secrets of the old profile that are not given again are removed.
+
+        Ordered so that a crash at any point leaves no secret that no profile names, and no profile
+        naming an item that holds a secret meant for other settings: first every item that must
+        not survive is deleted (the old profile's dropped ones, and any leftover where a new one
+        goes unless it already is this profile's secret for the same origin), then config.json is
+        written naming the new secrets, then they are written. Killed in between, the profile
+        names a secret not there yet and answers nothing until the next login."""
         old = self.profile(name)
         kind = store_kind or (old.secret_store if old else KEYRING)
-        new_settings = dict(settings)
-        new_settings["secretStore"] = kind
         secrets = dict(secrets or {})
-        target = self.store.secret_store(kind)
-        for field, value in secrets.items():
+        for field in secrets:
             if field not in SECRET_FIELDS:
                 raise UsageError(f"unknown secret '{field}'")
-            target.set(name, field, value)
-        new_settings["secrets"] = sorted(secrets)
+        new_settings = dict(settings, secretStore=kind, secrets=sorted(secrets))
+        target = self.store.secret_store(kind)
+        # Items that already hold this profile's secret for this very origin may be overwritten in
+        # place: at every instant they hold the old or the new one, both meant for it.
+        in_place = set(old.secrets) if old and old.secret_store == kind and _same_origin(old, new_settings) else set()
+        for field in secrets:
+            if field not in in_place:
+                target.delete(name, field)
         if old:
             for field in old.secrets:
                 if old.secret_store != kind or field not in secrets:
                     self.store.secret_store(old.secret_store).delete(name, field)
+                    in_place.discard(field)
         self.doc["profiles"][name] = new_settings
+        self._touched(name)
+        self._commit_then(lambda: [target.set(name, field, value) for field, value in secrets.items()],
+                          name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
+
+    def _commit_then(self, write_secrets, name, fallback):
+        """Write config.json, then the secrets. When writing them fails (a keyring error, not a
+        crash), config.json goes back to `fallback` (the settings before, naming only what still
+        holds its secret; None: no profile) before the error goes on."""
+        config.commit(self.store.directory, self.doc)
+        try:
+            write_secrets()
+        except BaseException:
+            if fallback is None:
+                self.doc["profiles"].pop(name, None)
+            else:
+                self.doc["profiles"][name] = fallback
+            try:
+                config.commit(self.store.directory, self.doc)
+            except Exception:
+                pass  # the error on its way out matters more; the profile answers nothing meanwhile
+            raise
 
     def update_settings(self, name, **changes):
         """Change non-secret settings of an existing profile; None removes a key."""
@@ -161,18 +222,28 @@ class Edit:
                 settings.pop(key, None)
             else:
                 settings[key] = value
+        self._touched(name)
 
     def set_secret(self, name, field, value):
+        """Overwrite a secret the profile has in place; a new one is named in config.json first
+        (after removing any leftover item of that name), so a crash never leaves it unnamed."""
         profile = self.profile(name)
-        self.store.secret_store(profile.secret_store).set(name, field, value)
-        if field not in profile.secrets:
-            profile.settings["secrets"] = sorted(profile.secrets + (field,))
+        store = self.store.secret_store(profile.secret_store)
+        self._touched(name)
+        if field in profile.secrets:
+            store.set(name, field, value)
+            return
+        store.delete(name, field)
+        before = dict(profile.settings)
+        profile.settings["secrets"] = sorted(profile.secrets + (field,))
+        self._commit_then(lambda: store.set(name, field, value), name, before)
 
     def delete_secret(self, name, field):
         profile = self.profile(name)
         if field in profile.secrets:
             self.store.secret_store(profile.secret_store).delete(name, field)
             profile.settings["secrets"] = [f for f in profile.secrets if f != field]
+        self._touched(name)
 
     def remove_profile(self, name):
         """Delete the profile's secrets from whichever store holds them, then the profile."""
@@ -307,6 +378,8 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
     secret a matching profile already has changes nothing but the expiry (an approve after a fill),
     a `token` profile keeps being one, and a new profile gets a name no other profile has.
     credential_type: "password" (git), "authtype" (git, authtype+credential) or "token" (docker).
+    base_name: the client storing it (GIT or DOCKER): the stem of a new profile's name, and who the
+    profile's token is marked as stored by when it changes (an approve after a fill changes nothing).
     """
     secret = incoming.credential if credential_type == "authtype" else incoming.password
     if secret is None or incoming.protocol not in ("http", "https") or not incoming.host:
@@ -320,7 +393,7 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
     request = Credential(protocol=incoming.protocol, host=incoming.host, path=incoming.path,
                          username=username, profile=incoming.profile)
     store = Store(directory)
-    with store.edit() as edit:
+    with store.edit(by=None) as edit:
         matched = [p for p in edit.profiles() if matches(p.credential(), request)]
         same = [p for p in matched if _same_form(p, credential_type, incoming.authtype)
                 and store.read_secret(p, HELPER_SECRET) == secret]
@@ -328,6 +401,7 @@ def store_credential(incoming, credential_type, base_name, docker_server_url=Non
             name = _refresh_same(edit, same[0], incoming)
         elif matched:
             name = _replace(edit, matched, incoming, credential_type, secret)
+            edit.update_settings(name, storedBy=base_name)
         else:
             name = _create(edit, incoming, credential_type, secret, username, api_url, base_name)
         if docker_server_url:
@@ -371,7 +445,7 @@ def _create(edit, incoming, credential_type, secret, username, api_url, base_nam
                          f"name another profile, or `truto logout -p {name}` first")
     if not _valid_profile_name(name):
         raise UsageError(f"'{name}' is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
-    settings = {"apiUrl": api_url}
+    settings = {"apiUrl": api_url, "storedBy": base_name}
     if username != name:
         settings["username"] = username
     if credential_type != "token":
@@ -410,10 +484,17 @@ def _helper_api_url(incoming):
     return url
 
 
-def _valid_profile_name(name):
-    import re
+def _same_origin(profile, settings):
+    """Whether new settings keep a profile's secrets meant for the same origin and user."""
+    try:
+        return (origin_from_url(profile.api_url) == origin_from_url(settings["apiUrl"])
+                and profile.username == settings.get("username", profile.name))
+    except ValueError:
+        return False
 
-    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}", name) is not None
+
+def _valid_profile_name(name):
+    return config.profile_name_pattern().fullmatch(name) is not None
 
 
 def _form(credential_type, authtype):
@@ -461,29 +542,61 @@ def choose_profile_name(edit, username, host, base):
     return f"{candidates[-1]}-{number}"
 
 
+class Erased(list):
+    """What an erase did: the names of the profiles whose client-stored token it removed (the list
+    itself, also as `removed`), and `kept`, those it matched whose token the user saved with
+    `truto` (see kept_message)."""
+
+    def __init__(self, removed, kept):
+        super().__init__(removed)
+        self.kept = kept
+
+    @property
+    def removed(self):
+        return list(self)
+
+
 def erase_credentials(request, secret=None, directory=None):
     """`erase` for both protocols: remove every profile matching `request` (expired or not), except
-    one whose secret differs from `secret` when one is given. Returns the removed names."""
+    one whose secret differs from `secret` when one is given, and one whose token was saved through
+    `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token
+    rotated on the server or a server refusing its scheme must not cost the user their login (as
+    gh's git helper, which never erases the tokens it manages). Returns an Erased."""
     store = Store(directory)
-    if not any(matches(p.credential(), request) for p in store.profiles()):
-        return []  # nothing to do: no lock, no keyring, no config directory created
+    candidates = [p for p in store.profiles() if matches(p.credential(), request)]
+    kept = [p.name for p in candidates if p.stored_by == TRUTO and _is_erased(store, p, secret)]
+    if all(p.stored_by == TRUTO for p in candidates):
+        return Erased([], kept)  # nothing to remove: no lock, no write, no config directory created
     removed = []
-    with store.edit() as edit:
+    with store.edit(by=None) as edit:
         for profile in edit.profiles():
-            if not matches(profile.credential(), request):
+            if not matches(profile.credential(), request) or profile.stored_by == TRUTO:
                 continue
-            if secret is not None and store.read_secret(profile, HELPER_SECRET) != secret:
+            if not _is_erased(store, profile, secret):
                 continue
             if _holds_more_than_its_credential(profile):
-                # git rejects a credential after one failed request: that must not cost the user
-                # their BYOK keys or settings. The token goes; the profile stays for `truto login`.
+                # A token git or docker stored into a profile that also holds BYOK keys or
+                # settings: the token goes, the rest stays for `truto login`.
                 edit.delete_secret(profile.name, HELPER_SECRET)
                 edit.delete_secret(profile.name, REFRESH_SECRET)
                 edit.update_settings(profile.name, passwordExpiryUtc=None)
             else:
                 edit.remove_profile(profile.name)
             removed.append(profile.name)
-    return removed
+    return Erased(removed, kept)
+
+
+def _is_erased(store, profile, secret):
+    """Whether an erase naming `secret` (None: any) is about this profile's token."""
+    if secret is None:
+        return HELPER_SECRET in profile.secrets or profile.stored_by != TRUTO
+    return store.read_secret(profile, HELPER_SECRET) == secret
+
+
+def kept_message(name):
+    """The one line a helper prints (on stderr) for a profile an erase kept."""
+    return (f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
+            f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile")
 
 
 def _holds_more_than_its_credential(profile):

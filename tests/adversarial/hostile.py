@@ -157,13 +157,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_CONNECT = _any
 
 
+_HELD = []  # bound, never listening: refused, and no other process (a parallel run) can take the port
+
+
 def closed_port():
-    """A loopback port nothing listens on (connection refused)."""
+    """A loopback port nothing listens on (connection refused), held until the tests end."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    _HELD.append(s)
+    return s.getsockname()[1]
 
 
 class SilentUnixPeer:

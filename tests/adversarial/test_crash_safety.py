@@ -92,11 +92,79 @@ def test_sigkill_at_random_points_leaves_old_or_new(run, env, config_dir, popula
             # The kill may have hit a lock holder: the next writer still gets through.
             p = run(BIN / "truto", "profiles", "set", "default-integrated-account", f"acct-{k}", "-p", "target", env=env)
             assert p.returncode == 0, p.stderr
+    print("kill outcomes", outcomes)
+    # Whatever point the kills hit, no keyring item is left that no profile names.
+    assert orphan_items(config_dir) == []
+    assert doctor_orphan_row(run)["status"] == "ok"
+
+
+def orphan_items(config_dir):
+    """Keyring items of this config's service that no profile of config.json names (read
+    independently of our code: secretstorage and the file itself)."""
+    from conftest import keyring_items
+
+    doc = assert_valid_config(config_dir / "config.json")
+    named = {f"{name}:{field}" for name, p in doc["profiles"].items() for field in p.get("secrets", ())}
+    service = f"truto:{config_dir}"
+    return sorted(u for s, u, _ in keyring_items(service) if s == service and u not in named)
+
+
+def doctor_orphan_row(run, env=None):
+    p = run(BIN / "truto", "doctor", "-o", "json", env=env)
+    rows = [c for c in json.loads(p.stdout)["checks"] if c["check"] == "orphan secrets"]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+STALLING = {
+    # kind: (argv, stdin, the profile it writes, the URL it writes)
+    "login-new": ([BIN / "truto", "login", "--token", "tok-stall-new-0123456789", "--api-url", "https://fresh.example",
+                   "--profile-name", "fresh", "-f", "--no-verify"], None, "fresh", "https://fresh.example"),
+    "login-elsewhere": ([BIN / "truto", "login", "--token", "tok-stall-moved-0123456789", "--api-url",
+                         "https://moved.example", "--profile-name", "target", "-f", "--no-verify"], None, "target",
+                        "https://moved.example"),
+    "git-store": ([BIN / "git-credential-truto", "store"],
+                  git_input(protocol="https", host="new.example", username="newu", password="pw-stall-0123456789"),
+                  "newu", "https://new.example"),
+}
+
+
+@pytest.mark.parametrize("stall", ["before", "after"])
+@pytest.mark.parametrize("kind", sorted(STALLING))
+def test_a_writer_killed_at_its_keyring_write_leaves_no_orphan(run, env, config_dir, populated, tmp_path, kind, stall):
+    """SIGKILL exactly while the secret is being saved (before or after the item is written): no
+    item is left that no profile names, and no secret answers for an origin it was not saved for."""
     from conftest import keyring_items
 
     service = f"truto:{config_dir}"
-    orphans = [u for s, u, _ in keyring_items(service) if s == service and u.partition(":")[0] not in doc["profiles"]]
-    print("kill outcomes", outcomes, "orphan keyring items", orphans)
+    old_tokens = {u: secret for s, u, secret in keyring_items(service) if s == service}
+    argv, data, name, url = STALLING[kind]
+    mark = tmp_path / "stalled"
+    stalling = dict(env, PYTHONPATH=str(HERE / "backends"), PYTHON_KEYRING_BACKEND="adv_keyring.StallsOnSave",
+                    ADV_STALL=stall, ADV_STALL_MARK=str(mark), TRUTO_KEYRING_TIMEOUT="300")
+    p = popen(argv, stalling, data)
+    deadline = time.monotonic() + 60
+    while not mark.exists():
+        assert p.poll() is None, p.stderr.read()
+        assert time.monotonic() < deadline, "the writer never reached its keyring write"
+        time.sleep(0.05)
+    p.kill()
+    p.wait(30)
+
+    assert orphan_items(config_dir) == []
+    assert doctor_orphan_row(run)["status"] == "ok"
+    doc = assert_valid_config(config_dir / "config.json")
+    for other in UNRELATED:
+        assert doc["profiles"][other] == populated["profiles"][other]
+    # The new URL never gets the profile's old token; the old URL never gets the new one.
+    host = url.split("://", 1)[1]
+    got = run(BIN / "git-credential-truto", "get", input=git_input(protocol="https", host=host))
+    assert got.returncode == 0, got.stderr
+    for old in old_tokens.values():
+        assert f"password={old}" not in got.stdout
+    if kind == "login-elsewhere":
+        got = run(BIN / "git-credential-truto", "get", input=git_input(protocol="https", host="target.example"))
+        assert "tok-stall-moved" not in got.stdout
 
 
 @pytest.fixture

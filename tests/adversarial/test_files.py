@@ -37,7 +37,9 @@ def test_loosened_modes_are_tightened_with_a_warning(run, config_dir, loosen):
     login(run, "--insecure-storage")
     target = {"config": config_dir / "config.json", "credentials": config_dir / "credentials.json",
               "directory": config_dir}[loosen]
-    os.chmod(target, 0o755 if loosen == "directory" else 0o644)
+    # Readable, not writable, by others (writable is refused: test_trust.py). The directory gets
+    # only other-bits: one the user named with group access is shared on purpose and left as it is.
+    os.chmod(target, 0o705 if loosen == "directory" else 0o644)
     if loosen == "credentials":
         p = run(TRUTO, "profiles", "set-key", "anthropic", "sk-ant-files-0123456789", "-p", "p")  # writes credentials.json
     else:
@@ -50,8 +52,8 @@ def test_loosened_modes_are_tightened_with_a_warning(run, config_dir, loosen):
 
 def test_git_store_tightens_too(run, config_dir):
     login(run)
-    os.chmod(config_dir / "config.json", 0o666)
-    os.chmod(config_dir, 0o777)
+    os.chmod(config_dir / "config.json", 0o644)
+    os.chmod(config_dir, 0o705)
     p = run(GIT, "store", input=git_input(protocol="https", host="h.example", username="u", password="pw-files"))
     assert p.returncode == 0, p.stderr
     assert mode(config_dir / "config.json") == 0o600 and mode(config_dir) == 0o700

@@ -34,7 +34,9 @@ def commands(secret):
         "git-get": ([BIN / "git-credential-truto", "get"], git_input(protocol="https", host="stored.example"), "stderr"),
         "git-store": ([BIN / "git-credential-truto", "store"],
                       git_input(protocol="https", host="new.example", username="u", password=secret + "-g"), "stderr"),
-        "git-erase": ([BIN / "git-credential-truto", "erase"], git_input(protocol="https", host="stored.example"), "stderr"),
+        # as git rejects: with the password, which erase compares with the stored one
+        "git-erase": ([BIN / "git-credential-truto", "erase"],
+                      git_input(protocol="https", host="stored.example", username="stored", password=secret), "stderr"),
         "docker-get": ([BIN / "docker-credential-truto", "get"], "stored.example", "stdout"),
     }
 

@@ -9,6 +9,7 @@ import sys
 
 from .. import store as store_module
 from ..errors import NotLoggedIn, UsageError
+from .store_choice import add_store_options, check_move_target, chosen_store
 
 
 def register(subparsers, parents):
@@ -36,12 +37,17 @@ def register(subparsers, parents):
                                    "profile's stored token) and a newline, nothing else.")
     p.set_defaults(run=run_token)
 
-    p = sub.add_parser("migrate", parents=parents, help="move inline secrets of a standalone Truto CLI config.json into the keyring",
+    p = sub.add_parser("migrate", parents=parents, help="move secrets into another store (inline ones of a standalone Truto CLI config.json first)",
                        description="Move every secret a standalone Truto CLI config.json keeps inline into the secret "
-                                   "store, then rewrite config.json without them. Safe to re-run or interrupt.")
-    p.add_argument("--insecure-storage", action="store_true",
-                   help="move them into a plaintext credentials.json (0600) instead of the OS keyring")
+                                   "store, then rewrite config.json without them. On today's config.json, --to STORE "
+                                   "moves the secrets of the profile given with -p (else of every profile) into STORE. "
+                                   "Safe to re-run or interrupt.")
+    add_store_options(p, "the store to move them into (default: keyring)", "--to")
     p.set_defaults(run=run_migrate)
+
+    from . import auth_exec, auth_status
+    auth_status.register(sub, parents)
+    auth_exec.register(sub, parents)
 
 
 def _origin_api_url(ctx):
@@ -108,6 +114,9 @@ def run_setup_docker(ctx, args):
         message = (f"docker no longer asks truto for {host} ({path})" if changed
                    else f"docker was not set up to ask truto for {host}; nothing changed")
     else:
+        reason = docker_config.unanswerable(url)
+        if reason:
+            raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
         changed = docker_config.set_up(host, path)
         message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
                    else f"docker already asks truto for {host}; nothing changed")
@@ -128,14 +137,22 @@ def run_token(ctx, args):
 
 def run_migrate(ctx, args):
     from .. import config, legacy
-    from ..secrets import FILE, KEYRING, open_store
+    from ..secrets import KEYRING, open_store
 
     directory = config.config_dir()
-    kind = FILE if args.insecure_storage else KEYRING
+    chosen = chosen_store(args)
+    kind = chosen or KEYRING
     moved = legacy.migrate(directory, kind)
     path = config.config_path(directory)
-    if moved is None:
-        ctx.info(f"nothing to migrate: {path} is not in the standalone Truto CLI's format")
+    if moved is None and chosen is not None:
+        moved = move_profiles(ctx, args, check_move_target(kind, args.profile or "NAME"))
+        where = ctx.store.secret_store(kind).describe()
+        profiles = sorted({name for name, _ in moved})
+        message = (f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
+                   f"profile{'s' if len(profiles) != 1 else ''} into {where}")
+    elif moved is None:
+        ctx.info(f"nothing to migrate: {path} is not in the standalone Truto CLI's format; "
+                 f"--to STORE moves profiles between secret stores")
         moved = []
         message = None
     else:
@@ -148,3 +165,14 @@ def run_migrate(ctx, args):
     if message:
         ctx.info(message)
     return 0
+
+
+def move_profiles(ctx, args, kind):
+    """[(profile, field)] moved into `kind`: of the -p profile, else of every profile."""
+    from ..relocate import move_profile
+
+    names = [args.profile] if args.profile else [p.name for p in ctx.store.profiles()]
+    moved = []
+    for name in names:
+        moved += [(name, field) for field in move_profile(ctx.store, name, kind) or []]
+    return moved

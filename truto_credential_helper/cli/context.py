@@ -138,15 +138,9 @@ def url_source_label(source):
 
 
 def profile_name_pattern():
-    """The profile-name rule, read from the schema so there is one definition of it."""
-    import json
-    import re
-
     from .. import config
 
-    with open(config.schema_path(), encoding="utf-8") as f:
-        schema = json.load(f)
-    return re.compile(schema["$defs"]["profileName"]["pattern"])
+    return config.profile_name_pattern()
 
 
 def check_profile_name(name, flag="--profile-name"):

@@ -12,6 +12,7 @@ import time
 
 from .. import config, store as store_module
 from ..errors import EXIT_ERROR, TrutoError
+from . import orphans
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 KNOWN_VARS = {
@@ -35,6 +36,7 @@ def register(subparsers, parents):
                     "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
                     "whether each profile's token is accepted. Exit 1 when a check fails.")
     p.add_argument("--online", action="store_true", help="also ask the API whether each profile's token is accepted")
+    orphans.register_flags(p)
     p.set_defaults(run=run_doctor)
 
 
@@ -42,8 +44,8 @@ class Checks:
     def __init__(self):
         self.rows = []
 
-    def add(self, check, status, message, fix=""):
-        self.rows.append({"check": check, "status": status, "message": message, "fix": fix})
+    def add(self, check, status, message, fix="", **details):
+        self.rows.append(dict({"check": check, "status": status, "message": message, "fix": fix}, **details))
 
     @property
     def failed(self):
@@ -57,6 +59,8 @@ def run_doctor(ctx, args):
     profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
+    check_profile_stores(checks, directory, profiles)
+    found = orphans.check(checks, directory, doc, (OK, WARN, INFO))
     check_environment(checks, doc)
     origins = profile_origins(checks, profiles)
     check_git(checks, origins)
@@ -64,6 +68,8 @@ def run_doctor(ctx, args):
     if args.online:
         check_online(ctx, checks, directory, profiles)
     emit(ctx, checks)
+    if args.fix:
+        orphans.fix(ctx, directory, found, args.yes)
     return EXIT_ERROR if checks.failed else 0
 
 
@@ -77,6 +83,10 @@ def _mode_owner(path, want_mode, kind):
     mode = stat.S_IMODE(st.st_mode)
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         return FAIL, f"{path} is owned by uid {st.st_uid}, not by you", f"chown {os.getuid()} {path}"
+    if mode & 0o022:  # refused by every command: another user could have changed it
+        return FAIL, f"{path} is mode {mode:04o}: others can write it", f"check it, then chmod go-w {path}"
+    if kind == "directory" and config.is_shared_dir(path, mode):
+        return OK, f"{path} (shared directory, mode {mode:04o}, yours; truto's files in it are private)", ""
     if mode & ~want_mode & 0o777:
         return FAIL, f"{path} is mode {mode:04o}: others can read it", f"chmod {want_mode:o} {path}"
     return OK, f"{path} ({kind}, mode {mode:04o}, yours)", ""
@@ -141,7 +151,7 @@ def check_secret_storage(checks, directory, doc, profiles):
     insecure = [p.name for p in profiles if p.secret_store == FILE]
     for name in insecure:
         checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
-                   f"truto login --profile-name {name} (without --insecure-storage) to move them into the keyring")
+                   f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext")
     path = os.path.join(directory, FILE_NAME)
     if os.path.lexists(path):
         status, message, fix = _mode_owner(path, 0o600, "plaintext secrets")
@@ -194,6 +204,32 @@ def check_keyring(checks, directory, profiles):
         checks.add("keyring", FAIL, f"{name}: the probe item did not read back as written, or was not deleted", fix)
     else:
         checks.add("keyring", OK, f"{name}: store, read and delete of a probe item took {elapsed:.0f} ms")
+
+
+def check_profile_stores(checks, directory, profiles):
+    """Which store each profile uses; for pass, that its store can serve it (the same read a get does)."""
+    from ..secrets import PASS
+
+    for p in profiles:
+        checks.add("secret store", INFO, f"profile '{p.name}' keeps its secrets in {p.secret_store}",
+                   profile=p.name, secretStore=p.secret_store)
+    users = [p for p in profiles if p.secret_store == PASS]
+    if users:
+        from ..secrets.pass_store import PassStore, diagnose
+
+        problems = diagnose(directory)
+        for message, fix in problems:
+            checks.add("pass", FAIL, message, fix)
+        store = PassStore(directory)
+        for p in users if not problems else ():
+            field = "apiToken" if "apiToken" in p.secrets else next(iter(p.secrets), None)
+            try:
+                ok = field is None or store.get(p.name, field) is not None
+            except TrutoError as e:
+                checks.add("pass", FAIL, f"profile '{p.name}': {_one_line(e)}", "unlock the store's key in gpg-agent")
+                continue
+            checks.add("pass", OK if ok else FAIL, f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
+                       "" if ok else f"truto login --profile-name {p.name} --secret-store pass")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,8 +323,10 @@ def check_git(checks, origins):
 
 
 def check_docker(checks, origins):
+    """Per profile origin: whether docker's config names truto for its credHelpers key, and then
+    what the helper answers when asked exactly that key, through the function `get` runs. A key
+    that gets no answer is never ok: docker would send the registry no credentials."""
     from .. import docker_config
-    from ..credential import origin_from_url
 
     if not origins:
         return
@@ -299,21 +337,56 @@ def check_docker(checks, origins):
         checks.add("docker", WARN, _one_line(e), "fix the file")
         return
     on_path = shutil.which("docker-credential-truto") is not None
+    checked = set()
     for label, url, name in origins:
         try:
-            host = origin_from_url(url)[1]
+            host = docker_config.registry_host(url)
         except ValueError:
             continue
+        checked.add(host)
         helper = docker_config.helper_for(doc, host)
-        if helper == docker_config.HELPER:
-            if on_path:
-                checks.add("docker", OK, f"{label}: docker asks truto for {host}")
-            else:
-                checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
-                           "put the directory truto is installed in on PATH")
-        else:
+        if helper != docker_config.HELPER:
             checks.add("docker", INFO, f"{label}: docker is not set up to ask truto for {host}",
                        f"truto auth setup-docker{_profile_flag(name)}")
+            continue
+        if not on_path:
+            checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
+                       "put the directory truto is installed in on PATH")
+            continue
+        status, message, fix = _docker_answer(label, host, url, name)
+        if status == OK and (doc.get("credHelpers") or {}).get(host) != docker_config.HELPER:
+            status, fix = WARN, f"truto auth setup-docker{_profile_flag(name)}"
+            message += " (through credsStore only, which skopeo, podman and buildah ignore)"
+        checks.add("docker", status, message, fix)
+    for key, helper in sorted((doc.get("credHelpers") or {}).items()):
+        if helper == docker_config.HELPER and key not in checked and on_path:
+            # No profile is for this key; it answers only once a docker or skopeo login stores one.
+            status, message, _ = _docker_answer(f"credHelpers '{key}'", key, None, None)
+            if status != OK:
+                status, message = WARN, f"credHelpers '{key}': docker asks truto for {key}, but no profile answers it"
+            checks.add("docker", status, message, "" if status == OK else
+                       f"docker login {key} stores a credential for it, or drop the entry from {path}")
+
+
+def _docker_answer(label, host, url, name):
+    """(status, message, fix) for what `docker-credential-truto get` answers the key `host`."""
+    from .. import docker_config
+    from ..helper import docker_get
+    from ..protocols.docker import NotFound
+
+    try:
+        _, found = docker_get(host.encode("utf-8"))
+    except NotFound:
+        reason = docker_config.unanswerable(url) if url else None
+        message = f"{label}: docker asks truto for {host}, but the helper answers nothing for it"
+        if reason:
+            return FAIL, f"{message}: {reason}", (f"truto login{_profile_flag(name)} --api-url https://{host}, "
+                                                  f"or truto auth setup-docker --remove{_profile_flag(name)}")
+        return FAIL, message, f"truto login{_profile_flag(name)}"
+    except TrutoError as e:
+        return FAIL, f"{label}: docker asks truto for {host}, and the helper fails: {_one_line(e)}", ""
+    who = f"profile '{found.profile}'" if found.profile else "TRUTO_API_TOKEN"
+    return OK, f"{label}: docker asks truto for {host}, answered as user '{found.username}' ({who})", ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,6 +399,11 @@ def check_online(ctx, checks, directory, profiles):
 
     store = ctx.store
     targets = []
+    try:
+        profiles = store.profiles()  # read as the commands read it: never from a file another user controls
+    except TrutoError as e:
+        checks.add("online", FAIL, f"profiles not checked: {_one_line(e)}", "fix the config checks above first")
+        profiles = []
     for p in profiles:
         targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
                         f"truto login --profile-name {p.name}"))

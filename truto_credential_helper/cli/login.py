@@ -6,9 +6,10 @@ import sys
 from .. import store as store_module
 from ..api import check_api_url
 from ..errors import UsageError, warn
-from ..secrets import FILE, KEYRING
+from ..secrets import KEYRING
 from . import prompts
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
+from .store_choice import add_store_options, chosen_store
 
 BYOK_FIELDS = ("anthropicApiKey", "firecrawlApiKey")
 
@@ -22,13 +23,13 @@ def register(subparsers, parents):
     p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')")
     p.add_argument("--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)")
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
-    p.add_argument("--insecure-storage", action="store_true",
-                   help="keep this profile's secrets in a plaintext credentials.json (0600) instead of the OS keyring")
+    add_store_options(p, "where this profile's secrets live (default: keyring)")
     p.add_argument("--no-verify", action="store_true", help="save the token without checking it against the API")
     p.set_defaults(run=run)
 
 
 def run(ctx, args):
+    kind = chosen_store(args, KEYRING)
     if args.token and args.with_token:
         raise UsageError("--token and --with-token both give the token; pass only one")
     prompting = not (args.token or args.with_token)
@@ -69,7 +70,6 @@ def run(ctx, args):
         if not isinstance(team, dict):
             team = {}
 
-    kind = FILE if args.insecure_storage else KEYRING
     with ctx.store.edit() as edit:
         settings, secrets = carried_over(ctx.store, edit.profile(name))
         settings["apiUrl"] = url

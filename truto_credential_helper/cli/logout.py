@@ -24,6 +24,6 @@ def run(ctx, args):
         if not edit.remove_profile(name):
             # Another process removed it between our read and the lock: the outcome is the same.
             pass
-    where = "credentials.json" if profile.secret_store == "file" else "the OS keyring"
+    where = {"file": "credentials.json", "keyring": "the OS keyring"}.get(profile.secret_store, profile.secret_store)
     ctx.info(f"Logged out of profile '{name}'; its secrets were deleted from {where}.")
     return 0

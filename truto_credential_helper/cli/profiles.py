@@ -5,9 +5,10 @@ stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 """
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
-from ..secrets import FILE
+from ..secrets import STORE_KINDS
 from . import prompts
 from .context import check_secret, read_stdin_secret
+from .store_choice import add_store_options, check_move_target, chosen_store
 
 # Keys and aliases exactly as the Truto CLI documentation's table.
 KEYS = {
@@ -15,6 +16,7 @@ KEYS = {
     "defaultIntegratedAccount": ("default_integrated_account", "default-integrated-account"),
     "anthropicApiKey": ("anthropic_api_key", "anthropic-api-key"),
     "firecrawlApiKey": ("firecrawl_api_key", "firecrawl-api-key"),
+    "secretStore": ("secret_store", "secret-store"),  # set: moves the profile's secrets (relocate.py)
 }
 SECRET_KEYS = ("anthropicApiKey", "firecrawlApiKey")
 KEY_KINDS = {"anthropic": "anthropicApiKey", "firecrawl": "firecrawlApiKey"}
@@ -60,8 +62,7 @@ def register(subparsers, parents):
     s.add_argument("kind", metavar="KIND", help="anthropic or firecrawl")
     s.add_argument("value", metavar="VALUE", nargs="?",
                    help="the key; '-' reads it from stdin; omitted: prompted for with masked input")
-    s.add_argument("--insecure-storage", action="store_true",
-                   help="keep this profile's secrets in a plaintext credentials.json (0600) instead of the OS keyring")
+    add_store_options(s, "move the profile's secrets to this store first")
     s.set_defaults(run=run_set_key)
 
     use = subparsers.add_parser("use", parents=parents, help="make a profile the active one (= profiles use)")
@@ -152,6 +153,8 @@ def run_set(ctx, args):
     name = ctx.profile_name()
     ctx.require_profile(name)
     value = checked_value(key, args.value)
+    if key == "secretStore":
+        return move_secrets(ctx, name, check_move_target(value, name))
     with ctx.store.edit() as edit:
         if edit.profile(name) is None:
             ctx.store.require_profile(name)
@@ -168,6 +171,10 @@ def checked_value(key, value):
         return check_api_url(value, "apiUrl")
     if key in SECRET_KEYS:
         return check_secret(value, f"the {key}")
+    if key == "secretStore":
+        if value not in STORE_KINDS:
+            raise UsageError(f"unknown secret store '{value}'; use one of: {', '.join(STORE_KINDS)}")
+        return value
     if not value or len(value) > 256 or any(not c.isprintable() for c in value):
         raise UsageError(f"{key} must be 1 to 256 printable characters")
     return value
@@ -175,8 +182,8 @@ def checked_value(key, value):
 
 def run_unset(ctx, args):
     key = canonical_key(args.key)
-    if key == "apiUrl":
-        raise UsageError("apiUrl cannot be removed, only changed: `truto profiles set api-url URL`")
+    if key in ("apiUrl", "secretStore"):
+        raise UsageError(f"{key} cannot be removed, only changed: `truto profiles set {KEYS[key][1]} VALUE`")
     name = ctx.profile_name()
     ctx.require_profile(name)
     with ctx.store.edit() as edit:
@@ -204,26 +211,27 @@ def run_set_key(ctx, args):
     else:
         prompts.require_terminal(f"pass the key as an argument, or '-' to read it from stdin: truto profiles set-key {kind} -")
         value = check_secret(prompts.ask_secret(f"{kind.capitalize()} API key"), f"the {kind} key entered")
+    target = chosen_store(args)
+    if target is not None:
+        # A profile's secrets live in one remembered store: all of them move there first.
+        from ..relocate import move_profile
+
+        move_profile(ctx.store, name, check_move_target(target, name))
     with ctx.store.edit() as edit:
-        profile = edit.profile(name)
-        if profile is None:
+        if edit.profile(name) is None:
             ctx.store.require_profile(name)
-        if args.insecure_storage and profile.secret_store != FILE:
-            move_to_file_store(ctx.store, edit, profile, {field: value})
-        else:
-            edit.set_secret(name, field, value)
+        edit.set_secret(name, field, value)
     ctx.info(f"Stored the {kind} key of profile '{name}'.")
     return 0
 
 
-def move_to_file_store(store, edit, profile, new_secrets):
-    """--insecure-storage on a keyring profile: all its secrets move to credentials.json, since a
-    profile's secrets live in one remembered store."""
-    secrets = {}
-    for field in profile.secrets:
-        value = store.read_secret(profile, field)
-        if value is not None:
-            secrets[field] = value
-    secrets.update(new_secrets)
-    settings = {k: v for k, v in profile.settings.items() if k not in ("secretStore", "secrets")}
-    edit.save_profile(profile.name, settings, secrets, store_kind=FILE)
+def move_secrets(ctx, name, kind):
+    from ..relocate import move_profile
+
+    moved = move_profile(ctx.store, name, kind)
+    where = ctx.store.secret_store(kind).describe()
+    if moved is None:
+        ctx.info(f"Profile '{name}' already keeps its secrets in {where}; nothing moved.")
+    else:
+        ctx.info(f"Moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of profile '{name}' into {where}.")
+    return 0

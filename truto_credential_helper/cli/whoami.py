@@ -8,6 +8,7 @@ LABELS = [
     ("teamId", "Team ID"),
     ("token", "Token"),
     ("tokenSource", "Token from"),
+    ("secretStore", "Secret store"),
     ("tokenStore", "Stored in"),
 ]
 
@@ -37,6 +38,7 @@ def run(ctx, args):
         "teamId": team.get("id"),
         "token": mask(token),
         "tokenSource": token_source,
+        "secretStore": profile.secret_store if token_source == "profile" else None,
         "tokenStore": store_description(ctx, profile, token_source),
     }
     if ctx.output == "table":

@@ -5,7 +5,7 @@ credentials/error.go spells them, so docker recognises them. Knows nothing of st
 import json
 
 from .. import jsondepth
-from ..credential import Credential, origin_from_url
+from ..credential import Credential, is_loopback, origin_from_url
 from ..errors import TrutoError
 
 MAX_INPUT = 1 << 20
@@ -44,17 +44,31 @@ def origin_of(server_url):
     return origin_from_url(server_url if "://" in server_url else "https://" + server_url)
 
 
+def origins_of(server_url):
+    """Every origin a server URL names for get and erase, in the order they answer. A URL with a
+    scheme names its own origin. A scheme-less one names https, and for a loopback host also http:
+    docker and containers/image reach a loopback registry over plain http when https fails (docker's
+    registry package counts 127.0.0.0/8 as insecure), and ask the helper with no scheme either way.
+    Any other host stays https only, so an http credential never goes to a name that means https."""
+    found = [origin_of(server_url)]
+    if "://" not in server_url:
+        http = origin_from_url("http://" + server_url)
+        if is_loopback(http[1]):
+            found.append(http)
+    return found
+
+
 def parse_server_url(data):
-    """(server_url as docker sent it, request Credential) for get and erase; request is None when
-    the URL cannot name any credential of ours (then nothing is found)."""
+    """(server_url as docker sent it, [request Credential, ...]) for get and erase: one request per
+    origin the URL names (origins_of); none when the URL cannot name any credential of ours."""
     server_url = _text(data).strip()
     if not server_url:
         raise DockerError(MISSING_SERVER_URL)
     try:
-        protocol, host, path = origin_of(server_url)
+        origins = origins_of(server_url)
     except ValueError:
-        return server_url, None
-    return server_url, Credential(protocol=protocol, host=host, path=path)
+        return server_url, []
+    return server_url, [Credential(protocol=protocol, host=host, path=path) for protocol, host, path in origins]
 
 
 def parse_store(data):

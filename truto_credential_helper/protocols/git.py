@@ -2,7 +2,7 @@
 
 Parses a request into a Credential and formats an answer; knows nothing of profiles or storage.
 """
-from ..credential import Credential, normalize_host, normalize_path
+from ..credential import AUTHTYPE_FORM, Credential, answer_form, normalize_host, normalize_path
 from ..errors import EXIT_USAGE, TrutoError
 
 MAX_INPUT = 1 << 20  # 1 MiB: far above any real request, small enough to refuse without harm
@@ -44,7 +44,7 @@ def parse(data):
     except UnicodeDecodeError as e:
         raise RequestError(f"the request is not valid UTF-8 (byte {e.start}); send UTF-8 key=value lines")
     request = Credential()
-    capabilities = set()
+    lists = {"capability[]": [], "wwwauth[]": []}
     for number, line in enumerate(text.split("\n"), 1):
         if line == "":
             break  # blank line (or the end after the last newline) ends the request
@@ -53,8 +53,20 @@ def parse(data):
             raise RequestError(f"line {number} of the request has no '='; each line must be key=value")
         if "\0" in line or "\r" in line:
             raise RequestError(f"line {number} of the request ('{_safe_key(key)}') holds a NUL or carriage return; refusing it")
-        _apply(request, capabilities, key, value)
-    request.capabilities = frozenset(capabilities)
+        if key in lists:
+            if value == "":
+                lists[key].clear()  # an empty multi-valued attribute resets the list
+            else:
+                lists[key].append(value)
+        elif key == "url":
+            # As git's credential_from_url: everything read so far is replaced by the URL's parts.
+            request = _from_url(value)
+            for values in lists.values():
+                values.clear()
+        else:
+            _apply(request, key, value)
+    request.capabilities = frozenset(lists["capability[]"])
+    request.wwwauth = tuple(lists["wwwauth[]"])
     if request.host is not None and request.protocol is not None:
         request.host = normalize_host(request.protocol, request.host)
     return request
@@ -65,7 +77,7 @@ def _safe_key(key):
     return key[:40].replace("\0", "?").replace("\r", "?")
 
 
-def _apply(request, capabilities, key, value):
+def _apply(request, key, value):
     if key in ("protocol", "username", "password", "authtype", "credential", "oauth_refresh_token", "profile"):
         setattr(request, key, value)
         if key == "protocol":
@@ -79,48 +91,93 @@ def _apply(request, capabilities, key, value):
         request.password_expiry_utc = int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
     elif key == "ephemeral":
         request.ephemeral = value.lower() in _TRUE
-    elif key == "capability[]":
-        if value == "":
-            capabilities.clear()  # an empty multi-valued attribute resets the list
-        else:
-            capabilities.add(value)
-    elif key == "url":
-        _apply_url(request, value)
-    # Anything else (wwwauth[], state[], continue, future keys) is ignored, as git's helpers do.
+    # Anything else (state[], continue, future keys) is ignored, as git's helpers do.
 
 
-def _apply_url(request, url):
-    """url=... as git's credential_read treats it: replaces the description with the URL's parts."""
-    scheme, sep, rest = url.partition("://")
+def _from_url(url):
+    """A request from url=..., split exactly as git's credential_from_url (credential.c) splits it,
+    so the helper sees the host git and curl see: the authority ends at the first '/', '?' or '#';
+    user name and password come before the first '@' in it (split at the first ':'), and every part
+    is percent-decoded as git's url_decode_mem does. A decoded line break is refused, as git does."""
+    scheme, sep, _ = url.partition("://")
     if not sep or not scheme:
         raise RequestError("the url attribute has no scheme; give it as https://host[/path]")
-    authority, _, path = rest.partition("/")
-    user = None
-    if "@" in authority:
-        user, _, authority = authority.rpartition("@")
-        user = user.partition(":")[0]
-    request.protocol, request.host, request.path = scheme.lower(), authority, normalize_path(path)
-    request.username, request.password = (_unquote(user) if user is not None else None), None
+    rest = url[len(scheme) + 3:]
+    slash = len(rest)
+    for i, c in enumerate(rest):
+        if c in "/?#":
+            slash = i
+            break
+    at, colon = rest.find("@"), rest.find(":")
+    username = password = None
+    host_start = 0
+    if at != -1 and at < slash:
+        if colon == -1 or at <= colon:
+            username = _url_decode_mem(rest[:at])
+        else:
+            username = _url_decode_mem(rest[:colon])
+            password = _url_decode_mem(rest[colon + 1:at])
+        host_start = at + 1
+    host = _url_decode_mem(rest[host_start:slash])
+    path = rest[slash:].lstrip("/")
+    if path:
+        path = _url_decode_mem(path)
+        trimmed = path.rstrip("/")
+        path = trimmed or path[:1]  # git trims trailing slashes but keeps a path's first character
+    parts = (("protocol", scheme), ("host", host), ("path", path), ("username", username), ("password", password))
+    for name, value in parts:
+        if value is not None and ("\n" in value or "\r" in value or "\0" in value):
+            raise RequestError(f"the url attribute's {name} holds a line break or NUL once decoded; refusing it")
+    return Credential(protocol=scheme.lower(), host=host, path=path or None, username=username, password=password)
 
 
-def _unquote(text):
-    from urllib.parse import unquote
+def _url_decode_mem(text):
+    """git's url_decode_mem: %XX sequences decoded, except %00 and anything before a first ':'."""
+    colon = text.find(":")
+    if colon > 0:
+        return text[:colon] + _percent_decode(text[colon:])
+    return _percent_decode(text)
 
-    return unquote(text)
+
+_HEX = "0123456789abcdefABCDEF"
+
+
+def _percent_decode(text):
+    if "%" not in text:
+        return text
+    raw = text.encode("utf-8")
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == 0x25 and i + 2 < len(raw) and chr(raw[i + 1]) in _HEX and chr(raw[i + 2]) in _HEX:
+            value = int(raw[i + 1:i + 3], 16)
+            if value > 0:  # as git's hex2chr check: %00 stays as it is
+                out.append(value)
+                i += 3
+                continue
+        out.append(c)
+        i += 1
+    try:
+        return out.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestError("the url attribute is not valid UTF-8 once percent-decoded; refusing it")
 
 
 def format_answer(answer, request):
     """The `get` answer for git: authtype/credential to a client that declared the authtype
     capability and whose credential has an authtype, else protocol/host/username/password."""
     lines = []
-    bearer = AUTHTYPE in request.capabilities and answer.authtype and answer.credential is not None
+    bearer = answer_form(answer, request) == AUTHTYPE_FORM and answer.credential is not None
     if AUTHTYPE in request.capabilities:
         lines.append(("capability[]", AUTHTYPE))
     lines.append(("protocol", request.protocol or answer.protocol))
     lines.append(("host", request.host if request.host is not None else answer.host))
     if request.protocol is None and answer.path:
         lines.append(("path", answer.path))  # an empty or profile= request learns the whole origin
-    if answer.username is not None:
+    if answer.username is not None and not (bearer and answer.username == ""):
+        # An authtype credential stored without a user name has none to give: no empty username=
+        # line (git 2.46+'s helper_test_authtype), while user name + password keep an empty one.
         lines.append(("username", answer.username))
     if bearer:
         lines.append(("authtype", answer.authtype))

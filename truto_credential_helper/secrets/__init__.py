@@ -2,7 +2,11 @@
 docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / delete by (profile, field).
 
 - os_keyring.KeyringStore: the OS keyring through `keyring` (the default).
-- file.FileStore: plaintext credentials.json, only when the user chose --insecure-storage.
+- file.FileStore: plaintext credentials.json, only when the user chose it (--secret-store file,
+  alias --insecure-storage).
+- pass_store.PassStore: `pass`, the standard Unix password store (GPG files), for machines with GPG
+  but no Secret Service.
+- vault: a KV v2 secret in OpenBao / HashiCorp Vault.
 - legacy_inline.LegacyInlineStore: read-only, the secrets a standalone Truto CLI config.json holds
   inline, until `truto auth migrate` moves them.
 TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never needs either.
@@ -11,11 +15,15 @@ TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never 
 SECRET_FIELDS = ("apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken")
 KEYRING = "keyring"
 FILE = "file"
+PASS = "pass"
+VAULT = "vault"
+STORE_KINDS = (KEYRING, FILE, VAULT, PASS)  # what a user can choose with --secret-store
 LEGACY_INLINE = "legacy-inline"  # read-only: secrets inline in a standalone Truto CLI config.json (legacy.py)
 
 
 class SecretStore:
     kind = None
+    owned = True  # False for a store shared with others (Vault): moving a profile away keeps its secrets there
 
     def get(self, profile, field):
         """The secret, or None when there is none."""
@@ -26,6 +34,11 @@ class SecretStore:
 
     def delete(self, profile, field):
         """Remove the secret; a missing one is not an error."""
+        raise NotImplementedError
+
+    def names(self):
+        """[(profile, field)] of every secret this store holds for this config directory, whoever
+        wrote it (doctor finds those no profile names); None when the backend cannot list."""
         raise NotImplementedError
 
     def describe(self):
@@ -42,6 +55,18 @@ def open_store(kind, config_dir):
         from .file import FileStore
 
         return FileStore(config_dir)
+    if kind == PASS:
+        from .pass_store import PassStore
+
+        return PassStore(config_dir)
+    if kind == VAULT:
+        from .vault import VaultStore
+
+        return VaultStore(config_dir)
+    if kind != KEYRING:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"unknown secret store '{kind}'; use one of: {', '.join(STORE_KINDS)}")
     from .os_keyring import KeyringStore
 
     return KeyringStore(config_dir)

@@ -3,7 +3,7 @@
 import json
 import os
 
-from ..config import parse, write_file
+from ..config import check_dir, parse, read_private, write_file
 from ..errors import ConfigError, warn
 from . import FILE, SecretStore
 
@@ -18,13 +18,10 @@ class FileStore(SecretStore):
         self.path = os.path.join(config_dir, FILE_NAME)
 
     def _load(self):
-        try:
-            with open(self.path, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
+        check_dir(self.directory, must_exist=False)
+        data = read_private(self.path)
+        if data is None:
             return {"profiles": {}}
-        except OSError as e:
-            raise ConfigError(f"{self.path}: cannot be read ({e.strerror}); fix its owner or mode (chmod 600)")
         doc = parse(self.path, data)
         profiles = doc.get("profiles") if isinstance(doc, dict) else None
         if not isinstance(profiles, dict) or not all(
@@ -57,6 +54,9 @@ class FileStore(SecretStore):
             self._save(doc)
         else:
             os.unlink(self.path)
+
+    def names(self):
+        return [(profile, field) for profile, fields in self._load()["profiles"].items() for field in fields]
 
     def describe(self):
         return f"plaintext file {self.path} (insecure storage)"

@@ -3,8 +3,7 @@ from the file when asked for, so they never travel in the config document; never
 import os
 
 from .. import legacy
-from ..config import CONFIG_NAME, parse
-from ..errors import ConfigError
+from ..config import CONFIG_NAME, parse, read_private
 from . import LEGACY_INLINE, SecretStore
 
 
@@ -15,16 +14,26 @@ class LegacyInlineStore(SecretStore):
         self.path = os.path.join(config_dir, CONFIG_NAME)
 
     def get(self, profile, field):
-        try:
-            with open(self.path, "rb") as f:
-                doc = parse(self.path, f.read())
-        except FileNotFoundError:
-            return None
-        except OSError as e:
-            raise ConfigError(f"{self.path}: cannot be read ({e.strerror}); fix its owner or mode (chmod 600)")
-        if not legacy.is_legacy(doc) or field not in legacy.INLINE_SECRETS:
+        doc = self._read()
+        if doc is None or field not in legacy.INLINE_SECRETS:
             return None  # migrated meanwhile: the caller's next read goes to the new store
         return doc["profiles"].get(profile, {}).get(field) or None
+
+    def _read(self):
+        """The legacy document, held to the same rules as when config.load converted it (the file
+        is read again here and may have changed since); None once it is no longer legacy."""
+        data = read_private(self.path)
+        doc = parse(self.path, data) if data is not None else None
+        if not legacy.is_legacy(doc):
+            return None
+        legacy.check_inline_secrets(self.path, doc)
+        return doc
+
+    def names(self):
+        doc = self._read()
+        if doc is None:
+            return []
+        return [(name, field) for name, profile in doc["profiles"].items() for field in legacy.inline_secrets(profile)]
 
     def set(self, profile, field, value):
         raise legacy.read_only_error(self.path)

@@ -120,6 +120,25 @@ class KeyringStore(SecretStore):
 
         bounded("delete a secret", remove)
 
+    def names(self):
+        """Items of this service, by their user name `<profile>:<field>`. keyring has no listing
+        call: only the Secret Service backend (a search by attribute) can answer; None otherwise."""
+        def listing():
+            import keyring
+
+            backend = keyring.get_keyring()
+            for candidate in [backend] + list(getattr(backend, "backends", ())):  # a ChainerBackend's
+                if hasattr(candidate, "get_preferred_collection"):
+                    collection = candidate.get_preferred_collection()
+                    return [item.get_attributes().get("username", "")
+                            for item in collection.search_items({"service": self.service})]
+            return None
+
+        usernames = bounded("list the secrets", listing)
+        if usernames is None:
+            return None
+        return sorted(tuple(u.split(":", 1)) for u in usernames if ":" in u)
+
     def describe(self):
         try:
             import keyring

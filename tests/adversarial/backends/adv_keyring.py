@@ -53,3 +53,34 @@ class ExitsProcess(_Base):
 
     def act(self, service, username, password):
         raise SystemExit(0)
+
+
+class StallsOnSave(KeyringBackend):
+    """The real Secret Service, except that saving a secret never returns: before the item is
+    written (ADV_STALL=before) or after (ADV_STALL=after). Lets a test kill a writer exactly between
+    its keyring write and its config.json write."""
+
+    priority = 1
+
+    def __init__(self):
+        from keyring.backends.SecretService import Keyring
+
+        self._real = Keyring()
+
+    def get_password(self, service, username):
+        return self._real.get_password(service, username)
+
+    def delete_password(self, service, username):
+        return self._real.delete_password(service, username)
+
+    def get_preferred_collection(self):
+        return self._real.get_preferred_collection()
+
+    def set_password(self, service, username, password):
+        import os
+
+        if os.environ.get("ADV_STALL") == "after":
+            self._real.set_password(service, username, password)
+        with open(os.environ["ADV_STALL_MARK"], "a") as f:
+            f.write(username + "\n")
+        time.sleep(3600)

@@ -162,9 +162,9 @@ def test_docker_parse_store_refuses_bad_input(data):
 
 
 def test_docker_get_input_and_output():
-    url, req = docker.parse_server_url(b"  https://h.example/ \n")
+    url, [req] = docker.parse_server_url(b"  https://h.example/ \n")
     assert url == "https://h.example/" and (req.protocol, req.host) == ("https", "h.example")
-    assert docker.parse_server_url(b"ftp://h")[1] is None  # not ours: found nowhere, not an error
+    assert docker.parse_server_url(b"ftp://h")[1] == []  # not ours: found nowhere, not an error
     with pytest.raises(docker.DockerError, match="no credentials server URL"):
         docker.parse_server_url(b"  \n")
     assert json.loads(docker.format_get("h", "u", "s")) == {"ServerURL": "h", "Username": "u", "Secret": "s"}

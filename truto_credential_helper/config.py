@@ -87,12 +87,12 @@ def read_private(path):
 
 
 def parse(path, data):
-    import json  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
+    from .jsondepth import loads  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
 
     if not data.strip():
         raise ConfigError(f"{path}: is empty, not JSON; delete it to start afresh or restore it from a backup")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text; restore it from a backup or delete it")
     except ValueError as e:

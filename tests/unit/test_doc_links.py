@@ -83,9 +83,13 @@ def test_broken_links_are_found(tmp_path):
     (tmp_path / "docs" / "b.md").write_text("# B\n## Here\n", encoding="utf-8")
     doc = tmp_path / "a.md"
     doc.write_text("[ok](docs/b.md#here) [gone](docs/c.md) [no anchor](docs/b.md#there) [self](#b-side)\n"
-                   "`[in code](nowhere.md)` [web](https://example.com/x.md) [up](../x.md)\n\n## B side\n", encoding="utf-8")
-    assert broken_links(doc, root=tmp_path) == ["docs/c.md: no such file", "docs/b.md#there: no heading with anchor #there in docs/b.md",
-                                                "../x.md: outside the repository"]
+                   "`[in code](nowhere.md)` [web](https://example.com/x.md) [up](../x.md)\n\n## B side\n",
+                   encoding="utf-8")
+    assert broken_links(doc, root=tmp_path) == [
+        "docs/c.md: no such file",
+        "docs/b.md#there: no heading with anchor #there in docs/b.md",
+        "../x.md: outside the repository",
+    ]
 
 
 def test_the_documents_exist():

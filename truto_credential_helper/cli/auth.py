@@ -15,7 +15,7 @@ from .store_choice import add_store_options, check_move_target, chosen_store
 
 def register(subparsers, parents):
     auth = subparsers.add_parser(
-        "auth", help="set up git and docker to use truto, print a token, migrate an old config",
+        "auth", parents=parents, help="set up git and docker to use truto, print a token, migrate an old config",
         description="Wire truto into git, docker and scripts.")
     auth.set_defaults(group_parser=auth)
     sub = auth.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", title="subcommands")

@@ -9,6 +9,7 @@ from ..errors import UsageError, warn
 from ..secrets import KEYRING, VAULT
 from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
+from .completion import PROFILE, completes
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 from .store_choice import add_store_options, chosen_store
 
@@ -21,7 +22,7 @@ def register(subparsers, parents):
         description="Log in: prompts for profile name, API base URL and token (masked), or takes them from "
                     "flags. The token is verified with GET {apiUrl}/team before anything is saved.",
     )
-    p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')")
+    completes(p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')"), PROFILE)
     p.add_argument("--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)")
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
     add_store_options(p, "where this profile's secrets live (default: keyring)")

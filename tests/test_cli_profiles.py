@@ -147,7 +147,7 @@ def test_set_key_insecure_storage_moves_the_profile_to_credentials_json(run, two
     assert creds["profiles"]["staging"] == {"apiToken": OTHER_TOKEN, "anthropicApiKey": "sk-ant-insecure-00001"}
     assert read_config()["profiles"]["staging"]["secretStore"] == "file"
     assert not [u for _, u, _ in keyring_items(f"truto:{config_dir}") if u.startswith("staging:")]
-    assert as_json(run("truto", "whoami", "-o", "json"))["tokenStore"].startswith("plaintext file")
+    assert as_json(run("truto", "whoami", "-o", "json"))["secretLocation"]["path"].endswith("credentials.json")
 
 
 def test_set_on_a_missing_profile_is_not_logged_in(run, two_profiles):

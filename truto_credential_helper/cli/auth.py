@@ -98,7 +98,6 @@ def run_setup_git(ctx, args):
         changed = git_config.set_up(origin, scope)
         message = (f"git ({scope}) now asks truto for credentials to {origin} ({key})" if changed
                    else f"git ({scope}) already asks truto for {origin}; nothing changed")
-        _warn_not_on_path(ctx, "git-credential-truto", "git")
     _report(ctx, {"profile": name, "origin": origin, "scope": scope, "key": key,
                   "action": "remove" if args.remove else "set", "changed": changed}, message)
     return 0

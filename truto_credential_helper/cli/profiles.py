@@ -161,8 +161,7 @@ def run_set(ctx, args):
     if key == "secretStore":
         return move_secrets(ctx, name, check_move_target(value, name))
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         if key in SECRET_KEYS:
             edit.set_secret(name, key, value)
         else:
@@ -192,8 +191,7 @@ def run_unset(ctx, args):
     name = ctx.profile_name()
     ctx.require_profile(name)
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         if key in SECRET_KEYS:
             edit.delete_secret(name, key)
         else:
@@ -223,8 +221,7 @@ def run_set_key(ctx, args):
 
         move_profile(ctx.store, name, check_move_target(target, name))
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         edit.set_secret(name, field, value)
     ctx.info(f"Stored the {kind} key of profile '{name}'.")
     return 0

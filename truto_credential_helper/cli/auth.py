@@ -21,8 +21,9 @@ def register(subparsers, parents):
     sub = auth.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", title="subcommands")
 
     p = sub.add_parser("setup-git", parents=parents, help="make git ask truto for the profile's API origin",
-                       description="Set credential.<origin>.helper to truto in git's global config (the "
-                                   "repository's with --local) for the selected profile's API origin only.")
+                       description="Set credential.<origin>.helper to the absolute path of git-credential-truto "
+                                   "in git's global config (the repository's with --local) for the selected "
+                                   "profile's API origin only, so git finds it whatever its PATH.")
     p.add_argument("--local", action="store_true", help="configure the current repository instead of the global config")
     p.add_argument("--remove", action="store_true", help="undo it")
     p.set_defaults(run=run_setup_git)

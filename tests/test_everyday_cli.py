@@ -120,6 +120,20 @@ def test_api_tokens_all_stops_at_a_repeated_cursor(run, stub_api):
     assert done.returncode == 5 and "cursor" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
+def test_api_tokens_all_stops_at_the_page_limit_and_says_where_to_go_on(run, stub_api):
+    from truto_credential_helper.cli.api_tokens import MAX_PAGES
+
+    login(run, stub_api)
+    stub_api.state.faults.extend(
+        {"status": 200, "body": {"result": [{"id": f"tok_{i}"}], "next_cursor": f"c{i + 1}"}}
+        for i in range(MAX_PAGES + 5))  # an API that never stops handing out cursors
+    done = run("truto", "api-tokens", "list", "--all", "-o", "json")
+    assert done.returncode == 1 and f"stopped after {MAX_PAGES} pages" in done.stderr
+    assert f"--next-cursor c{MAX_PAGES}" in done.stderr
+    page = json.loads(done.stdout)
+    assert len(page["items"]) == MAX_PAGES and page["nextCursor"] == f"c{MAX_PAGES}"
+
+
 def _holds_lock_file(pid, lock_path):
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:

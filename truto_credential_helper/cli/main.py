@@ -58,7 +58,7 @@ EXAMPLES = {
   truto profiles list
   truto profiles use staging
   truto profiles set default-integrated-account ACCOUNT_ID
-  truto profiles set-key anthropic < key.txt""",
+  truto profiles set-key anthropic - < key.txt       # the key on stdin""",
     "truto api-tokens": """examples:
   truto api-tokens list
   truto api-tokens list --all -o json      # every page: {"items": [...], "nextCursor": null}

@@ -175,6 +175,8 @@ def unstartable(helper_value):
         if not words:
             return None
         program = words[0]
+        if not os.path.isabs(program) and os.path.basename(program) != PROGRAM:
+            return None  # a shell snippet (a function, a wrapper): what it runs is not ours to guess
         if os.path.isabs(program):
             found = program if os.path.isfile(program) and os.access(program, os.X_OK) else None
         else:

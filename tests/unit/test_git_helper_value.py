@@ -24,6 +24,7 @@ def test_unstartable_resolves_as_git_does(tmp_path, monkeypatch):
     quoted = "!'" + str(program) + "'"
     assert git_config.unstartable(quoted) is None
     assert "does not exist" in git_config.unstartable("!" + str(tmp_path / "gone" / "git-credential-truto"))
+    assert git_config.unstartable('!f() { git-credential-truto "$@"; }; f') is None  # a snippet: not guessed at
     program.chmod(stat.S_IRUSR)
     assert "not executable" in git_config.unstartable(quoted)
     git_dir = os.path.dirname(shutil.which("git"))

@@ -110,7 +110,7 @@ class Store:
     def require_profile(self, name):
         profile = self.profile(name)
         if profile is None:
-            raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
+            raise no_such_profile(name)
         return profile
 
     @property
@@ -156,6 +156,14 @@ class Edit:
     def profile(self, name):
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
+
+    def require_profile(self, name):
+        """The profile as config.json holds it under the lock: another process (a `truto logout`)
+        may have removed it since this one last read the file."""
+        profile = self.profile(name)
+        if profile is None:
+            raise no_such_profile(name)
+        return profile
 
     def profiles(self):
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
@@ -215,7 +223,7 @@ class Edit:
 
     def update_settings(self, name, **changes):
         """Change non-secret settings of an existing profile; None removes a key."""
-        settings = self.doc["profiles"][name]
+        settings = self.require_profile(name).settings
         for key, value in changes.items():
             if value is None:
                 settings.pop(key, None)
@@ -226,7 +234,7 @@ class Edit:
     def set_secret(self, name, field, value):
         """Overwrite a secret the profile has in place; a new one is named in config.json first
         (after removing any leftover item of that name), so a crash never leaves it unnamed."""
-        profile = self.profile(name)
+        profile = self.require_profile(name)
         store = self.store.secret_store(profile.secret_store)
         self._touched(name)
         if field in profile.secrets:
@@ -238,7 +246,7 @@ class Edit:
         self._commit_then(lambda: store.set(name, field, value), name, before)
 
     def delete_secret(self, name, field):
-        profile = self.profile(name)
+        profile = self.require_profile(name)
         if field in profile.secrets:
             self.store.secret_store(profile.secret_store).delete(name, field)
             profile.settings["secrets"] = [f for f in profile.secrets if f != field]
@@ -274,6 +282,10 @@ def env_api_url():
 def env_credential_url():
     """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API."""
     return (env_api_url() or config.DEFAULT_API_URL).rstrip("/")
+
+
+def no_such_profile(name):
+    return NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
 
 
 def missing_name(name):

@@ -4,10 +4,14 @@ import shlex
 from urllib.parse import quote
 
 from ..api import NotFound
-from ..errors import ApiUnavailable, TrutoError, UsageError
+from ..errors import EXIT_ERROR, ApiUnavailable, TrutoError, UsageError
 from ..untrusted import masked
+from . import output
 
 COLUMNS = [("id", "id"), ("name", "name"), ("environment_id", "environment"), ("created_at", "created")]
+# --all stops here: a team with more tokens than this is better served page by page, and an API
+# that never stops handing out cursors must not keep truto running forever.
+MAX_PAGES = 200
 
 
 def register(subparsers, parents):
@@ -19,6 +23,8 @@ def register(subparsers, parents):
     s.add_argument("--name", metavar="NAME", help="only tokens with this name")
     s.add_argument("--limit", metavar="N", type=positive_int, default=25, help="tokens per page (default: 25)")
     s.add_argument("--next-cursor", metavar="CURSOR", help="fetch the page after the one that printed this cursor")
+    s.add_argument("--all", action="store_true",
+                   help=f"fetch every page (at most {MAX_PAGES}, each request within TRUTO_TIMEOUT)")
     s.set_defaults(run=run_list)
 
     s = sub.add_parser("get", parents=parents, help="show one API token")
@@ -43,22 +49,48 @@ def client(ctx):
     return ctx.client(url, token, url_source)
 
 
-def run_list(ctx, args):
+def fetch_page(api, args, cursor):
+    """(items, next cursor or None) of one GET /api-token."""
     params = {"limit": args.limit}
     if args.name:
         params["name"] = args.name
-    if args.next_cursor:
-        params["next_cursor"] = args.next_cursor
-    page = client(ctx).get("/api-token", params)
+    if cursor:
+        params["next_cursor"] = cursor
+    page = api.get("/api-token", params)
     if not isinstance(page, dict) or not isinstance(page.get("result"), list):
         raise ApiUnavailable("the API answered GET /api-token without a 'result' list; check the API URL")
-    rows = [flat(item) for item in page["result"] if isinstance(item, dict)]
+    cursor = page.get("next_cursor")
+    return [item for item in page["result"] if isinstance(item, dict)], (str(cursor) if cursor else None)
+
+
+def run_list(ctx, args):
+    api = client(ctx)
+    items, cursor = fetch_page(api, args, args.next_cursor)
+    seen, pages = {args.next_cursor}, 1
+    while args.all and cursor:
+        if cursor in seen:
+            raise ApiUnavailable("the API answered GET /api-token with a cursor it had already given; stopped")
+        if pages >= MAX_PAGES:
+            break
+        seen.add(cursor)
+        more, cursor = fetch_page(api, args, cursor)
+        items += more
+        pages += 1
+    rows = [flat(item) for item in items]
     columns = COLUMNS + [(k, k) for k in dict.fromkeys(k for r in rows for k in r) if k not in dict(COLUMNS)]
-    if ctx.output == "table" and not rows:
+    if ctx.output == "json":
+        # One document a script can page with: the tokens and the cursor of the next page (null
+        # on the last one), instead of a bare array whose cursor only reached stderr.
+        output.emit_record({"items": rows, "nextCursor": cursor}, ctx.output, [])
+    elif ctx.output == "table" and not rows:
         ctx.info("No API tokens on this page.")
     else:
         ctx.emit_rows(rows, columns)
-    cursor = page.get("next_cursor")
+    if args.all and cursor:
+        from ..errors import warn
+
+        warn(f"stopped after {MAX_PAGES} pages; continue with --next-cursor {shlex.quote(cursor)}")
+        return EXIT_ERROR
     if cursor:
         command = ["truto", "api-tokens", "list", "--next-cursor", str(cursor)]
         if ctx.args.profile:

@@ -161,7 +161,9 @@ def check_keyring(checks, directory, profiles):
     from ..secrets import KEYRING
     from ..secrets.os_keyring import KeyringStore, bounded
 
-    needed = any(p.secret_store == KEYRING for p in profiles)
+    # Needed by a profile that keeps its secrets there, and, with no profile and no TRUTO_API_TOKEN,
+    # by the next ordinary command: `truto login` stores into the keyring by default.
+    needed = any(p.secret_store == KEYRING for p in profiles) or not (profiles or os.environ.get(store_module.ENV_TOKEN))
     failing = FAIL if needed else WARN
     fix = "unlock or start the OS keyring (Secret Service); in CI use TRUTO_API_TOKEN, or --insecure-storage"
 
@@ -251,7 +253,6 @@ def check_git(checks, origins):
     if not git_config.git_available():
         checks.add("git", INFO, "git is not installed; nothing to set up")
         return
-    on_path = shutil.which("git-credential-truto") is not None
     for label, url, name in origins:
         try:
             origin = git_config.origin_url(url)
@@ -259,11 +260,12 @@ def check_git(checks, origins):
             continue  # reported by the schema or environment check
         helper = git_config.effective_helper(origin)
         if git_config.points_at_us(helper):
-            if on_path:
+            problem = git_config.unstartable(helper)
+            if problem is None:
                 checks.add("git", OK, f"{label}: git asks truto for {origin}")
             else:
-                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but git-credential-truto is not on PATH",
-                           "put the directory truto is installed in on PATH")
+                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but cannot start its helper: {problem}",
+                           f"truto auth setup-git{_profile_flag(name)} (writes the helper's absolute path)")
         else:
             other = f" (it uses credential.helper '{helper}')" if helper else ""
             checks.add("git", INFO, f"{label}: git is not set up to ask truto for {origin}{other}",
@@ -404,5 +406,8 @@ def emit(ctx, checks):
             sys.stdout.write(f"      {'':<{width}}  {paint('fix:', 'dim')} {output.cell(r['fix'])}\n")
     if not ctx.quiet:
         failed = sum(r["status"] == FAIL for r in checks.rows)
-        summary = f"{failed} check{'s' if failed != 1 else ''} failed" if failed else "no problems found"
-        sys.stdout.write(paint(summary, FAIL if failed else OK) + "\n")
+        warned = sum(r["status"] == WARN for r in checks.rows)
+        parts = [f"{failed} check{'s' if failed != 1 else ''} failed"] if failed else []
+        parts += [f"{warned} warning{'s' if warned != 1 else ''}"] if warned else []
+        summary = ", ".join(parts) if parts else "no problems found"  # never beside a warning
+        sys.stdout.write(paint(summary, FAIL if failed else WARN if warned else OK) + "\n")

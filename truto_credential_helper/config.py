@@ -8,7 +8,7 @@ import errno
 import os
 import stat
 import time
-from contextlib import contextmanager
+from .lean_context import contextmanager
 
 from .errors import ConfigError, warn
 from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds as seconds_setting  # noqa: F401 (others import them from here)

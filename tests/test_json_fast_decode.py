@@ -58,3 +58,11 @@ def test_arbitrary_text_decodes_or_fails_as_json_loads_does(text):
 def test_constants_and_duplicate_keys():
     for text in ("NaN", " [Infinity, -Infinity] ", '{"a": 1, "a": 2}', "\ufeff{}", "1 2", "", '"\\ud800"'):
         same_as_json(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(), st.text(), max_size=4) | st.dictionaries(st.text(max_size=3), SCALARS, max_size=3))
+def test_docker_answers_are_encoded_as_json_dumps_does(doc):
+    from truto_credential_helper.protocols.docker import _dump
+
+    assert _dump(doc) == (json.dumps(doc) + "\n").encode("utf-8")

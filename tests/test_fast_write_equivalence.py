@@ -26,7 +26,8 @@ PROBE = textwrap.dedent("""
             if op == "fast-set":
                 secret_service.set_password(service, username, sys.argv[4], 10)
             else:
-                secret_service.delete_password(service, username, 10)
+                print(json.dumps({"deleted": secret_service.delete_password(service, username, 10)}))
+                sys.exit(0)
             print(json.dumps({"done": True}))
         except secret_service.Unanswerable as e:
             print(json.dumps({"declined": str(e)}))
@@ -104,7 +105,7 @@ def test_writes_replace_each_other(run, probe_env, service, clean, first, second
 def test_fast_delete_removes_what_either_wrote(run, probe_env, service, clean, writer):
     op(run, probe_env, writer, service, USERNAME, VALUE)
     op(run, probe_env, "set", service, "other:apiToken", "kept")
-    assert op(run, probe_env, "fast-delete", service, USERNAME) == {"done": True}
+    assert op(run, probe_env, "fast-delete", service, USERNAME) == {"deleted": True}
     assert op(run, probe_env, "get", service, USERNAME) == {"answer": None}
     assert op(run, probe_env, "get", service, "other:apiToken") == {"answer": "kept"}
     # keyring's own delete now finds nothing, as after its own delete
@@ -117,9 +118,13 @@ def test_keyring_deletes_what_the_fast_path_wrote(run, probe_env, service, clean
     assert op(run, probe_env, "dump", service, USERNAME) == []
 
 
-def test_fast_delete_steps_aside_when_keyring_must_decide(run, probe_env, service, clean):
-    """Nothing to delete (keyring says so, or chains on), or two items keyring would pick among."""
-    assert op(run, probe_env, "fast-delete", service, USERNAME) == {"declined": "no such item in the default collection"}
+def test_fast_delete_of_nothing_is_keyrings_nothing_to_delete(run, probe_env, service, clean):
+    assert op(run, probe_env, "fast-delete", service, USERNAME) == {"deleted": False}
+    assert op(run, probe_env, "delete", service, USERNAME) == {"error": "PasswordDeleteError"}
+
+
+def test_fast_delete_steps_aside_when_keyring_must_choose(run, probe_env, service, clean):
+    """Two items keyring would pick the first of, in an order only the collection knows."""
     op(run, probe_env, "set", service, USERNAME, "default application id")
     op(run, dict(probe_env, KEYRING_PROPERTY_APPID="another application"), "set", service, USERNAME, "another")
     assert op(run, probe_env, "fast-delete", service, USERNAME) == {
@@ -136,3 +141,22 @@ def test_fast_write_and_delete_step_aside_under_every_setting(run, probe_env, tm
     assert "declined" in op(run, world_env, "fast-set", service, USERNAME, VALUE)
     assert "declined" in op(run, world_env, "fast-delete", service, USERNAME)
     assert op(run, probe_env, "dump", service, USERNAME) == before  # untouched
+
+
+def test_locked_collection_is_left_to_keyring(run, probe_env, service, clean):
+    """keyring unlocks a locked collection first (a prompt): the fast path neither writes nor
+    deletes there, and says nothing-to-delete only for a collection it knows is unlocked."""
+    from truto_credential_helper.secrets import secret_service
+    from test_secret_service_compat import locked_collection
+
+    op(run, probe_env, "set", service, "present:apiToken", "kept")
+    with locked_collection():
+        with pytest.raises(secret_service.Unanswerable):
+            secret_service.set_password(service, USERNAME, VALUE, 10)
+        with pytest.raises(secret_service.Unanswerable, match="locked"):
+            secret_service.delete_password(service, USERNAME, 10)  # nothing there, but locked
+        with pytest.raises(secret_service.Unanswerable, match="locked"):
+            secret_service.delete_password(service, "present:apiToken", 10)
+    assert op(run, probe_env, "get", service, USERNAME) == {"answer": None}
+    assert op(run, probe_env, "get", service, "present:apiToken") == {"answer": "kept"}
+    op(run, probe_env, "delete", service, "present:apiToken")

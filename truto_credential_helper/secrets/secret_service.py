@@ -138,8 +138,10 @@ def set_password(service, username, password, timeout):
 
 def delete_password(service, username, timeout):
     """keyring.delete_password(service, username) when exactly one unlocked item of the default
-    collection matches; Unanswerable (nothing deleted) otherwise: keyring then deletes, fails or says
-    there is nothing to delete, as it always did."""
+    collection matches (True), or none and the collection is unlocked (False: keyring raises
+    PasswordDeleteError then). Unanswerable (nothing deleted) otherwise: keyring then deletes,
+    prompts or fails as it always did. keyring deletes through its SecretService backend whenever
+    applies(): a ChainerBackend deletes through its first backend, the Secret Service outside KDE."""
     return _direct(_delete, timeout, service, username)
 
 
@@ -211,6 +213,15 @@ def _delete(path, deadline, service, username):
         unlocked, locked = conn.reply(search)
         if collection in ("", "/"):
             raise Unanswerable("there is no default collection")
+        inside = collection.rstrip("/") + "/"
+        if not any(path.startswith(inside) for path in list(unlocked) + list(locked)):
+            # keyring unlocks the collection (a prompt when locked), then finds nothing to delete.
+            # Unlock on the service object says whether that needs a prompt, without the collection
+            # property that can abort a reloading gnome-keyring; a prompt it returns is never run.
+            done, prompt = conn.reply(conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "Unlock", "ao", ([collection],)))
+            if prompt != "/" or collection not in done:
+                raise Unanswerable("the default collection is locked")
+            return False
         # keyring deletes the first item its search of the default collection lists, unlocking it
         # first: act only when that is the one unlocked item found here.
         item = _only_unlocked_item(collection, unlocked, locked)
@@ -219,6 +230,7 @@ def _delete(path, deadline, service, username):
         conn.close()
     if prompt != "/":
         raise Unanswerable("the Secret Service asks for a prompt to delete the item")
+    return True
 
 
 def _only_unlocked_item(collection, unlocked, locked):

@@ -116,16 +116,54 @@ def test_get_via_environment_token_is_lean(imports_of, no_dbus_env, script, requ
 
 def test_edited_config_is_validated_once_then_cached(imports_of, keyring_profile, config_dir):
     """The cache only skips validation for bytes already validated: a hand-edited config.json is
-    validated (jsonschema imported) by the first get, and not again by the next."""
+    validated by the first get (by the schema's own keywords, without jsonschema, for a valid file)
+    and not again by the next."""
     path = config_dir / "config.json"
     doc = json.loads(path.read_text())
     path.write_text(json.dumps(doc, indent=4) + "\n")  # same content, new bytes
     r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
-    assert "jsonschema" in modules
+    assert "truto_credential_helper.schema_subset" in modules
+    assert "jsonschema" not in modules
     r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "truto_credential_helper.schema_subset" not in modules
     assert heavy_in(modules) == []
+
+
+def test_edited_config_the_subset_cannot_judge_is_validated_by_jsonschema(imports_of, keyring_profile, config_dir):
+    """A float where the schema wants an integer: only jsonschema knows 4102444800.0 is one."""
+    path = config_dir / "config.json"
+    doc = json.loads(path.read_text())
+    doc["profiles"]["default"]["passwordExpiryUtc"] = 4102444800.0  # 2100, as a float
+    path.write_text(json.dumps(doc))
+    r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
+    assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "jsonschema" in modules
+
+
+# What a write may import beyond a get's: json to write config.json, tempfile for its atomic
+# replacement, re for the profile-name rule and the schema's patterns. Never keyring or jsonschema.
+WRITE_ALLOWS = ("json", "re", "enum", "functools", "collections", "contextlib", "tempfile", "threading")
+STORE = "protocol=https\nhost=store.example.test\nusername=someone\npassword=" + GOOD_TOKEN + "\n\n"
+
+
+@pytest.mark.parametrize("script, stored, erased", [
+    ("git-credential-truto", STORE, STORE),
+    ("docker-credential-truto",
+     json.dumps({"ServerURL": "https://registry.example.test", "Username": "someone", "Secret": GOOD_TOKEN}),
+     "https://registry.example.test"),
+])
+def test_store_and_erase_via_keyring_are_lean(imports_of, config_dir, script, stored, erased):
+    """A store of a new credential, then the erase of it: both through the direct Secret Service
+    channel (keyring would write there too), so neither imports keyring or jsonschema."""
+    for action, request_text in (("store", stored), ("erase", erased)):
+        r, modules = imports_of(script, action, input=request_text)
+        assert r.returncode == 0, r.stderr
+        assert "truto_credential_helper.secrets.secret_service" in modules, action  # the direct channel did it
+        heavy = [m for m in heavy_in(modules) if not any(m == a or m.startswith(a + ".") for a in WRITE_ALLOWS)]
+        assert heavy == [], (action, heavy)
+    assert json.loads((config_dir / "config.json").read_text())["profiles"] == {}  # the erase did erase
 
 
 def test_probe_sees_keyring_when_the_fast_path_steps_aside(imports_of, keyring_profile, env):

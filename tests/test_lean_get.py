@@ -142,9 +142,9 @@ def test_edited_config_the_subset_cannot_judge_is_validated_by_jsonschema(import
     assert "jsonschema" in modules
 
 
-# What a write may import beyond a get's: json to write config.json, tempfile for its atomic
-# replacement, re for the profile-name rule and the schema's patterns. Never keyring or jsonschema.
-WRITE_ALLOWS = ("json", "re", "enum", "functools", "collections", "contextlib", "tempfile", "threading")
+# What a write may import beyond a get's: json to write config.json (and what it imports),
+# re for the profile-name rule and the schema's patterns. Never keyring, jsonschema, tempfile.
+WRITE_ALLOWS = ("json", "re", "enum", "functools", "collections", "contextlib")
 STORE = "protocol=https\nhost=store.example.test\nusername=someone\npassword=" + GOOD_TOKEN + "\n\n"
 
 

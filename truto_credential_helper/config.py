@@ -331,12 +331,23 @@ def tighten_file(path):
         warn(f"{path} was accessible by others (mode {stat.S_IMODE(st.st_mode):04o}); rewriting it 0600")
 
 
+def _exclusive_temp(directory, name):
+    """tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory) without importing tempfile
+    (~4 ms of every write): a new name, O_EXCL and O_NOFOLLOW (never a planted file or symlink), 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", tmp)
+
+
 def _atomic_write(directory, name, data):
     """Write directory/name atomically: a fresh 0600 temp file (O_EXCL: never a planted symlink),
     fsync, rename over the target, fsync the directory."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    fd, tmp = _exclusive_temp(directory, name)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -17,6 +17,9 @@ HEAVY = (
     "jsonschema", "referencing", "rpds",  # config.json's bytes were validated before
     "keyring", "jaraco.context", "secretstorage", "jeepney", "cryptography",  # D-Bus read directly
     "argparse", "dataclasses", "typing", "inspect", "tempfile", "threading", "logging", "subprocess",
+    # pip's console-script wrapper imports re; json.decoder compiles regular expressions at import;
+    # contextlib brings collections and functools: the launchers, jsondepth and lean_context avoid them.
+    "re", "json", "contextlib", "collections", "functools", "enum",
 )
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write
@@ -113,16 +116,54 @@ def test_get_via_environment_token_is_lean(imports_of, no_dbus_env, script, requ
 
 def test_edited_config_is_validated_once_then_cached(imports_of, keyring_profile, config_dir):
     """The cache only skips validation for bytes already validated: a hand-edited config.json is
-    validated (jsonschema imported) by the first get, and not again by the next."""
+    validated by the first get (by the schema's own keywords, without jsonschema, for a valid file)
+    and not again by the next."""
     path = config_dir / "config.json"
     doc = json.loads(path.read_text())
     path.write_text(json.dumps(doc, indent=4) + "\n")  # same content, new bytes
     r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
-    assert "jsonschema" in modules
+    assert "truto_credential_helper.schema_subset" in modules
+    assert "jsonschema" not in modules
     r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "truto_credential_helper.schema_subset" not in modules
     assert heavy_in(modules) == []
+
+
+def test_edited_config_the_subset_cannot_judge_is_validated_by_jsonschema(imports_of, keyring_profile, config_dir):
+    """A float where the schema wants an integer: only jsonschema knows 4102444800.0 is one."""
+    path = config_dir / "config.json"
+    doc = json.loads(path.read_text())
+    doc["profiles"]["default"]["passwordExpiryUtc"] = 4102444800.0  # 2100, as a float
+    path.write_text(json.dumps(doc))
+    r, modules = imports_of("git-credential-truto", "get", input=GIT_GET)
+    assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
+    assert "jsonschema" in modules
+
+
+# What a write may import beyond a get's: json to write config.json (and what it imports),
+# re for the profile-name rule and the schema's patterns. Never keyring, jsonschema, tempfile.
+WRITE_ALLOWS = ("json", "re", "enum", "functools", "collections", "contextlib")
+STORE = "protocol=https\nhost=store.example.test\nusername=someone\npassword=" + GOOD_TOKEN + "\n\n"
+
+
+@pytest.mark.parametrize("script, stored, erased", [
+    ("git-credential-truto", STORE, STORE),
+    ("docker-credential-truto",
+     json.dumps({"ServerURL": "https://registry.example.test", "Username": "someone", "Secret": GOOD_TOKEN}),
+     "https://registry.example.test"),
+])
+def test_store_and_erase_via_keyring_are_lean(imports_of, config_dir, script, stored, erased):
+    """A store of a new credential, then the erase of it: both through the direct Secret Service
+    channel (keyring would write there too), so neither imports keyring or jsonschema."""
+    for action, request_text in (("store", stored), ("erase", erased)):
+        r, modules = imports_of(script, action, input=request_text)
+        assert r.returncode == 0, r.stderr
+        assert "truto_credential_helper.secrets.secret_service" in modules, action  # the direct channel did it
+        heavy = [m for m in heavy_in(modules) if not any(m == a or m.startswith(a + ".") for a in WRITE_ALLOWS)]
+        assert heavy == [], (action, heavy)
+    assert json.loads((config_dir / "config.json").read_text())["profiles"] == {}  # the erase did erase
 
 
 def test_probe_sees_keyring_when_the_fast_path_steps_aside(imports_of, keyring_profile, env):
@@ -135,8 +176,8 @@ def test_probe_sees_keyring_when_the_fast_path_steps_aside(imports_of, keyring_p
 
 
 # A Vault profile's get speaks HTTP, with the standard library's client only: http.client (and the
-# email package it parses headers with). Nothing else of HEAVY, and never hvac or requests.
-VAULT_GET_ALLOWS = ("http.client", "email")
+# email package it parses headers with, and what both import). Nothing else of HEAVY, and never hvac or requests.
+VAULT_GET_ALLOWS = ("http.client", "email", "re", "json", "contextlib", "collections", "functools", "enum")
 
 
 def test_get_via_vault_is_lean(imports_of, run, env, tmp_path):

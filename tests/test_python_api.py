@@ -211,7 +211,7 @@ def sdk_python(tmp_path_factory):
     src = tmp_path_factory.mktemp("src")
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    for name in ("truto_credential_helper", "schemas"):
+    for name in ("truto_credential_helper", "schemas", "launchers"):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     site = tmp_path_factory.mktemp("site")
     venv_python = os.path.join(venv, "bin", "python")

@@ -67,6 +67,13 @@ def _unbalanced_depth_exceeds(brackets, limit):
 def loads(data, limit=MAX_DEPTH):
     """json.loads(data) (str or bytes, as json.loads takes them), refusing with TooDeep a document
     nested more than `limit` levels deep."""
+    if isinstance(data, str):
+        if depth_exceeds(data, limit):
+            raise TooDeep(limit)
+        try:
+            return _scan_whole(data)
+        except Exception:  # not plain valid JSON: json.loads gives the very error (or value) below
+            pass
     import json
 
     text = data
@@ -75,3 +82,34 @@ def loads(data, limit=MAX_DEPTH):
     if depth_exceeds(text, limit):
         raise TooDeep(limit)
     return json.loads(text)
+
+
+class _Decoder:
+    """What the C scanner reads from json's default JSONDecoder, without importing json: json.decoder
+    compiles regular expressions at import (`re` and json are ~3 ms of a `get` that reads config.json)."""
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+_scanner = None
+_WHITESPACE = " \t\n\r"  # json.decoder's WHITESPACE
+
+
+def _scan_whole(text):
+    """json.loads(text) for a str that is valid JSON, by the same C scanner json.loads uses; raises
+    (anything) where json.loads might do otherwise, and the caller then asks json.loads itself."""
+    global _scanner
+    if _scanner is None:
+        from _json import make_scanner
+
+        _scanner = make_scanner(_Decoder())
+    if text.startswith("\ufeff"):
+        raise ValueError("BOM")  # json.loads refuses it with its own message
+    value, end = _scanner(text, len(text) - len(text.lstrip(_WHITESPACE)))
+    if text[end:].strip(_WHITESPACE):
+        raise ValueError("extra data")
+    return value

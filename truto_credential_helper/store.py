@@ -3,7 +3,7 @@ the `truto` command and the credential helpers, so `truto login` and `git creden
 write the same thing. Knows nothing of argv, stdin or output formats.
 """
 import os
-from contextlib import contextmanager
+from .lean_context import contextmanager
 
 from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin

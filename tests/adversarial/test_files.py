@@ -65,28 +65,32 @@ def test_git_store_tightens_too(run, config_dir):
 
 @pytest.fixture
 def predictable_temp_names(tmp_path, env):
-    """Make tempfile's random names predictable in the processes we start (a sitecustomize on
-    PYTHONPATH), and log each name they try: lets a test plant symlinks at exactly those paths."""
+    """Make the random part of temp file names predictable in the processes we start (a
+    sitecustomize on PYTHONPATH: the 6 random bytes config.py names them with), and log each name
+    they try: lets a test plant symlinks at exactly those paths (planted_name)."""
     site = tmp_path / "site"
     site.mkdir()
     log = tmp_path / "tempnames.log"
     (site / "sitecustomize.py").write_text(
-        "import os, tempfile\n"
-        "class _Seq:\n"
-        "    n = 0\n"
-        "    def __iter__(self):\n"
-        "        return self\n"
-        "    def __next__(self):\n"
-        "        _Seq.n += 1\n"
-        "        name = 'adv%05d' % _Seq.n\n"
-        "        with open(os.environ['ADV_TEMPNAME_LOG'], 'a') as f:\n"
-        "            f.write(name + '\\n')\n"
-        "        return name\n"
-        "tempfile._get_candidate_names = lambda: _Seq()\n"
+        "import os\n"
+        "_urandom, _n = os.urandom, [0]\n"
+        "def _predictable(size):\n"
+        "    if size != 6:\n"
+        "        return _urandom(size)\n"
+        "    _n[0] += 1\n"
+        "    name = b'adv%03d' % _n[0]\n"
+        "    with open(os.environ['ADV_TEMPNAME_LOG'], 'a') as f:\n"
+        "        f.write(name.hex() + '\\n')\n"
+        "    return name\n"
+        "os.urandom = _predictable\n"
     )
     env["PYTHONPATH"] = str(site)
     env["ADV_TEMPNAME_LOG"] = str(log)
     return log
+
+
+def planted_name(n):
+    return (b"adv%03d" % n).hex()
 
 
 @pytest.mark.parametrize("target", ["config.json", "credentials.json", ".config.json.valid"])
@@ -96,9 +100,9 @@ def test_writes_never_follow_a_symlink_planted_at_the_temp_path(run, config_dir,
     for n in range(1, 6):
         victim = tmp_path / f"victim{n}"
         victim.write_text("precious")
-        os.symlink(victim, config_dir / f".{target}.adv{n:05d}.tmp")
+        os.symlink(victim, config_dir / f".{target}.{planted_name(n)}.tmp")
         victims.append(victim)
-    dangling = config_dir / f".{target}.adv00006.tmp"
+    dangling = config_dir / f".{target}.{planted_name(6)}.tmp"
     os.symlink(tmp_path / "created-through-link", dangling)
     predictable_temp_names.write_text("")
     if target == "credentials.json":
@@ -107,7 +111,7 @@ def test_writes_never_follow_a_symlink_planted_at_the_temp_path(run, config_dir,
         p = run(TRUTO, "profiles", "set", "api-url", "https://other.truto.one", "-p", "p")
     assert p.returncode == 0, p.stderr
     tried = predictable_temp_names.read_text().split()
-    assert "adv00001" in tried, "the write did not go through tempfile's names: this test no longer sees it"
+    assert planted_name(1) in tried, "the write did not name its temp file as this test expects: it no longer sees it"
     for v in victims:
         assert v.read_text() == "precious", f"{v} was written through a planted symlink"
     assert not (tmp_path / "created-through-link").exists()

@@ -1,4 +1,4 @@
-"""A read-only client of the freedesktop Secret Service, for the `get` fast path.
+"""A small client of the freedesktop Secret Service: the fast path of reads, writes and deletes.
 
 `import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
 imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
@@ -125,16 +125,123 @@ def _declares_foreign_backend(text):
 def get_password(service, username, timeout):
     """The secret keyring.get_password(service, username) would return. Raises Unanswerable when
     only keyring can say, TimedOut when the bus does not answer within `timeout` seconds."""
+    return _direct(_read, timeout, service, username)
+
+
+def set_password(service, username, password, timeout):
+    """keyring.set_password(service, username, password), when keyring would write through its
+    SecretService backend: the same item (label, attributes, content type) in the default collection,
+    replacing the one with the same attributes. Unanswerable (nothing written) when only keyring can
+    do it: no default collection, a locked one (gnome-keyring answers IsLocked), a prompt, any error."""
+    return _direct(_write, timeout, service, username, password)
+
+
+def delete_password(service, username, timeout):
+    """keyring.delete_password(service, username) when exactly one unlocked item of the default
+    collection matches (True), or none and the collection is unlocked (False: keyring raises
+    PasswordDeleteError then). Unanswerable (nothing deleted) otherwise: keyring then deletes,
+    prompts or fails as it always did. keyring deletes through its SecretService backend whenever
+    applies(): a ChainerBackend deletes through its first backend, the Secret Service outside KDE."""
+    return _direct(_delete, timeout, service, username)
+
+
+def _direct(exchange, timeout, *args):
     if not applies():
         raise Unanswerable("keyring is configured for another backend, or this is not Linux")
     address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if not address:
         raise Unanswerable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
     try:
-        return _read(bus_socket_path(address), time.monotonic() + timeout, service, username)
+        return exchange(bus_socket_path(address), time.monotonic() + timeout, *args)
     except MALFORMED as e:
         # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
         raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
+
+
+# keyring's SecretService backend (set_password): its appid as the item's `application` attribute,
+# its label, and secretstorage's default content type.
+APPLICATION = "Python keyring library"
+CONTENT_TYPE = "text/plain"
+
+
+def item_label(service, username):
+    return f"Password for '{username}' on '{service}'"
+
+
+def _service_calls(conn, *calls):
+    """Queue Hello and the given calls on the service object; their serials, Hello's first."""
+    serials = [conn.call("/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", (), dest="org.freedesktop.DBus")]
+    for member, signature, args in calls:
+        serials.append(conn.call(SERVICE_PATH, SECRET_IFACE + "Service", member, signature, args))
+    return serials
+
+
+def _write(path, deadline, service, username, password):
+    conn = Connection(path, deadline)
+    try:
+        # As the read: the service object, then the collection the alias names, never a property of
+        # a collection (see _read). CreateItem on a collection gnome-keyring is reloading fails with
+        # an error, and keyring then writes as it always did.
+        hello, alias, session = _service_calls(conn, ("ReadAlias", "s", ("default",)),
+                                               ("OpenSession", "sv", ("plain", ("s", ""))))
+        conn.reply(hello)
+        collection = conn.reply(alias)[0]
+        if collection in ("", "/"):
+            raise Unanswerable("there is no default collection")  # keyring would create one
+        session_path = conn.reply(session)[1]
+        # The attributes in keyring's order (its _query, then application=appid).
+        attributes = {"username": username, "service": service, "application": APPLICATION}
+        properties = {SECRET_IFACE + "Item.Label": ("s", item_label(service, username)),
+                      SECRET_IFACE + "Item.Attributes": ("a{ss}", attributes)}
+        secret = (session_path, b"", password.encode("utf-8"), CONTENT_TYPE)
+        created = conn.call(collection, SECRET_IFACE + "Collection", "CreateItem", "a{sv}(oayays)b",
+                            (properties, secret, True))
+        item, prompt = conn.reply(created)
+    finally:
+        conn.close()
+    if prompt != "/" or item in ("", "/"):
+        raise Unanswerable("the Secret Service asks for a prompt to create the item")  # nothing created yet
+
+
+def _delete(path, deadline, service, username):
+    conn = Connection(path, deadline)
+    try:
+        hello, alias, search = _service_calls(conn, ("ReadAlias", "s", ("default",)),
+                                              ("SearchItems", "a{ss}", ({"username": username, "service": service},)))
+        conn.reply(hello)
+        collection = conn.reply(alias)[0]
+        unlocked, locked = conn.reply(search)
+        if collection in ("", "/"):
+            raise Unanswerable("there is no default collection")
+        inside = collection.rstrip("/") + "/"
+        if not any(path.startswith(inside) for path in list(unlocked) + list(locked)):
+            # keyring unlocks the collection (a prompt when locked), then finds nothing to delete.
+            # Unlock on the service object says whether that needs a prompt, without the collection
+            # property that can abort a reloading gnome-keyring; a prompt it returns is never run.
+            done, prompt = conn.reply(conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "Unlock", "ao", ([collection],)))
+            if prompt != "/" or collection not in done:
+                raise Unanswerable("the default collection is locked")
+            return False
+        # keyring deletes the first item its search of the default collection lists, unlocking it
+        # first: act only when that is the one unlocked item found here.
+        item = _only_unlocked_item(collection, unlocked, locked)
+        prompt = conn.reply(conn.call(item, SECRET_IFACE + "Item", "Delete", "", ()))[0]
+    finally:
+        conn.close()
+    if prompt != "/":
+        raise Unanswerable("the Secret Service asks for a prompt to delete the item")
+    return True
+
+
+def _only_unlocked_item(collection, unlocked, locked):
+    inside = collection.rstrip("/") + "/"
+    items = [path for path in unlocked if path.startswith(inside)]
+    if any(path.startswith(inside) for path in locked):
+        raise Unanswerable("the item is locked")
+    if len(items) != 1:
+        raise Unanswerable("no such item in the default collection" if not items else
+                           "several items match in the default collection")
+    return items[0]
 
 
 def _collection_while_reloading(found):
@@ -157,11 +264,10 @@ def _read(path, deadline, service, username):
         # the service object: gnome-keyring briefly unexports the collection objects now and then, and
         # a Properties.Get on them at that moment aborts the daemon (a GLib assertion in
         # invoke_get_property_in_idle_cb), leaving the user with a locked, restarted keyring.
-        hello = conn.call("/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", (), dest="org.freedesktop.DBus")
-        alias = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "ReadAlias", "s", ("default",))
-        search = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "SearchItems", "a{ss}",
-                           ({"username": username, "service": service},))
-        session = conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "OpenSession", "sv", ("plain", ("s", "")))
+        hello, alias, search, session = _service_calls(
+            conn, ("ReadAlias", "s", ("default",)),
+            ("SearchItems", "a{ss}", ({"username": username, "service": service},)),
+            ("OpenSession", "sv", ("plain", ("s", ""))))
         conn.reply(hello)
         collection = conn.reply(alias)[0]
         unlocked, locked = conn.reply(search)
@@ -169,15 +275,9 @@ def _read(path, deadline, service, username):
             collection = _collection_while_reloading(list(unlocked) + list(locked))
         # keyring searches the default collection only, unlocking what is locked, and takes the first
         # item the collection lists: answer only when that is the one unlocked item found here.
-        inside = collection.rstrip("/") + "/"
-        items = [path for path in unlocked if path.startswith(inside)]
-        if any(path.startswith(inside) for path in locked):
-            raise Unanswerable("the item is locked")
-        if len(items) != 1:
-            raise Unanswerable("no such item in the default collection" if not items else
-                               "several items match in the default collection")
+        item = _only_unlocked_item(collection, unlocked, locked)
         session_path = conn.reply(session)[1]
-        secret = conn.call(items[0], SECRET_IFACE + "Item", "GetSecret", "o", (session_path,))
+        secret = conn.call(item, SECRET_IFACE + "Item", "GetSecret", "o", (session_path,))
         value = conn.reply(secret)[0][2]
     finally:
         conn.close()

@@ -40,7 +40,7 @@ class Location:
         return f"{self.mount}/{self.path}"
 
     def api_path(self, kind="data"):
-        from urllib.parse import quote
+        from .vault_http import quote  # urllib.parse's, without its import (re) on the get path
 
         return f"{quote(self.mount)}/{kind}/{quote(self.path)}"
 

@@ -356,7 +356,8 @@ class Client:
         sock = None
         try:
             request = format_request(method, host, port, default_port, f"{prefix}/v1/{path}", headers, data)
-            sock = socket.create_connection((host, port), timeout=timeout)
+            # An ASCII name as bytes: a str would be run through the idna codec, which imports re.
+            sock = socket.create_connection((host.encode("ascii") if host.isascii() else host, port), timeout=timeout)
             if scheme == "https":
                 sock = self._tls.wrap_socket(sock, server_hostname=host)
             sock.settimeout(max(deadline - time.monotonic(), 0.001))

@@ -358,9 +358,9 @@ class Client:
             request = format_request(method, host, port, default_port, f"{prefix}/v1/{path}", headers, data)
             # An ASCII name as bytes: a str would be run through the idna codec, which imports re.
             sock = socket.create_connection((host.encode("ascii") if host.isascii() else host, port), timeout=timeout)
-            if scheme == "https":
-                sock = self._tls.wrap_socket(sock, server_hostname=host)
             sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            if scheme == "https":
+                sock = self._tls.wrap_socket(sock, server_hostname=host)  # the handshake within the deadline too
             sock.sendall(request)
             status, raw = read_answer(_Reader(sock, deadline), method, MAX_BODY)
         except socket.timeout:

@@ -10,13 +10,14 @@ import stat
 import time
 from contextlib import contextmanager
 
-from .errors import ConfigError, warn
-from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds as seconds_setting  # noqa: F401 (others import them from here)
+from .console import warn
+from .errors import ConfigError
+from .kinds import KEYRING
+from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds
 
 CONFIG_NAME = "config.json"
 LOCK_NAME = "config.lock"
 VALID_CACHE_NAME = ".config.json.valid"
-DEFAULT_API_URL = "https://api.truto.one"
 DEFAULT_PROFILE = "default"
 SCHEMA_NAME = "config.schema.json"
 
@@ -56,7 +57,7 @@ def load(directory=None):
         if legacy.is_legacy(doc):
             # The same rules as any config.json (schema, URL, profile names) plus the inline secrets'.
             legacy.check_inline_secrets(path, doc)
-            _validate_cached(directory, path, data, legacy.as_config(doc, store_kind="keyring"))
+            _validate_cached(directory, path, data, legacy.as_config(doc, store_kind=KEYRING))
             legacy.warn_read_only(path)
             return legacy.as_config(doc)
     _validate_cached(directory, path, data, doc)
@@ -363,7 +364,7 @@ def locked(directory):
     when its holder dies, so a killed process never leaves a lock that blocks the next one."""
     import fcntl
 
-    wait = seconds_setting(ENV_LOCK_TIMEOUT)  # a bad value fails before anything is created
+    wait = seconds(ENV_LOCK_TIMEOUT)  # a bad value fails before anything is created
     ensure_dir(directory)
     lock_path = os.path.join(directory, LOCK_NAME)
     try:

@@ -100,6 +100,11 @@ def say(line):
         pass
 
 
+def warn(message):
+    """A warning on stderr. Not silenced by -q: warnings are about safety, not decoration."""
+    say(f"truto: warning: {message}")
+
+
 def debug_traceback(error):
     """TRUTO_DEBUG=1: the traceback, with every line cleaned like any other output (an exception
     may quote a server's answer or a URL, and secrets this process holds are redacted)."""

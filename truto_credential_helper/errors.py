@@ -50,9 +50,3 @@ NO_KEYRING_HINT = (
     "or --insecure-storage to keep them in a plaintext credentials.json"
 )
 
-
-def warn(message):
-    """A warning on stderr. Not silenced by -q: warnings are about safety, not decoration."""
-    from .console import say
-
-    say(f"truto: warning: {message}")

@@ -6,13 +6,15 @@
 Such a file keeps working read-only: config.load hands the rest of the code `as_config(doc)`, a
 document of today's shape whose profiles name the LEGACY_INLINE secret store, and that store
 (secrets/legacy_inline.py) reads the inline values from the file when one is asked for. Nothing
-ever writes them anywhere but into a secret store, through `migrate`.
+ever writes them anywhere but into a secret store, through migrate.py. Pure conversion: it reads
+and writes no file, so config.py can use it without a cycle.
 """
-from .errors import warn
+from .console import warn
+from .kinds import LEGACY_INLINE
+from .settings import DEFAULT_API_URL
 
 PROFILE_KEYS = frozenset(("apiUrl", "apiToken", "defaultIntegratedAccount", "anthropicApiKey", "firecrawlApiKey"))
 INLINE_SECRETS = ("apiToken", "anthropicApiKey", "firecrawlApiKey")
-DEFAULT_API_URL = "https://api.truto.one"
 MIGRATE_HINT = "run `truto auth migrate` to move its secrets into the OS keyring"
 
 _warned = set()
@@ -54,8 +56,6 @@ def inline_secrets(profile):
 def as_config(doc, store_kind=None):
     """Today's config document for a legacy one, without any secret: each profile's secrets are
     named in `secrets` and held by store_kind (by default the read-only LEGACY_INLINE store)."""
-    from .secrets import LEGACY_INLINE
-
     converted = {"version": 1, "profiles": {}}
     if isinstance(doc.get("activeProfile"), str) and doc["activeProfile"]:
         converted["activeProfile"] = doc["activeProfile"]
@@ -87,43 +87,5 @@ def read_only_error(path):
 
 def is_converted(doc):
     """Whether a document came from as_config() for the read-only store (config.edit refuses it)."""
-    from .secrets import LEGACY_INLINE
-
     return any(p.get("secretStore") == LEGACY_INLINE for p in doc.get("profiles", {}).values())
-
-
-def migrate(directory, store_kind):
-    """Move every inline secret into store_kind's secret store, then rewrite config.json without
-    them. Returns [(profile, field)] moved, or None when the file is not in the legacy format.
-
-    Safe to interrupt or re-run: the secrets are written (and read back) before the file changes, and
-    the file is replaced in one atomic rename, so at every instant config.json is either the old file,
-    still readable, or the new one whose secrets are already in the store."""
-    from . import config
-    from .errors import SecretStoreUnavailable
-    from .secrets import open_store
-
-    path = config.config_path(directory)
-    with config.locked(directory):
-        data = config.read_private(path)
-        if data is None:
-            return None
-        doc = config.parse(path, data)
-        if not is_legacy(doc):
-            return None
-        converted = as_config(doc, store_kind)
-        config.validate(path, converted)  # before anything is stored: a bad profile name stops it here
-        check_inline_secrets(path, doc)
-        target = open_store(store_kind, directory)
-        moved = []
-        for name, profile in doc["profiles"].items():
-            for field, value in inline_secrets(profile).items():
-                target.set(name, field, value)
-                if target.get(name, field) != value:
-                    raise SecretStoreUnavailable(
-                        f"the secret store did not give back {field} of profile '{name}' after saving it; "
-                        f"{path} is left as it was: check the keyring and retry")
-                moved.append((name, field))
-        config.write_file(directory, config.CONFIG_NAME, config.dump(converted))
-        return moved
 

@@ -7,7 +7,8 @@ before it leaves the profile on the old store, intact); (3) delete the old copie
 the lock again and only while config.json does not point the profile at the old store any more, so
 a concurrent move back is never undone; a crash before it only leaves unused copies behind.
 """
-from .errors import SecretStoreUnavailable, TrutoError, warn
+from .console import warn
+from .errors import SecretStoreUnavailable, TrutoError
 
 
 def move_profile(store, name, kind):

@@ -19,6 +19,8 @@ ENV_KEYRING_TIMEOUT = "TRUTO_KEYRING_TIMEOUT"
 ENV_LOCK_TIMEOUT = "TRUTO_LOCK_TIMEOUT"
 ENV_DEBUG = "TRUTO_DEBUG"
 
+DEFAULT_API_URL = "https://api.truto.one"  # when neither a flag, TRUTO_API_URL nor a profile names one
+
 # name: (default, what it does) for the settings with a number of seconds.
 SECONDS = {
     ENV_TIMEOUT: (10.0, "API request timeout in seconds"),

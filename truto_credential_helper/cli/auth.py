@@ -77,7 +77,7 @@ def _report(ctx, record, message):
 
 def _warn_not_on_path(ctx, program, tool):
     if shutil.which(program) is None:
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"{program} is not on PATH, so {tool} cannot run it; put the directory truto is installed in on PATH")
 
@@ -137,13 +137,14 @@ def run_token(ctx, args):
 
 
 def run_migrate(ctx, args):
-    from .. import config, legacy
+    from .. import config, migrate
+    from ..settings import config_dir
     from ..secrets import KEYRING, open_store
 
-    directory = config.config_dir()
+    directory = config_dir()
     chosen = chosen_store(args)
     kind = chosen or KEYRING
-    moved = legacy.migrate(directory, kind)
+    moved = migrate.migrate(directory, kind)
     path = config.config_path(directory)
     if moved is None and chosen is not None:
         moved = move_profiles(ctx, args, check_move_target(kind, args.profile or "NAME"))

@@ -69,7 +69,7 @@ def _keys(ctx, name):
         if value is not None:
             found[variable] = value
     if not found:
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"profile '{name}' holds no BYOK key; set them with `truto profiles set-key anthropic|firecrawl -p {name}`")
     return found

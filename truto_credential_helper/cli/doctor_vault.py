@@ -63,11 +63,11 @@ def check_seal(checks, label, address, where):
     """sys/seal-status of one address (it needs no token)."""
     import time
 
-    from ..config import seconds_setting
+    from ..settings import ENV_TIMEOUT, seconds
     from ..secrets.vault import DEFAULT_TIMEOUT
     from ..secrets.vault_http import Client
 
-    timeout = seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
+    timeout = seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
     client = Client([address], time.monotonic() + timeout, timeout, where.label)
     try:
         answer = client.request("GET", "sys/seal-status")

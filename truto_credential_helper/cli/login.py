@@ -5,8 +5,10 @@ import sys
 
 from .. import store as store_module
 from ..api import check_api_url
-from ..errors import UsageError, warn
+from ..console import warn
+from ..errors import UsageError
 from ..secrets import KEYRING, VAULT
+from ..settings import DEFAULT_API_URL
 from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
@@ -118,7 +120,7 @@ def offered_url(url, source):
     try:
         return check_api_url(url, url_source_label(source))
     except UsageError:
-        return config.DEFAULT_API_URL
+        return DEFAULT_API_URL
 
 
 def ask_profile_name():

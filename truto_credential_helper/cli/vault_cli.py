@@ -115,7 +115,7 @@ def run_login(ctx, args, name, url, url_source, verified_team):
     from .. import store as store_module
 
     if os.environ.get(store_module.ENV_TOKEN):
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"{store_module.ENV_TOKEN} is set in this environment and takes precedence over the team's token in Vault")
     if ctx.output != "table":

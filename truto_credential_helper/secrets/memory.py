@@ -10,7 +10,7 @@ directory, as os_keyring.service_name), and two directories never see each other
 """
 import os
 
-from . import SecretStore
+from .base import SecretStore
 
 MEMORY = "memory"
 

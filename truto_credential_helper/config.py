@@ -401,7 +401,7 @@ def _refuse_legacy(directory, doc):
 def edit(directory=None):
     """Yield the config document under the lock; if the block ends without error and changed it,
     validate and write it atomically. Concurrent editors never lose each other's changes. Inside
-    the block, commit() writes the document early (store.py orders its writes with it)."""
+    the block, commit() writes the document early (profiles.py orders its writes with it)."""
     import json
 
     directory = directory or config_dir()

@@ -12,7 +12,7 @@ from .errors import SecretStoreUnavailable, TrutoError
 
 
 def move_profile(store, name, kind):
-    """Move profile `name` of `store` (a store.Store) to secret store `kind`. Returns the fields
+    """Move profile `name` of `store` (a profiles.Profiles) to secret store `kind`. Returns the fields
     moved, or None when the profile already keeps its secrets there."""
     with store.edit() as edit:
         profile = edit.profile(name)

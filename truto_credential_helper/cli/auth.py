@@ -7,8 +7,9 @@ import os
 import shutil
 import sys
 
-from .. import store as store_module
 from ..errors import NotLoggedIn, UsageError
+from ..profiles import missing_name
+from ..settings import ENV_TOKEN
 from ..untrusted import masked
 from .store_choice import add_store_options, check_move_target, chosen_store
 
@@ -56,8 +57,8 @@ def _origin_api_url(ctx):
     default URL for a profile that does not exist, unless TRUTO_API_TOKEN makes it usable (CI)."""
     name = ctx.profile_name()
     url, source = ctx.api_url(name)
-    if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
-        raise NotLoggedIn(f"no profile named {store_module.missing_name(name)}; run `truto login` first, or pass --api-url")
+    if source == "default" and ctx.store.profile(name) is None and not os.environ.get(ENV_TOKEN):
+        raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login` first, or pass --api-url")
     return name, url
 
 

@@ -186,8 +186,8 @@ def profile_keys():
 def _profile_names():
     """Profile names from config.json only (fast, no keyring); nothing when it cannot be read."""
     try:
-        from ..store import Store
+        from ..profiles import Profiles
 
-        return [p.name for p in Store().profiles()]
+        return [p.name for p in Profiles().profiles()]
     except Exception:
         return []

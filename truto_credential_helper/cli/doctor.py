@@ -10,7 +10,9 @@ import stat
 import sys
 import time
 
-from .. import config, store as store_module
+from .. import config, resolution
+from ..profiles import Profile
+from ..settings import ENV_TOKEN, config_dir
 from ..errors import EXIT_ERROR, TrutoError
 from . import orphans
 
@@ -43,9 +45,9 @@ class Checks:
 
 def run_doctor(ctx, args):
     checks = Checks()
-    directory = config.config_dir()
+    directory = config_dir()
     doc = check_config(checks, directory)
-    profiles = [store_module.Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
+    profiles = [Profile(n, s) for n, s in doc["profiles"].items()] if doc else []
     check_secret_storage(checks, directory, doc, profiles)
     check_keyring(checks, directory, profiles)
     check_profile_stores(checks, directory, profiles)
@@ -233,8 +235,8 @@ def check_profile_stores(checks, directory, profiles):
 def profile_origins(checks, profiles):
     """[(label, api_url)] for every profile, plus the CI credential when TRUTO_API_TOKEN is set."""
     origins = [(f"profile '{p.name}'", p.api_url, p.name) for p in profiles]
-    if os.environ.get(store_module.ENV_TOKEN):
-        url = store_module.env_credential_url()
+    if os.environ.get(ENV_TOKEN):
+        url = resolution.env_credential_url()
         origins.append(("TRUTO_API_TOKEN", url, None))
     return origins
 
@@ -355,9 +357,9 @@ def check_online(ctx, checks, directory, profiles):
     for p in profiles:
         targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
                         f"truto login --profile-name {p.name}"))
-    if os.environ.get(store_module.ENV_TOKEN):
-        url = store_module.env_credential_url()
-        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[store_module.ENV_TOKEN],
+    if os.environ.get(ENV_TOKEN):
+        url = resolution.env_credential_url()
+        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[ENV_TOKEN],
                         "set TRUTO_API_TOKEN to a valid token"))
     if not targets:
         checks.add("online", INFO, "no profile to check", "truto login")

@@ -3,12 +3,11 @@ profile the active one. Nothing is saved unless the token is verified (or --no-v
 import os
 import sys
 
-from .. import store as store_module
 from ..api import check_api_url
 from ..console import warn
 from ..errors import UsageError
 from ..secrets import KEYRING, VAULT
-from ..settings import DEFAULT_API_URL
+from ..settings import DEFAULT_API_URL, ENV_TOKEN
 from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
@@ -85,8 +84,8 @@ def run(ctx, args):
                  "it is now the active profile.")
     else:
         ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
-    if os.environ.get(store_module.ENV_TOKEN):
-        warn(f"{store_module.ENV_TOKEN} is set in this environment and takes precedence over the saved token")
+    if os.environ.get(ENV_TOKEN):
+        warn(f"{ENV_TOKEN} is set in this environment and takes precedence over the saved token")
     if ctx.output != "table":
         record = {"profile": name, "apiUrl": url, "secretStore": kind, "verified": team is not None}
         if team is not None:
@@ -115,8 +114,6 @@ def run_vault(ctx, args):
 def offered_url(url, source):
     """The default the prompt offers: only a URL that passed validation (TRUTO_API_URL could hold a
     token pasted into the wrong variable, and the prompt would print it)."""
-    from .. import config
-
     try:
         return check_api_url(url, url_source_label(source))
     except UsageError:

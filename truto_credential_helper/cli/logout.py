@@ -1,4 +1,5 @@
 """`truto logout`: remove a profile's secrets from whichever store holds them, then the profile."""
+from .. import resolution
 from . import prompts, vault_cli
 
 
@@ -14,7 +15,7 @@ def register(subparsers, parents):
 
 
 def run(ctx, args):
-    name = ctx.store.selected_name(args.profile_name or args.profile)
+    name = resolution.selected_name(ctx.store, args.profile_name or args.profile)
     profile = ctx.require_profile(name)  # a missing profile: exit 3, nothing to confirm
     if not args.force:
         prompts.require_terminal("pass -f to log out without confirmation")

@@ -1,5 +1,6 @@
 """Secret stores: where a profile's token and BYOK keys live. One small interface, as
 docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / delete by (profile, field).
+The interface is base.SecretStore; the store kinds are named in kinds.py.
 
 - os_keyring.KeyringStore: the OS keyring through `keyring` (the default).
 - file.FileStore: plaintext credentials.json, only when the user chose it (--secret-store file,
@@ -13,7 +14,6 @@ TRUTO_API_TOKEN is not a store but a resolution source (see resolution.py): CI n
 """
 
 from ..kinds import FILE, KEYRING, LEGACY_INLINE, PASS, SECRET_FIELDS, STORE_KINDS, VAULT  # noqa: F401 (callers name them from here)
-from .base import SecretStore  # noqa: F401
 
 
 def open_store(kind, config_dir):

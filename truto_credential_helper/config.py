@@ -55,13 +55,21 @@ def load(directory=None):
         from . import legacy
 
         if legacy.is_legacy(doc):
-            # The same rules as any config.json (schema, URL, profile names) plus the inline secrets'.
-            legacy.check_inline_secrets(path, doc)
-            _validate_cached(directory, path, data, legacy.as_config(doc, store_kind=KEYRING))
+            _validate_cached(directory, path, data, legacy_as_validated(path, doc))
             legacy.warn_read_only(path)
             return legacy.as_config(doc)
     _validate_cached(directory, path, data, doc)
     return doc
+
+
+def legacy_as_validated(path, doc):
+    """A standalone Truto CLI document is held to the same rules as any config.json (schema, URL,
+    profile names) plus its inline secrets': checks those, and returns the document of today's
+    shape to validate (`truto doctor` checks a file through this too)."""
+    from . import legacy
+
+    legacy.check_inline_secrets(path, doc)
+    return legacy.as_config(doc, store_kind=KEYRING)
 
 
 def read_private(path):

@@ -4,7 +4,7 @@ import shlex
 from urllib.parse import quote
 
 from ..api import NotFound
-from ..errors import ApiUnavailable, TrutoError, UsageError
+from ..errors import TrutoError, UsageError
 from ..untrusted import masked
 
 COLUMNS = [("id", "id"), ("name", "name"), ("environment_id", "environment"), ("created_at", "created")]
@@ -49,9 +49,7 @@ def run_list(ctx, args):
         params["name"] = args.name
     if args.next_cursor:
         params["next_cursor"] = args.next_cursor
-    page = client(ctx).get("/api-token", params)
-    if not isinstance(page, dict) or not isinstance(page.get("result"), list):
-        raise ApiUnavailable("the API answered GET /api-token without a 'result' list; check the API URL")
+    page = next(client(ctx).pages("/api-token", params))  # one page: the next is the user's to ask for
     rows = [flat(item) for item in page["result"] if isinstance(item, dict)]
     columns = COLUMNS + [(k, k) for k in dict.fromkeys(k for r in rows for k in r) if k not in dict(COLUMNS)]
     if ctx.output == "table" and not rows:

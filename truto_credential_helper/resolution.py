@@ -1,6 +1,6 @@
 """Which profile, token and API URL a command, the Python API or a helper uses: a flag (or
 argument) > the environment (TRUTO_PROFILE, TRUTO_API_TOKEN, TRUTO_API_URL) > the profile > the
-default. The only reader of those three variables' values; every caller resolves through here.
+default, decided here only: the CLI, the Python API and the helpers all resolve through it.
 """
 import os
 

@@ -309,22 +309,11 @@ class RetryPolicy:
         if not self.retry.is_retry(self.method, status):
             return False
         if status == 429:  # only when told how long, and not long
-            wait = self._retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"))
             if wait is None or wait > MAX_RETRY_AFTER:
                 return False
             return self._next(response=_Status(status), pause=wait)
         return self._next(response=_Status(status), pause=None)
-
-    def _retry_after(self, value):
-        """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), None if unusable."""
-        from urllib3.exceptions import InvalidHeader
-
-        if not value:
-            return None
-        try:
-            return float(self.retry.parse_retry_after(value))
-        except (InvalidHeader, ValueError, TypeError, OverflowError):
-            return None
 
     def _next(self, pause, **outcome):
         from urllib3.exceptions import MaxRetryError
@@ -340,6 +329,20 @@ class RetryPolicy:
         self.retry = retry
         time.sleep(pause)
         return True
+
+
+def retry_after(value):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date, read by urllib3's
+    Retry), None when absent or unusable."""
+    from urllib3.exceptions import InvalidHeader
+    from urllib3.util.retry import Retry
+
+    if not value:
+        return None
+    try:
+        return float(Retry().parse_retry_after(value))
+    except (InvalidHeader, ValueError, TypeError, OverflowError):
+        return None
 
 
 class _Status:

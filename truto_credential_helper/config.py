@@ -173,7 +173,7 @@ def _schema_stamp():
 
 def _sha256():
     # CPython's built-in SHA-256 (the same digest) loads in microseconds; hashlib loads OpenSSL's
-    # libcrypto first, ~2.5 ms of every `get` (issue 4).
+    # libcrypto first, ~2.5 ms of every `get`.
     try:
         from _sha2 import sha256  # Python 3.12+
     except ImportError:

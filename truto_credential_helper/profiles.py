@@ -20,7 +20,7 @@ DOCKER = "docker"
 
 
 class Profile:
-    # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get` (issue 4).
+    # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get`.
     __hash__ = None
 
     def __init__(self, name, settings):

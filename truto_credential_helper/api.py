@@ -6,6 +6,8 @@ deadline, and the status-to-error map (status_error); request() and pages() on t
 `requests` is imported inside functions only, so commands that never call the API (and the
 credential helper's get path) do not pay for it.
 """
+from __future__ import annotations
+
 import os
 import sys
 import time
@@ -14,6 +16,10 @@ from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
 from .settings import ENV_TIMEOUT, seconds
 from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from typing import Any, Callable, ContextManager, Iterator
 
 DEFAULT_TIMEOUT = 10.0
 RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx
@@ -26,11 +32,11 @@ class NotFound(TrutoError):
     """404: the caller knows what was looked up and usually rewords this."""
 
 
-def timeout_seconds():
+def timeout_seconds() -> float:
     return seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
 
 
-def is_loopback(host):
+def is_loopback(host: str) -> bool:
     """host as credential.normalize_host gives it (lower case, maybe ':port', IPv6 in brackets)."""
     if host.startswith("["):
         name = host[1:].partition("]")[0]
@@ -46,7 +52,7 @@ def is_loopback(host):
         return False
 
 
-def check_api_url(url, source="the API URL"):
+def check_api_url(url: str, source: str = "the API URL") -> str:
     """The URL normalized (no trailing slash), or UsageError when it is not one we may send a token
     to: not http(s), or plain http to anything but this machine."""
     try:
@@ -61,7 +67,7 @@ def check_api_url(url, source="the API URL"):
     return url.rstrip("/")
 
 
-def ca_bundle():
+def ca_bundle() -> str | bool:
     """What to verify TLS against. requests reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE itself but
     not OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR, which corporate setups commonly export."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
@@ -71,7 +77,8 @@ def ca_bundle():
 
 
 class ApiClient:
-    def __init__(self, base_url, token, source="the API URL", verbose=False, waiting=None):
+    def __init__(self, base_url: str, token: str, source: str = "the API URL", verbose: bool = False,
+                 waiting: Callable[[], ContextManager[object]] | None = None) -> None:
         self.base_url = check_api_url(base_url, source)
         self.token = hold(token)
         self.verbose = verbose
@@ -81,7 +88,7 @@ class ApiClient:
 
     # -- public
 
-    def request(self, method, path, params=None, body=None):
+    def request(self, method: str, path: str, params: dict | None = None, body: object = None) -> dict:
         """The decoded JSON body of `method` base_url + path (body: sent as JSON), every string in it
         cleaned of secrets and control characters: what the server says is printed as data."""
         if self.waiting is None:
@@ -89,10 +96,10 @@ class ApiClient:
         with self.waiting():
             return clean_data(self._json(self._request(method, path, params, body)))
 
-    def get(self, path, params=None):
+    def get(self, path: str, params: dict | None = None) -> dict:
         return self.request("GET", path, params)
 
-    def pages(self, path, params=None):
+    def pages(self, path: str, params: dict | None = None) -> Iterator[dict]:
         """Each page of a list the Truto API pages with a cursor ({"result": [...], "next_cursor":
         ...}), following next_cursor until a page has none. A page without a result list, or a
         cursor the server already sent (it would loop forever), is an error."""
@@ -251,7 +258,7 @@ class ApiClient:
         return body
 
 
-def status_error(where, response, server_message):
+def status_error(where: str, response: Any, server_message: Callable[[Any], str]) -> TrutoError | None:
     """The error a finished (not retried) response means, or None for a success. server_message:
     response -> the API's own cleaned explanation (": ..."), or ""."""
     status = response.status_code
@@ -284,7 +291,7 @@ class RetryPolicy:
     pause outlasts TRUTO_TIMEOUT. Retried: connection failures and 5xx (after a doubling pause), and
     429 only when Retry-After asks for at most MAX_RETRY_AFTER seconds."""
 
-    def __init__(self, method, url, deadline):
+    def __init__(self, method: str, url: str, deadline: float) -> None:
         from urllib3.util.retry import Retry
 
         class _Retry(Retry):
@@ -297,13 +304,14 @@ class RetryPolicy:
                             allowed_methods=None, respect_retry_after_header=False, raise_on_status=False,
                             raise_on_redirect=False)
 
-    def pause_after_connection_error(self, reason):
+    def pause_after_connection_error(self, reason: str) -> bool:
         """Sleep and return True when the request should be sent again after a connection failure."""
         from urllib3.exceptions import NewConnectionError
 
-        return self._next(error=NewConnectionError(None, reason), pause=None)
+        error = NewConnectionError(None, reason)  # type: ignore[arg-type]  # no connection: Retry counts only its kind
+        return self._next(error=error, pause=None)
 
-    def pause_after_status(self, response):
+    def pause_after_status(self, response: Any) -> bool:
         """Sleep and return True when a response's status asks for the request again."""
         status = response.status_code
         if not self.retry.is_retry(self.method, status):
@@ -331,7 +339,7 @@ class RetryPolicy:
         return True
 
 
-def retry_after(value):
+def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP date, read by urllib3's
     Retry), None when absent or unusable."""
     from urllib3.exceptions import InvalidHeader

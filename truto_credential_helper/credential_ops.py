@@ -2,6 +2,8 @@
 request, over the profile repository, and the naming of the profiles they create. Whether a profile
 is the credential for a request is decided by credential.matches/answers only.
 """
+from __future__ import annotations
+
 from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import UsageError
@@ -9,11 +11,18 @@ from .profiles import TRUTO, Profiles
 from .resolution import env_credential, env_token, selected_name
 from .untrusted import masked
 
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from .profiles import Edit, Profile
+
 HELPER_SECRET = "apiToken"  # the same item `truto login` writes: a credential is a profile's token
 REFRESH_SECRET = "oauthRefreshToken"
 
 
-def answer_request(request, prefer=None, directory=None):
+def answer_request(request: Credential, prefer: Callable[[Profile], bool] | None = None,
+                   directory: str | None = None) -> Credential | None:
     """`get` for both protocols: the Credential (with its secrets) answering `request`, or None.
 
     With TRUTO_API_TOKEN set, only the environment's credential answers, and neither config.json
@@ -23,6 +32,7 @@ def answer_request(request, prefer=None, directory=None):
     """
     if env_token():
         found = env_credential()
+        assert found is not None  # TRUTO_API_TOKEN is set
         if request.is_empty_request():
             request = replace(request, profile=found.profile)
         if not answers(found, request):
@@ -56,7 +66,8 @@ def _ordered(profiles, prefer, selected):
     return sorted(profiles, key=rank)  # a stable sort: config order among equals
 
 
-def store_credential(incoming, credential_type, base_name, docker_server_url=None, directory=None):
+def store_credential(incoming: Credential, credential_type: str, base_name: str, docker_server_url: str | None = None,
+                     directory: str | None = None) -> str | None:
     """`store` for both protocols: keep `incoming` (origin, username, and password or authtype +
     credential) as a profile. Returns the profile's name, or None when it is not kept.
 
@@ -203,7 +214,7 @@ def _put_refresh_token(edit, name, token):
         edit.set_secret(name, REFRESH_SECRET, token)
 
 
-def choose_profile_name(edit, username, host, base):
+def choose_profile_name(edit: Edit, username: str, host: str, base: str) -> str:
     """A deterministic name for an incoming credential that no profile has yet: the user name made
     a valid profile name, else `<user>@<host[-port]>`, else that with -2, -3, ..."""
     import re
@@ -235,7 +246,7 @@ class Erased(list):
         return list(self)
 
 
-def erase_credentials(request, secret=None, directory=None):
+def erase_credentials(request: Credential, secret: str | None = None, directory: str | None = None) -> Erased:
     """`erase` for both protocols: remove every profile matching `request` (expired or not), except
     one whose secret differs from `secret` when one is given, and one whose token was saved through
     `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token
@@ -272,7 +283,7 @@ def _is_erased(store, profile, secret):
     return store.read_secret(profile, HELPER_SECRET) == secret
 
 
-def kept_message(name):
+def kept_message(name: str) -> str:
     """The one line a helper prints (on stderr) for a profile an erase kept."""
     return (f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
             f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile")

@@ -3,6 +3,8 @@ The one repository behind both the `truto` command and the credential helpers, s
 `git credential approve` write the same thing. Knows nothing of argv, stdin, output formats or the
 environment (resolution.py picks the profile, token and URL a command uses).
 """
+from __future__ import annotations
+
 from contextlib import contextmanager
 
 from . import config
@@ -11,6 +13,12 @@ from .errors import NotLoggedIn, UsageError
 from .secrets import KEYRING, SECRET_FIELDS, open_store
 from .settings import config_dir
 from .untrusted import hold, masked
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from typing import Iterator
+
+    from .secrets.base import SecretStore
 
 # Who stored a profile's token (config.json's storedBy): erase through a protocol removes only a
 # client's, never what the user saved with `truto`.
@@ -21,9 +29,9 @@ DOCKER = "docker"
 
 class Profile:
     # Not a @dataclass: `import dataclasses` costs ~8 ms of every `get`.
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, name, settings):
+    def __init__(self, name: str, settings: dict) -> None:
         self.name = name
         self.settings = settings
 
@@ -36,27 +44,27 @@ class Profile:
         return f"Profile(name={self.name!r}, settings={self.settings!r})"
 
     @property
-    def api_url(self):
+    def api_url(self) -> str:
         return self.settings["apiUrl"]
 
     @property
-    def secret_store(self):
+    def secret_store(self) -> str:
         return self.settings.get("secretStore", KEYRING)
 
     @property
-    def username(self):
+    def username(self) -> str:
         return self.settings.get("username", self.name)
 
     @property
-    def credential_type(self):
+    def credential_type(self) -> str:
         return self.settings.get("credentialType", "token")
 
     @property
-    def secrets(self):
+    def secrets(self) -> tuple[str, ...]:
         return tuple(self.settings.get("secrets", ()))
 
     @property
-    def stored_by(self):
+    def stored_by(self) -> str:
         """Who stored this profile's token: TRUTO (login, profiles set/set-key, ...) or a protocol
         client (GIT, DOCKER). A profile written before the marker existed is a client's when it
         has a client's shape (git's credentialType password/authtype, docker's dockerServerUrl);
@@ -70,7 +78,7 @@ class Profile:
             return GIT
         return TRUTO
 
-    def credential(self):
+    def credential(self) -> Credential:
         """This profile as a Credential, without its secret (read it only when it answers)."""
         protocol, host, path = origin_from_url(self.api_url)
         authtype = self.settings.get("authtype")
@@ -89,46 +97,49 @@ class Profile:
 
 
 class Profiles:
-    def __init__(self, directory=None):
+    def __init__(self, directory: str | None = None) -> None:
         self.directory = directory or config_dir()
-        self._doc = None
-        self._stores = {}
+        self._doc: dict | None = None
+        self._stores: dict[str, SecretStore] = {}
 
     @property
-    def doc(self):
+    def doc(self) -> dict:
         if self._doc is None:
             self._doc = config.load(self.directory)
         return self._doc
 
-    def profiles(self):
+    def profiles(self) -> list[Profile]:
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
-    def profile(self, name):
+    def profile(self, name: str) -> Profile | None:
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
 
-    def require_profile(self, name):
+    def require_profile(self, name: str) -> Profile:
         profile = self.profile(name)
         if profile is None:
-            raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
+            raise self.require_profile_error(name)
         return profile
 
+    def require_profile_error(self, name: str) -> NotLoggedIn:
+        return NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
+
     @property
-    def active_name(self):
+    def active_name(self) -> str | None:
         return self.doc.get("activeProfile")
 
-    def secret_store(self, kind):
+    def secret_store(self, kind: str) -> SecretStore:
         if kind not in self._stores:
             self._stores[kind] = open_store(kind, self.directory)
         return self._stores[kind]
 
-    def read_secret(self, profile, field="apiToken"):
+    def read_secret(self, profile: Profile, field: str = "apiToken") -> str | None:
         if field not in profile.secrets:
             return None  # never stored: no keyring round trip
         return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on
 
     @contextmanager
-    def edit(self, by=TRUTO):
+    def edit(self, by: str | None = TRUTO) -> Iterator[Edit]:
         """A locked read-modify-write of config.json; secrets are written inside it, before the
         config that refers to them, so a failure never leaves a profile pointing at nothing.
 
@@ -140,7 +151,7 @@ class Profiles:
 
 
 class Edit:
-    def __init__(self, store, doc, by=TRUTO):
+    def __init__(self, store: Profiles, doc: dict, by: str | None = TRUTO) -> None:
         self.store = store
         self.doc = doc
         self.by = by
@@ -149,14 +160,20 @@ class Edit:
         if self.by is not None and name in self.doc["profiles"]:
             self.doc["profiles"][name]["storedBy"] = self.by
 
-    def profile(self, name):
+    def profile(self, name: str) -> Profile | None:
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
 
-    def profiles(self):
+    def profiles(self) -> list[Profile]:
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
-    def save_profile(self, name, settings, secrets=None, store_kind=None):
+    def _existing(self, name: str) -> Profile:
+        profile = self.profile(name)
+        assert profile is not None, "only called for a profile of this document"
+        return profile
+
+    def save_profile(self, name: str, settings: dict, secrets: dict[str, str] | None = None,
+                     store_kind: str | None = None) -> None:
         """Create or replace profile `name`: its settings and, when given, its secrets
         ({field: value}). Secrets of the old profile that are not given again are removed.
 
@@ -188,8 +205,11 @@ class Edit:
                     in_place.discard(field)
         self.doc["profiles"][name] = new_settings
         self._touched(name)
-        self._commit_then(lambda: [target.set(name, field, value) for field, value in secrets.items()],
-                          name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
+        def write_secrets():
+            for field, value in secrets.items():
+                target.set(name, field, value)
+
+        self._commit_then(write_secrets, name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
 
     def _commit_then(self, write_secrets, name, fallback):
         """Write config.json, then the secrets. When writing them fails (a keyring error, not a
@@ -209,7 +229,7 @@ class Edit:
                 pass  # the error on its way out matters more; the profile answers nothing meanwhile
             raise
 
-    def update_settings(self, name, **changes):
+    def update_settings(self, name: str, **changes: object) -> None:
         """Change non-secret settings of an existing profile; None removes a key."""
         settings = self.doc["profiles"][name]
         for key, value in changes.items():
@@ -219,10 +239,10 @@ class Edit:
                 settings[key] = value
         self._touched(name)
 
-    def set_secret(self, name, field, value):
+    def set_secret(self, name: str, field: str, value: str) -> None:
         """Overwrite a secret the profile has in place; a new one is named in config.json first
         (after removing any leftover item of that name), so a crash never leaves it unnamed."""
-        profile = self.profile(name)
+        profile = self._existing(name)
         store = self.store.secret_store(profile.secret_store)
         self._touched(name)
         if field in profile.secrets:
@@ -233,14 +253,14 @@ class Edit:
         profile.settings["secrets"] = sorted(profile.secrets + (field,))
         self._commit_then(lambda: store.set(name, field, value), name, before)
 
-    def delete_secret(self, name, field):
-        profile = self.profile(name)
+    def delete_secret(self, name: str, field: str) -> None:
+        profile = self._existing(name)
         if field in profile.secrets:
             self.store.secret_store(profile.secret_store).delete(name, field)
             profile.settings["secrets"] = [f for f in profile.secrets if f != field]
         self._touched(name)
 
-    def remove_profile(self, name):
+    def remove_profile(self, name: str) -> bool:
         """Delete the profile's secrets from whichever store holds them, then the profile."""
         profile = self.profile(name)
         if profile is None:
@@ -253,7 +273,7 @@ class Edit:
             del self.doc["activeProfile"]
         return True
 
-    def set_active(self, name):
+    def set_active(self, name: str) -> None:
         if name not in self.doc["profiles"]:
             raise NotLoggedIn(f"no profile named {missing_name(name)}; see `truto profiles list`")
         self.doc["activeProfile"] = name
@@ -268,7 +288,7 @@ def _same_origin(profile, settings):
         return False
 
 
-def missing_name(name):
+def missing_name(name: str) -> str:
     """A profile name that names no profile, as a message shows it: the built-in default as it is,
     anything else masked (a token pasted as -p or TRUTO_PROFILE must not be printed back)."""
     return f"'{name}'" if name == config.DEFAULT_PROFILE else masked(name)

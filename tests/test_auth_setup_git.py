@@ -1,11 +1,12 @@
 """`truto auth setup-git`: the real git reads the configuration it wrote and gets the token through
 it for the profile's origin only, in a temporary global config (GIT_CONFIG_GLOBAL)."""
+import shlex
 import subprocess
 
 import pytest
 
 from cli_support import login
-from conftest import GOOD_TOKEN, OTHER_TOKEN, stub_api_module
+from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, stub_api_module
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def test_scoped_key_value_and_idempotent(run, genv, stub_api, tmp_path):
     assert run("truto", "auth", "setup-git", env=genv).returncode == 0
     key = f"credential.{stub_api.url}.helper"
     values = git(run, genv, "config", "--global", "--get-all", key).stdout.splitlines()
-    assert values == ["", "truto"]  # the reset, then us: earlier generic helpers never see the token
+    # the reset, then us by absolute path: earlier generic helpers never see the token
+    assert values == ["", "!" + shlex.quote(str(BIN / "git-credential-truto"))]
     before = (tmp_path / "gitconfig").read_bytes()
     again = run("truto", "auth", "setup-git", env=genv)
     assert again.returncode == 0 and "nothing changed" in again.stderr

@@ -134,7 +134,10 @@ def test_whoami_shows_profile_team_source_store_and_masked_token(run, stub_api, 
     who = as_json(run("truto", "whoami", "-o", "json"))
     assert who["profile"] == "default" and who["apiUrl"] == stub_api.url
     assert (who["teamName"], who["teamId"]) == ("Acme Integrations", "team_7f3a")
-    assert who["tokenSource"] == "profile" and "keyring" in who["tokenStore"]
+    assert who["tokenSource"] == "profile" and who["secretStore"] == "keyring"
+    assert who["secretLocation"] == {"service": f"truto:{config_dir}", "entry": "default:apiToken"}
+    assert "tokenStore" not in who  # prose: table output only
+    assert "Stored in" in run("truto", "whoami").stdout
     assert who["token"] == "****" + GOOD_TOKEN[-4:]
     table = run("truto", "whoami")
     assert table.returncode == 0 and "Acme Integrations" in table.stdout
@@ -160,7 +163,7 @@ def test_token_resolution_flag_over_environment_over_profile(run, stub_api, env)
     assert as_json(run("truto", "whoami", "-o", "json"))["tokenSource"] == "profile"
     e = dict(env, TRUTO_API_TOKEN=OTHER_TOKEN)
     who = as_json(run("truto", "whoami", "-o", "json", env=e))
-    assert (who["tokenSource"], who["tokenStore"], who["token"][-4:]) == ("environment", "environment", OTHER_TOKEN[-4:])
+    assert (who["tokenSource"], who["secretLocation"], who["token"][-4:]) == ("environment", None, OTHER_TOKEN[-4:])
     who = as_json(run("truto", "whoami", "-o", "json", "--token", GOOD_TOKEN, env=e))
     assert who["tokenSource"] == "flag" and who["token"][-4:] == GOOD_TOKEN[-4:]
     assert auth_headers(stub_api)[-3:] == [f"Bearer {GOOD_TOKEN}", f"Bearer {OTHER_TOKEN}", f"Bearer {GOOD_TOKEN}"]

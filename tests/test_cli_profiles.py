@@ -147,7 +147,7 @@ def test_set_key_insecure_storage_moves_the_profile_to_credentials_json(run, two
     assert creds["profiles"]["staging"] == {"apiToken": OTHER_TOKEN, "anthropicApiKey": "sk-ant-insecure-00001"}
     assert read_config()["profiles"]["staging"]["secretStore"] == "file"
     assert not [u for _, u, _ in keyring_items(f"truto:{config_dir}") if u.startswith("staging:")]
-    assert as_json(run("truto", "whoami", "-o", "json"))["tokenStore"].startswith("plaintext file")
+    assert as_json(run("truto", "whoami", "-o", "json"))["secretLocation"]["path"].endswith("credentials.json")
 
 
 def test_set_on_a_missing_profile_is_not_logged_in(run, two_profiles):
@@ -168,17 +168,17 @@ def test_api_tokens_list_pages_and_says_how_to_get_the_next(run, stub_api):
     login(run, stub_api)
     done = run("truto", "api-tokens", "list", "--limit", "3", "-o", "json")
     page1 = as_json(done)
-    assert [t["id"] for t in page1] == ["tok_000", "tok_001", "tok_002"]
+    assert [t["id"] for t in page1["items"]] == ["tok_000", "tok_001", "tok_002"] and page1["nextCursor"] == "3"
     assert "truto api-tokens list --next-cursor 3 --limit 3" in done.stderr
     page2 = as_json(run("truto", "api-tokens", "list", "--limit", "3", "--next-cursor", "3", "-o", "json"))
-    assert [t["id"] for t in page2] == ["tok_003", "tok_004", "tok_005"]
+    assert [t["id"] for t in page2["items"]] == ["tok_003", "tok_004", "tok_005"]
     paths = [p for _, p, _ in stub_api.state.requests]
     assert "/api-token?limit=3&next_cursor=3" in paths
 
 
 def test_api_tokens_list_default_limit_and_name_filter(run, stub_api):
     login(run, stub_api)
-    assert len(as_json(run("truto", "api-tokens", "list", "-o", "json"))) == 25
+    assert len(as_json(run("truto", "api-tokens", "list", "-o", "json"))["items"]) == 25
     done = run("truto", "api-tokens", "list", "--name", "ci-staging", "-o", "ndjson")
     assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["tok_001"]
     assert "next-cursor" not in done.stderr

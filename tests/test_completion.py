@@ -62,6 +62,19 @@ def test_profile_names(run, profiles):
     assert bash_complete(run, "whoami", "--profile", "=", "pr") == ["prod"]  # bash splits --profile=pr at '='
 
 
+def test_only_options_taking_a_profile_complete_profile_names(run, profiles):
+    # --name of api-tokens list is a token name, whatever its dest is called
+    assert bash_complete(run, "api-tokens", "list", "--name", "") == []
+    assert bash_complete(run, "api-tokens", "list", "-p", "pr") == ["prod"]
+    assert bash_complete(run, "login", "--profile-name", "pr") == ["prod"]
+    assert bash_complete(run, "auth", "-p", "pr") == ["prod"]  # between a group and its subcommand
+
+
+def test_global_options_complete_though_subcommand_help_omits_them(run):
+    assert "--api-url" in bash_complete(run, "profiles", "list", "--")
+    assert "--api-url URL" not in run("truto", "profiles", "list", "--help").stdout
+
+
 def test_profile_keys(run, profiles):
     assert bash_complete(run, "profiles", "get", "api") == ["api-url", "apiUrl", "api_url"]
     assert bash_complete(run, "profiles", "set", "default-") == ["default-integrated-account"]

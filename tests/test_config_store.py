@@ -139,7 +139,7 @@ def test_insecure_storage_writes_credentials_json_0600_with_a_warning(run, stub_
     assert GOOD_TOKEN not in (config_dir / "config.json").read_text()
     # Reads go straight to the remembered store: works with no D-Bus session at all.
     who = run("truto", "whoami", "-o", "json", env=no_dbus_env)
-    assert who.returncode == 0 and json.loads(who.stdout)["tokenStore"].startswith("plaintext file")
+    assert who.returncode == 0 and json.loads(who.stdout)["secretLocation"]["path"].endswith("credentials.json")
     # Logging back in without the flag moves the profile to the keyring and out of the file.
     login(run, stub_api)
     assert not creds.exists()

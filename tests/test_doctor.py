@@ -116,8 +116,16 @@ def test_environment_variables_and_what_they_override(run, env, stub_api):
 
 
 def test_keyring_unavailable_fails_only_when_a_profile_needs_it(run, no_dbus_env, stub_api):
+    # No profile: `truto login`, the next command, stores into the keyring and would fail.
     code, checks = doctor(run, env=no_dbus_env)
+    assert code == 1 and find(checks, "keyring")["status"] == "fail"
+    # TRUTO_API_TOKEN (CI) needs no keyring: a warning, and the summary says so, not "no problems found".
+    ci = dict(no_dbus_env, TRUTO_API_TOKEN="tok-env-secret-1234")
+    code, checks = doctor(run, env=ci)
     assert code == 0 and find(checks, "keyring")["status"] == "warn"
+    text = run("truto", "doctor", env=ci)
+    assert text.returncode == 0 and "no problems found" not in text.stdout
+    assert text.stdout.splitlines()[-1].endswith("warnings") or text.stdout.splitlines()[-1].endswith("warning")
     login(run, stub_api, "work")  # in the keyring (with D-Bus)
     code, checks = doctor(run, env=no_dbus_env)
     keyring = find(checks, "keyring")

@@ -1,5 +1,5 @@
 """A `get` runs once per git fetch or docker pull, so its import graph is part of its contract
-(issue 4): these tests run the installed console scripts exactly as git and docker do, and read the
+(docs/performance.md): these tests run the installed console scripts exactly as git and docker do, and read the
 process's sys.modules at exit. Timings live in scripts/bench; this guards the structure that makes
 them possible: no HTTP client, no schema validator, no `keyring` (the Secret Service is read directly),
 and none of the heavy standard-library modules a helper does not need.

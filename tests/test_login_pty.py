@@ -97,6 +97,24 @@ def test_invalid_profile_name_is_asked_again(env, stub_api, read_config):
     assert list(read_config()["profiles"]) == ["ok-name"]
 
 
+def test_invalid_api_url_is_asked_again(env, stub_api, read_config):
+    child = spawn(env, "login")
+    child.expect_exact("Profile name [default]: ")
+    child.sendline("work")
+    child.expect_exact("API base URL [https://api.truto.one]: ")
+    child.sendline("ftp://example.com")
+    child.expect("is not a valid API URL")
+    child.expect_exact("API base URL [https://api.truto.one]: ")
+    child.sendline("http://example.com")  # plain http to another machine: refused, asked again
+    child.expect("plain http://")
+    child.expect_exact("API base URL [https://api.truto.one]: ")
+    child.sendline(stub_api.url)
+    child.expect_exact("API token: ")
+    child.sendline(GOOD_TOKEN)
+    assert finish(child) == 0
+    assert read_config()["profiles"]["work"]["apiUrl"] == stub_api.url
+
+
 def test_rejected_token_in_interactive_login_saves_nothing(env, stub_api, config_dir):
     child = spawn(env, "login", "--profile-name", "x", "--api-url", stub_api.url)
     child.expect_exact("API token: ")

@@ -98,7 +98,7 @@ def test_git_helper_whoami_and_logout(run, pass_profile, pass_env):
     assert got.returncode == 0 and f"password={GOOD_TOKEN}\n" in got.stdout, got.stderr
 
     who = as_json(run("truto", "whoami", "-o", "json", env=pass_env))
-    assert who["secretStore"] == "pass" and who["tokenStore"].startswith("pass (")
+    assert who["secretStore"] == "pass" and who["secretLocation"]["entry"].endswith("/apiToken")
     assert who["teamName"]
     text = run("truto", "whoami", env=pass_env)
     assert text.returncode == 0 and "Secret store: pass" in " ".join(text.stdout.split())

@@ -1,9 +1,9 @@
-"""The README's recipes, run as written, so the README cannot drift from the code.
+"""The recipes of the README and docs/, run as written, so the documents cannot drift from the code.
 
-Convention: under the headings below, every fenced block whose language is `sh` is run by bash
-(`set -euo pipefail`), `zsh` by zsh and `fish` by fish (skipped when that shell is not installed), in
-order, in a temporary HOME, against the stub API. Blocks in other languages are not run. A heading
-that disappears, or has no `sh` block, fails the test.
+Convention: under the headings below (each a '## ' heading of the document named with it), every
+fenced block whose language is `sh` is run by bash (`set -euo pipefail`), `zsh` by zsh and `fish` by
+fish (skipped when that shell is not installed), in order, in a temporary HOME, against the stub API.
+Blocks in other languages are not run. A heading that disappears, or has no `sh` block, fails the test.
 """
 import re
 import shutil
@@ -13,15 +13,24 @@ import pytest
 from cli_support import login
 from conftest import GOOD_TOKEN, ROOT
 
-SECTIONS = ("Use with git", "Use with docker", "Use in CI", "Troubleshooting", "Shell completion")
+# heading -> the document holding it, relative to the repository root
+SECTIONS = {
+    "Use with git": "README.md",
+    "Use with docker": "README.md",
+    "Use in CI": "README.md",
+    "truto doctor": "docs/troubleshooting.md",
+    "Shell completion": "docs/commands.md",
+    "Teams and CI at scale": "docs/secret-stores.md",  # run by tests/test_vault_readme.py, against OpenBao
+}
 RUNNERS = {"sh": ["bash", "-euo", "pipefail", "-c"], "zsh": ["zsh", "-euo", "pipefail", "-c"], "fish": ["fish", "-c"]}
 
 
 def recipes(section):
-    """[(language, code)] of the fenced blocks under '## section', in order."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    """[(language, code)] of the fenced blocks under '## section' of its document, in order."""
+    doc = SECTIONS[section]
+    text = (ROOT / doc).read_text(encoding="utf-8")
     match = re.search(rf"^## {re.escape(section)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
-    assert match, f"README.md has no '## {section}' section"
+    assert match, f"{doc} has no '## {section}' section"
     blocks = re.findall(r"^```(\w*)\n(.*?)^```", match.group(1), re.S | re.M)
     found = [(lang, code) for lang, code in blocks if lang in RUNNERS]
     assert any(lang == "sh" for lang, _ in found), f"'## {section}' has no ```sh recipe"
@@ -79,7 +88,7 @@ def test_use_in_ci(run, home_env, stub_api, tmp_path):
 
 def test_troubleshooting(run, home_env, stub_api, tmp_path):
     login(run, stub_api, env=home_env)
-    out = run_recipes(run, "Troubleshooting", home_env, tmp_path)
+    out = run_recipes(run, "truto doctor", home_env, tmp_path)
     assert "keyring" in out and '"ok": true' in out
 
 

@@ -57,9 +57,10 @@ def test_quiet_silences_decorative_messages(run, env, stub_api, tmp_path):
     done = run("truto", "auth", "setup-git", "-q", env=e)
     assert (done.returncode, done.stderr) == (0, "")
     assert "truto" in (tmp_path / "gitconfig").read_text()  # silenced, not skipped
-    assert "no problems found" in run("truto", "doctor", env=e).stdout
+    summary = run("truto", "doctor", env=e).stdout.splitlines()[-1]  # docker not set up here: "1 warning"
+    assert summary == "no problems found" or summary.endswith(("warning", "warnings"))
     quiet_doctor = run("truto", "doctor", "-q", env=e)
-    assert quiet_doctor.returncode == 0 and "no problems found" not in quiet_doctor.stdout
+    assert quiet_doctor.returncode == 0 and summary not in quiet_doctor.stdout.splitlines()
     assert "keyring" in quiet_doctor.stdout  # the report itself is data, not decoration
 
 

@@ -155,8 +155,9 @@ def test_rotation_is_seen_by_the_next_get_whoami_and_auth_token(run, bao, team_p
     done = run("truto", "whoami", "-o", "json", env=venv)
     assert done.returncode == 0, done.stderr
     assert bearer_tokens(stub_api) == [f"Bearer {OTHER_TOKEN}"]
-    store = json.loads(done.stdout)["tokenStore"]
-    assert f"secret/{team_path}" in store and bao.address in store and "VAULT_TOKEN" in store
+    where = json.loads(done.stdout)["secretLocation"]
+    assert (where["mount"], where["path"]) == ("secret", team_path) and bao.address in where["addresses"]
+    assert "VAULT_TOKEN" in where["vaultTokenFrom"]
     assert venv["VAULT_TOKEN"] not in done.stdout + done.stderr
 
 

@@ -1,6 +1,6 @@
-"""The README's "Teams and CI at scale" recipes, run as written (as tests/test_readme_recipes.py runs
-the other sections) against a real OpenBao dev server and the stub API: a platform team publishes,
-a developer joins, a CI job logs in to Vault with a JWT."""
+"""The "Teams and CI at scale" recipes of docs/secret-stores.md, run as written (as
+tests/test_readme_recipes.py runs the other sections) against a real OpenBao dev server and the stub
+API: a platform team publishes, a developer joins, a CI job logs in to Vault with a JWT."""
 from conftest import GOOD_TOKEN
 from test_readme_recipes import run_recipes
 from vault_support import WRITE_POLICY, JwtIssuer, enable_jwt, start_dev

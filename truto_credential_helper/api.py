@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from . import jsondepth
 from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
 from .settings import ENV_TIMEOUT, seconds
@@ -107,7 +108,7 @@ class ApiClient:
         seen = set()
         while True:
             page = self.get(path, params)
-            if not isinstance(page.get("result"), list):
+            if not isinstance(page, dict) or not isinstance(page.get("result"), list):
                 raise ApiUnavailable(f"the API answered GET {path} without a 'result' list; check the API URL")
             yield page
             cursor = page.get("next_cursor")
@@ -239,8 +240,8 @@ class ApiClient:
     def _server_message(self, response):
         """The API's own one-line explanation, if it gave one (shortened, without the token)."""
         try:
-            body = response.json()
-        except (ValueError, RecursionError):
+            body = jsondepth.loads(response.content)
+        except ValueError:
             return ""
         message = body.get("message") or body.get("error") if isinstance(body, dict) else None
         if not isinstance(message, str) or not message.strip():
@@ -249,8 +250,8 @@ class ApiClient:
 
     def _json(self, response):
         try:
-            body = response.json()
-        except (ValueError, RecursionError):  # RecursionError: absurdly nested JSON
+            body = jsondepth.loads(response.content)
+        except ValueError:  # jsondepth.TooDeep too: absurdly nested JSON
             kind = clean(response.headers.get("Content-Type", "no content type"), 80)
             raise ApiUnavailable(f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL")
         if not isinstance(body, dict):  # every Truto API answer is an object

@@ -102,12 +102,12 @@ def read_private(path: str) -> bytes | None:
 
 
 def parse(path: str, data: bytes) -> Any:
-    import json  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
+    from .jsondepth import loads  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
 
     if not data.strip():
         raise ConfigError(f"{path}: is empty, not JSON; delete it to start afresh or restore it from a backup")
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text; restore it from a backup or delete it")
     except ValueError as e:
@@ -179,7 +179,7 @@ def _schema_stamp():
 
 def _sha256():
     # CPython's built-in SHA-256 (the same digest) loads in microseconds; hashlib loads OpenSSL's
-    # libcrypto first, ~2.5 ms of every `get`.
+    # libcrypto first, ~2.5 ms of every `get` (docs/performance.md).
     try:
         from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
     except ImportError:

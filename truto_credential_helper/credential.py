@@ -13,7 +13,7 @@ DEFAULT_PORTS = {"https": 443, "http": 80}
 
 class Credential:
     """A plain class rather than a @dataclass: `import dataclasses` pulls in inspect and typing,
-    ~8 ms of the budget of a `get`. Same constructor, equality and replace() semantics."""
+    ~8 ms of the budget of a `get` (docs/performance.md). Same constructor, equality and replace() semantics."""
 
     FIELDS = ("protocol", "host", "path", "username", "password", "authtype", "credential", "authtype_only",
               "password_expiry_utc", "oauth_refresh_token", "profile", "capabilities", "ephemeral", "wwwauth")

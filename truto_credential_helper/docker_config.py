@@ -7,6 +7,7 @@ symlinked file to its target as docker itself does, and leave the file 0600.
 import json
 import os
 
+from . import jsondepth
 from .credential import origin_from_url
 from .errors import ConfigError
 
@@ -50,7 +51,7 @@ def load(path=None):
     if not data.strip():
         return {}  # docker treats an empty file as an empty config
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = jsondepth.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         where = f" at line {e.lineno} column {e.colno}" if hasattr(e, "lineno") else ""
         raise ConfigError(f"{path}: is not valid JSON{where}; fix it (docker cannot read it either), then retry")

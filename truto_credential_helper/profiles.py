@@ -118,11 +118,8 @@ class Profiles:
     def require_profile(self, name: str) -> Profile:
         profile = self.profile(name)
         if profile is None:
-            raise self.require_profile_error(name)
+            raise no_such_profile(name)
         return profile
-
-    def require_profile_error(self, name: str) -> NotLoggedIn:
-        return NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
 
     @property
     def active_name(self) -> str | None:
@@ -167,9 +164,12 @@ class Edit:
     def profiles(self) -> list[Profile]:
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
-    def _existing(self, name: str) -> Profile:
+    def require_profile(self, name: str) -> Profile:
+        """The profile as config.json holds it under the lock: another process (a `truto logout`)
+        may have removed it since this one last read the file."""
         profile = self.profile(name)
-        assert profile is not None, "only called for a profile of this document"
+        if profile is None:
+            raise no_such_profile(name)
         return profile
 
     def save_profile(self, name: str, settings: dict, secrets: dict[str, str] | None = None,
@@ -231,7 +231,7 @@ class Edit:
 
     def update_settings(self, name: str, **changes: object) -> None:
         """Change non-secret settings of an existing profile; None removes a key."""
-        settings = self.doc["profiles"][name]
+        settings = self.require_profile(name).settings
         for key, value in changes.items():
             if value is None:
                 settings.pop(key, None)
@@ -242,7 +242,7 @@ class Edit:
     def set_secret(self, name: str, field: str, value: str) -> None:
         """Overwrite a secret the profile has in place; a new one is named in config.json first
         (after removing any leftover item of that name), so a crash never leaves it unnamed."""
-        profile = self._existing(name)
+        profile = self.require_profile(name)
         store = self.store.secret_store(profile.secret_store)
         self._touched(name)
         if field in profile.secrets:
@@ -254,7 +254,7 @@ class Edit:
         self._commit_then(lambda: store.set(name, field, value), name, before)
 
     def delete_secret(self, name: str, field: str) -> None:
-        profile = self._existing(name)
+        profile = self.require_profile(name)
         if field in profile.secrets:
             self.store.secret_store(profile.secret_store).delete(name, field)
             profile.settings["secrets"] = [f for f in profile.secrets if f != field]
@@ -286,6 +286,10 @@ def _same_origin(profile, settings):
                 and profile.username == settings.get("username", profile.name))
     except ValueError:
         return False
+
+
+def no_such_profile(name: str) -> NotLoggedIn:
+    return NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
 
 
 def missing_name(name: str) -> str:

@@ -21,9 +21,7 @@ def move_profile(store: Profiles, name: str, kind: str) -> list[str] | None:
     """Move profile `name` of `store` (a profiles.Profiles) to secret store `kind`. Returns the fields
     moved, or None when the profile already keeps its secrets there."""
     with store.edit() as edit:
-        profile = edit.profile(name)
-        if profile is None:
-            raise store.require_profile_error(name)  # NotLoggedIn, with its hint
+        profile = edit.require_profile(name)  # NotLoggedIn, with its hint, from the file as it is now
         old_kind = profile.secret_store
         if old_kind == kind:
             return None

@@ -112,7 +112,8 @@ def test_stderr_closed(env, canary_profile):
 def test_every_script_with_all_three_closed(env):
     """Nothing to read, write or complain to: the documented exit code still comes out."""
     for argv, code in (
-        (["truto"], 2), (["truto", "get"], 2), (["truto", "--version"], 1),
+        # `truto` alone prints its overview on stdout, as --version prints the version: closed, exit 1
+        (["truto"], 1), (["truto", "get"], 2), (["truto", "--version"], 1),
         (["truto-credential-helper"], 2), (["truto-credential-helper", "get"], 2), (["truto-credential-helper", "--version"], 1),
         (["git-credential-truto"], 2), (["git-credential-truto", "get"], 2), (["git-credential-truto", "--version"], 1),
         (["docker-credential-truto"], 1), (["docker-credential-truto", "get"], 1), (["docker-credential-truto", "--version"], 1),

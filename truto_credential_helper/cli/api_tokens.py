@@ -4,10 +4,14 @@ import shlex
 from urllib.parse import quote
 
 from ..api import NotFound
-from ..errors import TrutoError, UsageError
+from ..errors import EXIT_ERROR, TrutoError, UsageError
 from ..untrusted import masked
+from . import output
 
 COLUMNS = [("id", "id"), ("name", "name"), ("environment_id", "environment"), ("created_at", "created")]
+# --all stops here: a team with more tokens than this is better served page by page, and an API
+# that never stops handing out cursors must not keep truto running forever.
+MAX_PAGES = 200
 
 
 def register(subparsers, parents):
@@ -19,6 +23,8 @@ def register(subparsers, parents):
     s.add_argument("--name", metavar="NAME", help="only tokens with this name")
     s.add_argument("--limit", metavar="N", type=positive_int, default=25, help="tokens per page (default: 25)")
     s.add_argument("--next-cursor", metavar="CURSOR", help="fetch the page after the one that printed this cursor")
+    s.add_argument("--all", action="store_true",
+                   help=f"fetch every page (at most {MAX_PAGES}, each request within TRUTO_TIMEOUT)")
     s.set_defaults(run=run_list)
 
     s = sub.add_parser("get", parents=parents, help="show one API token")
@@ -49,14 +55,29 @@ def run_list(ctx, args):
         params["name"] = args.name
     if args.next_cursor:
         params["next_cursor"] = args.next_cursor
-    page = next(client(ctx).pages("/api-token", params))  # one page: the next is the user's to ask for
-    rows = [flat(item) for item in page["result"] if isinstance(item, dict)]
+    # pages() follows the cursors and refuses one it has seen; without --all only the first page
+    # is read (the next is the user's to ask for), and --all stops after MAX_PAGES.
+    items, cursor = [], None
+    for count, page in enumerate(client(ctx).pages("/api-token", params), 1):
+        items += [item for item in page["result"] if isinstance(item, dict)]
+        cursor = str(page["next_cursor"]) if page.get("next_cursor") else None
+        if not args.all or count >= MAX_PAGES:
+            break
+    rows = [flat(item) for item in items]
     columns = COLUMNS + [(k, k) for k in dict.fromkeys(k for r in rows for k in r) if k not in dict(COLUMNS)]
-    if ctx.output == "table" and not rows:
+    if ctx.output == "json":
+        # One document a script can page with: the tokens and the cursor of the next page (null
+        # on the last one), instead of a bare array whose cursor only reached stderr.
+        output.emit_record({"items": rows, "nextCursor": cursor}, ctx.output, [])
+    elif ctx.output == "table" and not rows:
         ctx.info("No API tokens on this page.")
     else:
         ctx.emit_rows(rows, columns)
-    cursor = page.get("next_cursor")
+    if args.all and cursor:
+        from ..console import warn
+
+        warn(f"stopped after {MAX_PAGES} pages; continue with --next-cursor {shlex.quote(cursor)}")
+        return EXIT_ERROR
     if cursor:
         command = ["truto", "api-tokens", "list", "--next-cursor", str(cursor)]
         if ctx.args.profile:

@@ -16,14 +16,15 @@ from .store_choice import add_store_options, check_move_target, chosen_store
 
 def register(subparsers, parents):
     auth = subparsers.add_parser(
-        "auth", help="set up git and docker to use truto, print a token, migrate an old config",
+        "auth", parents=parents, help="set up git and docker to use truto, print a token, migrate an old config",
         description="Wire truto into git, docker and scripts.")
     auth.set_defaults(group_parser=auth)
     sub = auth.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", title="subcommands")
 
     p = sub.add_parser("setup-git", parents=parents, help="make git ask truto for the profile's API origin",
-                       description="Set credential.<origin>.helper to truto in git's global config (the "
-                                   "repository's with --local) for the selected profile's API origin only.")
+                       description="Set credential.<origin>.helper to the absolute path of git-credential-truto "
+                                   "in git's global config (the repository's with --local) for the selected "
+                                   "profile's API origin only, so git finds it whatever its PATH.")
     p.add_argument("--local", action="store_true", help="configure the current repository instead of the global config")
     p.add_argument("--remove", action="store_true", help="undo it")
     p.set_defaults(run=run_setup_git)
@@ -99,7 +100,6 @@ def run_setup_git(ctx, args):
         changed = git_config.set_up(origin, scope)
         message = (f"git ({scope}) now asks truto for credentials to {origin} ({key})" if changed
                    else f"git ({scope}) already asks truto for {origin}; nothing changed")
-        _warn_not_on_path(ctx, "git-credential-truto", "git")
     _report(ctx, {"profile": name, "origin": origin, "scope": scope, "key": key,
                   "action": "remove" if args.remove else "set", "changed": changed}, message)
     return 0

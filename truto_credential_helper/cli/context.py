@@ -15,20 +15,28 @@ GLOBAL_OPTIONS_HELP = "global options (on every command, before or after it)"
 def add_global_options(parser, suppress):
     """The global options. On subcommands their defaults are SUPPRESS, so an option given before
     the subcommand is not overwritten by the subcommand's default."""
+    from .completion_marks import PROFILE, completes, global_option
+
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
+    # On subcommands they are accepted but not listed: `truto --help` lists them once.
+    shown = (lambda text: argparse.SUPPRESS) if suppress else (lambda text: text)
     group = parser.add_argument_group(GLOBAL_OPTIONS_HELP)
-    group.add_argument("-p", "--profile", metavar="NAME", default=default(None),
-                       help="profile to use (default: $TRUTO_PROFILE, else the active profile, else 'default')")
-    group.add_argument("--token", metavar="TOKEN", default=default(None),
-                       help="API token for this command (default: $TRUTO_API_TOKEN, else the profile's stored token)")
-    group.add_argument("--api-url", metavar="URL", default=default(None),
-                       help="API base URL (default: $TRUTO_API_URL, else the profile's apiUrl, else https://api.truto.one)")
-    group.add_argument("-o", "--output", choices=output.FORMATS, default=default("table"),
-                       help="output format (default: table)")
-    group.add_argument("-v", "--verbose", action="store_true", default=default(False),
-                       help="print API requests and responses on stderr (Authorization redacted)")
-    group.add_argument("-q", "--quiet", action="store_true", default=default(False),
-                       help="print no informational messages (warnings and errors still go to stderr)")
+    options = [
+        completes(group.add_argument("-p", "--profile", metavar="NAME", default=default(None), help=shown(
+            "profile to use (default: $TRUTO_PROFILE, else the active profile, else 'default')")), PROFILE),
+        group.add_argument("--token", metavar="TOKEN", default=default(None), help=shown(
+            "API token for this command (default: $TRUTO_API_TOKEN, else the profile's stored token)")),
+        group.add_argument("--api-url", metavar="URL", default=default(None), help=shown(
+            "API base URL (default: $TRUTO_API_URL, else the profile's apiUrl, else https://api.truto.one)")),
+        group.add_argument("-o", "--output", choices=output.FORMATS, default=default("table"), help=shown(
+            "output format (default: table)")),
+        group.add_argument("-v", "--verbose", action="store_true", default=default(False), help=shown(
+            "print API requests and responses on stderr (Authorization redacted)")),
+        group.add_argument("-q", "--quiet", action="store_true", default=default(False), help=shown(
+            "print no informational messages (warnings and errors still go to stderr)")),
+    ]
+    for action in options:
+        global_option(action)
 
 
 def global_parent():

@@ -7,9 +7,10 @@ from ..api import check_api_url
 from ..console import warn
 from ..errors import UsageError
 from ..secrets import KEYRING, VAULT
-from ..settings import DEFAULT_API_URL, ENV_TOKEN
+from ..settings import DEFAULT_API_URL, ENV_PROFILE, ENV_TOKEN
 from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
+from .completion_marks import PROFILE, completes
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 from .store_choice import add_store_options, chosen_store
 
@@ -22,7 +23,7 @@ def register(subparsers, parents):
         description="Log in: prompts for profile name, API base URL and token (masked), or takes them from "
                     "flags. The token is verified with GET {apiUrl}/team before anything is saved.",
     )
-    p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')")
+    completes(p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')"), PROFILE)
     p.add_argument("--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)")
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
     add_store_options(p, "where this profile's secrets live (default: keyring)")
@@ -37,13 +38,17 @@ def run(ctx, args):
         return run_vault(ctx, args)
     if args.token and args.with_token:
         raise UsageError("--token and --with-token both give the token; pass only one")
-    prompting = not (args.token or args.with_token)
+    # No terminal, no token flag, TRUTO_API_TOKEN set: the non-interactive login the Truto CLI
+    # documents (CI, containers). The token is verified and stored like any other.
+    from_env = not (args.token or args.with_token or prompts.interactive()) and bool(os.environ.get(ENV_TOKEN))
+    prompting = not (args.token or args.with_token or from_env)
     if prompting:
-        prompts.require_terminal("pass the token with --with-token (on stdin) or --token TOKEN")
+        prompts.require_terminal(f"pass the token with --with-token (on stdin) or --token TOKEN, or set {ENV_TOKEN}")
 
-    name = args.profile_name or args.profile
+    name = args.profile_name or args.profile or (os.environ.get(ENV_PROFILE) if from_env else None)
     if name is not None:
-        check_profile_name(name, "--profile-name" if args.profile_name else "--profile")
+        flag = "--profile-name" if args.profile_name else "--profile" if args.profile else ENV_PROFILE
+        check_profile_name(name, flag)
     elif prompting:
         name = ask_profile_name()
     else:
@@ -58,12 +63,15 @@ def run(ctx, args):
         url, source = args.api_url, "flag"
     else:
         url, source = ctx.api_url(name)
-        if prompting:
-            url, source = prompts.ask("API base URL", offered_url(url, source)), "prompt"
-    url = check_api_url(url, url_source_label(source) if source != "prompt" else "the API base URL")
+    if prompting and source != "flag":
+        url, source = ask_api_url(offered_url(url, source)), "prompt"
+    else:
+        url = check_api_url(url, url_source_label(source))
 
     if args.token:
         token = check_secret(args.token, "the token given with --token")
+    elif from_env:
+        token = check_secret(os.environ[ENV_TOKEN], ENV_TOKEN)
     elif args.with_token:
         token = read_stdin_secret("token", "--with-token")
     else:
@@ -84,7 +92,7 @@ def run(ctx, args):
                  "it is now the active profile.")
     else:
         ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
-    if os.environ.get(ENV_TOKEN):
+    if os.environ.get(ENV_TOKEN) and not from_env:
         warn(f"{ENV_TOKEN} is set in this environment and takes precedence over the saved token")
     if ctx.output != "table":
         record = {"profile": name, "apiUrl": url, "secretStore": kind, "verified": team is not None}
@@ -118,6 +126,15 @@ def offered_url(url, source):
         return check_api_url(url, url_source_label(source))
     except UsageError:
         return DEFAULT_API_URL
+
+
+def ask_api_url(offered):
+    """Asked again until it is a URL truto can use, as the profile name is."""
+    while True:
+        try:
+            return check_api_url(prompts.ask("API base URL", offered), "the API base URL")
+        except UsageError as e:
+            print(f"truto: {e}", file=sys.stderr)
 
 
 def ask_profile_name():

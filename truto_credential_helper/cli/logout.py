@@ -1,6 +1,7 @@
 """`truto logout`: remove a profile's secrets from whichever store holds them, then the profile."""
 from .. import resolution
 from . import prompts, vault_cli
+from .completion_marks import PROFILE, completes
 
 
 def register(subparsers, parents):
@@ -9,7 +10,7 @@ def register(subparsers, parents):
         description="Remove a profile (default: the selected one: -p, $TRUTO_PROFILE, the active profile, "
                     "'default') and its token and BYOK keys from the OS keyring or credentials.json.",
     )
-    p.add_argument("--profile-name", metavar="NAME", help="profile to remove (default: the selected profile)")
+    completes(p.add_argument("--profile-name", metavar="NAME", help="profile to remove (default: the selected profile)"), PROFILE)
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     p.set_defaults(run=run)
 

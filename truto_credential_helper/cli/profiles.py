@@ -28,6 +28,8 @@ LIST_COLUMNS = [("active", "active"), ("name", "name"), ("apiUrl", "api url"),
 
 
 def register(subparsers, parents):
+    from .completion_marks import KEY, KIND, PROFILE, completes
+
     p = subparsers.add_parser(
         "profiles", aliases=["profile"], parents=parents, help="list, switch and configure profiles",
         description="Manage profiles. Keys for get/set/unset: " + allowed_keys() + ".",
@@ -42,32 +44,32 @@ def register(subparsers, parents):
     s.set_defaults(run=run_current)
 
     s = sub.add_parser("use", parents=parents, help="make a profile the active one")
-    s.add_argument("name", metavar="NAME")
+    completes(s.add_argument("name", metavar="NAME"), PROFILE)
     s.set_defaults(run=run_use)
 
     s = sub.add_parser("get", parents=parents, help="print a setting of the selected profile (secrets masked)")
-    s.add_argument("key", metavar="KEY", help=allowed_keys())
+    completes(s.add_argument("key", metavar="KEY", help=allowed_keys()), KEY)
     s.add_argument("--reveal", action="store_true", help="print a secret in full")
     s.set_defaults(run=run_get)
 
     s = sub.add_parser("set", parents=parents, help="change a setting of the selected profile")
-    s.add_argument("key", metavar="KEY", help=allowed_keys())
+    completes(s.add_argument("key", metavar="KEY", help=allowed_keys()), KEY)
     s.add_argument("value", metavar="VALUE")
     s.set_defaults(run=run_set)
 
     s = sub.add_parser("unset", parents=parents, help="remove defaultIntegratedAccount or a BYOK key from the selected profile")
-    s.add_argument("key", metavar="KEY", help=allowed_keys())
+    completes(s.add_argument("key", metavar="KEY", help=allowed_keys()), KEY)
     s.set_defaults(run=run_unset)
 
     s = sub.add_parser("set-key", parents=parents, help="store a bring-your-own key (anthropic, firecrawl)")
-    s.add_argument("kind", metavar="KIND", help="anthropic or firecrawl")
+    completes(s.add_argument("kind", metavar="KIND", help="anthropic or firecrawl"), KIND)
     s.add_argument("value", metavar="VALUE", nargs="?",
                    help="the key; '-' reads it from stdin; omitted: prompted for with masked input")
     add_store_options(s, "move the profile's secrets to this store first")
     s.set_defaults(run=run_set_key)
 
     use = subparsers.add_parser("use", parents=parents, help="make a profile the active one (= profiles use)")
-    use.add_argument("name", metavar="NAME")
+    completes(use.add_argument("name", metavar="NAME"), PROFILE)
     use.set_defaults(run=run_use)
 
 
@@ -159,8 +161,7 @@ def run_set(ctx, args):
     if key == "secretStore":
         return move_secrets(ctx, name, check_move_target(value, name))
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         if key in SECRET_KEYS:
             edit.set_secret(name, key, value)
         else:
@@ -190,8 +191,7 @@ def run_unset(ctx, args):
     name = ctx.profile_name()
     ctx.require_profile(name)
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         if key in SECRET_KEYS:
             edit.delete_secret(name, key)
         else:
@@ -221,8 +221,7 @@ def run_set_key(ctx, args):
 
         move_profile(ctx.store, name, check_move_target(target, name))
     with ctx.store.edit() as edit:
-        if edit.profile(name) is None:
-            ctx.store.require_profile(name)
+        edit.require_profile(name)  # logged out meanwhile: exit 3, not a KeyError
         edit.set_secret(name, field, value)
     ctx.info(f"Stored the {kind} key of profile '{name}'.")
     return 0

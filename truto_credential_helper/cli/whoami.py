@@ -39,12 +39,43 @@ def run(ctx, args):
         "token": mask(token),
         "tokenSource": token_source,
         "secretStore": profile.secret_store if token_source == "profile" else None,
-        "tokenStore": store_description(ctx, profile, token_source),
     }
     if ctx.output == "table":
         record["tokenSource"] = SOURCE_WORDS.get(token_source, token_source)
-    ctx.emit_record(record, LABELS)
+        record["tokenStore"] = store_description(ctx, profile, token_source)
+        ctx.emit_record(record, LABELS)
+    else:  # for scripts: where the secret is as fields, not prose
+        record["secretLocation"] = secret_location(ctx, profile) if token_source == "profile" else None
+        ctx.emit_record(record, [(k, k) for k in record])
     return 0
+
+
+def secret_location(ctx, profile, field="apiToken"):
+    """Where the profile's token is, per store kind: the keyring's service and entry, the
+    file's path, pass's store directory and entry, Vault's addresses, mount and path."""
+    from ..secrets import FILE, KEYRING, PASS, VAULT
+
+    kind = profile.secret_store
+    store = ctx.store.secret_store(kind)
+    if kind == KEYRING:
+        from ..secrets.os_keyring import item_username
+
+        return {"service": store.service, "entry": item_username(profile.name, field)}
+    if kind == FILE:
+        return {"path": store.path, "entry": f"profiles.{profile.name}.{field}"}
+    if kind == PASS:
+        import os
+
+        from ..secrets.pass_store import entry_name, store_dir
+
+        return {"storeDir": os.path.abspath(store_dir()), "entry": entry_name(store.config_dir, profile.name, field)}
+    if kind == VAULT:
+        where = store.location(profile.name)
+        from ..secrets import vault_auth
+
+        return {"addresses": list(where.addresses), "mount": where.mount, "path": where.path, "field": field,
+                "vaultTokenFrom": store.token_source or vault_auth.source()[1]}
+    return {"description": store.describe()}
 
 
 def store_description(ctx, profile, token_source):

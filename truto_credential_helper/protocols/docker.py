@@ -4,6 +4,7 @@ credentials/error.go spells them, so docker recognises them. Knows nothing of st
 """
 import json
 
+from .. import jsondepth
 from ..credential import Credential, is_loopback, origin_from_url
 from ..errors import TrutoError
 
@@ -74,7 +75,7 @@ def parse_store(data):
     """(server_url, Credential with username and password) from store's JSON. Keys match
     case-insensitively and unknown keys are ignored, as Go's encoding/json decodes them."""
     try:
-        doc = json.loads(_text(data))
+        doc = jsondepth.loads(_text(data))
     except ValueError as e:
         raise DockerError(f"the input is not valid JSON ({getattr(e, 'msg', 'parse error')}); send {{\"ServerURL\", \"Username\", \"Secret\"}}")
     if not isinstance(doc, dict):

@@ -2,15 +2,16 @@
 
 `import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
 imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
-(see README, Performance). So this module speaks the few D-Bus calls a read needs itself, over a
+(see docs/performance.md). So this module speaks the few D-Bus calls a read needs itself, over a
 unix socket, with only struct and _socket.
 
 It finds the item exactly as keyring's SecretService backend does: attributes {service, username},
-the first unlocked match in the default collection (the service's SearchItems, kept to the
-collection ReadAlias("default") names), its secret decoded as UTF-8. Anything that is not that plain, unlocked case raises Unanswerable and
+in the default collection (the service's SearchItems, kept to the collection ReadAlias("default")
+names), its secret decoded as UTF-8. Anything that is not that plain case raises Unanswerable and
 the caller goes through `keyring`, which then prompts, fails or answers exactly as it always did:
-no session bus, another keyring backend configured, no default collection, a locked collection or
-item, a D-Bus error, a missing item (keyring may chain to another backend), undecodable bytes.
+no session bus, any keyring setting that changes where keyring reads (see applies()), no default
+collection, a locked collection or item, several matching items, a D-Bus error, a missing item
+(keyring may chain to another backend), undecodable bytes.
 
 The session uses the "plain" algorithm: the spec's encryption only keeps secrets out of swap and bus
 caches, "of questionable value" for a Python process that holds the secret in pageable memory
@@ -27,6 +28,11 @@ BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
 SECRET_IFACE = "org.freedesktop.Secret."
 MAX_MESSAGE = 1 << 27  # D-Bus's own limit (128 MiB): anything larger is a broken peer
+# The largest reply the fast path decodes: decoding runs outside the socket deadline, and a hostile
+# peer's 128 MiB array of booleans would take over a minute; its real replies are a few KiB.
+MAX_REPLY = 1 << 20
+SESSION_COLLECTION = "/org/freedesktop/secrets/collection/session"  # in memory: never keyring's default
+MAX_NESTING = 64  # D-Bus's own limit on containers within containers (32 arrays + 32 structs)
 
 
 class Unanswerable(Exception):
@@ -37,14 +43,83 @@ class TimedOut(Exception):
     """The bus or the Secret Service did not answer before the deadline."""
 
 
+# What the decoder (frame, parse_reply, unmarshal) raises on bytes that are not D-Bus, besides
+# Unanswerable; get_password turns them into Unanswerable. Anything else from it is a bug.
+MALFORMED = (struct.error, IndexError, KeyError, TypeError, ValueError)
+
+
 def applies():
-    """Whether keyring itself would use its SecretService backend here, read without importing it."""
-    if not sys.platform.startswith("linux") or os.environ.get("PYTHON_KEYRING_BACKEND"):
+    """Whether keyring itself would read this item through its SecretService backend, the default
+    collection and the default attribute names, told without importing it. Anything keyring reads
+    that could change that makes the fast path step aside (keyring/core.py `_detect_backend`,
+    keyring/backend.py `set_properties_from_env`, keyring/backends/SecretService.py):
+
+    - PYTHON_KEYRING_BACKEND, set at all (even empty: keyring then fails, and must say so);
+    - any KEYRING_PROPERTY_<NAME> variable: keyring sets property <name> on every backend from each
+      variable whose name merely contains KEYRING_PROPERTY_ (scheme, preferred_collection, appid...);
+    - keyringrc.cfg in keyring's config root (it names a backend, or adds a keyring-path to import);
+    - a KDE desktop, where keyring ranks KWallet above the Secret Service;
+    - a keyring backend installed as a plugin: keyring loads every one and takes the highest priority.
+    keyring reads nothing else: its data root (XDG_DATA_HOME/python_keyring) is only for plugins."""
+    if not sys.platform.startswith("linux") or "PYTHON_KEYRING_BACKEND" in os.environ:
+        return False
+    if any("KEYRING_PROPERTY_" in name for name in os.environ):
         return False
     if "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", "").split(":"):
-        return False  # keyring ranks KWallet above the Secret Service there
+        return False
     root = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return not os.path.exists(os.path.join(root, "python_keyring", "keyringrc.cfg"))
+    if os.path.lexists(os.path.join(root, "python_keyring", "keyringrc.cfg")):
+        return False
+    global _plugin_installed
+    if _plugin_installed is None:  # once per process, as keyring loads its plugins once per process
+        _plugin_installed = keyring_plugin_installed()
+    return not _plugin_installed
+
+
+_plugin_installed = None
+
+
+# The backends keyring registers itself (its own entry_points.txt); any other entry in the group is
+# a plugin. A future keyring adding one only makes the fast path step aside until it is listed here.
+KEYRING_OWN_BACKENDS = {"keyring.backends." + name for name in
+                        ("kwallet", "SecretService", "Windows", "chainer", "libsecret", "macOS")}
+
+
+def keyring_plugin_installed(path=None):
+    """Whether a distribution on sys.path declares a `keyring.backends` entry point of its own, found
+    as importlib.metadata finds it (keyring's _load_plugins), by reading the entry_points.txt of each
+    *.dist-info and *.egg-info there, without importing importlib.metadata (~10 ms): about 0.4 ms."""
+    for entry in sys.path if path is None else path:
+        directory = entry or "."
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            if os.path.isfile(directory):
+                return True  # a zip or egg on sys.path may hold a plugin: not worth opening here
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                try:
+                    with open(os.path.join(directory, name, "entry_points.txt"), "rb") as f:
+                        text = f.read()
+                except OSError:
+                    continue
+                if b"keyring.backends" in text and _declares_foreign_backend(text):
+                    return True
+    return False
+
+
+def _declares_foreign_backend(text):
+    section = None
+    for line in text.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == "keyring.backends" and "=" in line and not line.startswith(("#", ";")):
+            target = line.partition("=")[2].strip().partition(":")[0].strip()
+            if target not in KEYRING_OWN_BACKENDS:
+                return True
+    return False
 
 
 def get_password(service, username, timeout):
@@ -57,9 +132,22 @@ def get_password(service, username, timeout):
         raise Unanswerable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
     try:
         return _read(bus_socket_path(address), time.monotonic() + timeout, service, username)
-    except (struct.error, IndexError, KeyError, TypeError, ValueError) as e:
+    except MALFORMED as e:
         # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
         raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
+
+
+def _collection_while_reloading(found):
+    """The collection to read when ReadAlias("default") names none. gnome-keyring drops the alias for
+    a moment while it reloads a collection after a write: the items found then all live in the
+    collection it is reloading, which is keyring's. Asking again in that moment (or letting keyring
+    ask for the collection's properties) is what can abort the daemon, so the answer comes from what
+    was found. With no default collection at all, keyring would create one and find nothing: items
+    only in the in-memory session collection, or in several, are not its answer."""
+    collections = {path.rsplit("/", 1)[0] for path in found}
+    if len(collections) != 1 or SESSION_COLLECTION in collections:
+        raise Unanswerable("there is no default collection")
+    return collections.pop()
 
 
 def _read(path, deadline, service, username):
@@ -77,19 +165,17 @@ def _read(path, deadline, service, username):
         conn.reply(hello)
         collection = conn.reply(alias)[0]
         unlocked, locked = conn.reply(search)
-        if collection not in ("", "/"):
-            # keyring searches the default collection only: keep its items, in the service's order.
-            inside = collection.rstrip("/") + "/"
-            items = [path for path in unlocked if path.startswith(inside)]
-            locked_here = any(path.startswith(inside) for path in locked)
-        else:
-            # gnome-keyring drops the alias for a moment while it reloads a collection: the items
-            # found are still keyring's answer when they all live in one collection.
-            collections = {path.rsplit("/", 1)[0] for path in list(unlocked) + list(locked)}
-            items = list(unlocked) if len(collections) == 1 else []
-            locked_here = bool(locked)
-        if not items:
-            raise Unanswerable("the item is locked" if locked_here else "no such item in the default collection")
+        if collection in ("", "/"):
+            collection = _collection_while_reloading(list(unlocked) + list(locked))
+        # keyring searches the default collection only, unlocking what is locked, and takes the first
+        # item the collection lists: answer only when that is the one unlocked item found here.
+        inside = collection.rstrip("/") + "/"
+        items = [path for path in unlocked if path.startswith(inside)]
+        if any(path.startswith(inside) for path in locked):
+            raise Unanswerable("the item is locked")
+        if len(items) != 1:
+            raise Unanswerable("no such item in the default collection" if not items else
+                               "several items match in the default collection")
         session_path = conn.reply(session)[1]
         secret = conn.call(items[0], SECRET_IFACE + "Item", "GetSecret", "o", (session_path,))
         value = conn.reply(secret)[0][2]
@@ -209,6 +295,8 @@ class Connection:
             self.pending_auth = False
         self._fill(16)
         size, order, kind, header_len = frame(self.buffer)
+        if kind in (2, 3) and size > MAX_REPLY:
+            raise Unanswerable("D-Bus reply too large for the fast path")
         self._fill(size)
         data, self.buffer = self.buffer[:size], self.buffer[size:]
         if kind not in (2, 3):
@@ -291,8 +379,9 @@ def marshal(buf, signature, value):
         raise ValueError(f"cannot marshal D-Bus type {signature!r}")
 
 
-def unmarshal(data, pos, signature, order="<"):
-    """(value, next position) of complete type `signature` at data[pos:] (aligned from data's start)."""
+def unmarshal(data, pos, signature, order="<", depth=0):
+    """(value, next position) of complete type `signature` at data[pos:] (aligned from data's start);
+    `depth`: the containers this value is inside of."""
     c = signature[0]
     if c in FIXED:
         pos += -pos % ALIGN[c]
@@ -306,11 +395,13 @@ def unmarshal(data, pos, signature, order="<"):
     if c == "g":
         n = data[pos]
         return _text(data, pos + 1, n), pos + n + 2
+    if depth >= MAX_NESTING:  # a container: a hostile peer could nest them until the stack runs out
+        raise Unanswerable(f"D-Bus value nested more than {MAX_NESTING} levels deep")
     if c == "v":
         inner, pos = unmarshal(data, pos, "g", order)
         if len(split_signature(inner)) != 1:
             raise Unanswerable("malformed D-Bus variant")
-        value, pos = unmarshal(data, pos, inner, order)
+        value, pos = unmarshal(data, pos, inner, order, depth + 1)
         return (inner, value), pos
     if c == "a":
         element = signature[1:]
@@ -325,14 +416,17 @@ def unmarshal(data, pos, signature, order="<"):
             return bytes(data[pos:end]), end
         items = []
         while pos < end:
-            item, pos = unmarshal(data, pos, element, order)
+            item, after = unmarshal(data, pos, element, order, depth + 1)
+            if after <= pos:  # an empty struct "()" or "{}": no valid type takes no bytes
+                raise Unanswerable("malformed D-Bus array")
             items.append(item)
+            pos = after
         return (dict(items) if element[0] == "{" else items), pos
     if c in "({":
         pos += -pos % 8
         values = []
         for member in split_signature(signature[1:-1]):
-            value, pos = unmarshal(data, pos, member, order)
+            value, pos = unmarshal(data, pos, member, order, depth + 1)
             values.append(value)
         return tuple(values), pos
     raise Unanswerable(f"unexpected D-Bus type {signature!r}")

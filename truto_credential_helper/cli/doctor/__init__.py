@@ -70,5 +70,8 @@ def emit(ctx, checks):
             sys.stdout.write(f"      {'':<{width}}  {paint('fix:', 'dim')} {output.cell(r['fix'])}\n")
     if not ctx.quiet:
         failed = sum(r["status"] == FAIL for r in checks.rows)
-        summary = f"{failed} check{'s' if failed != 1 else ''} failed" if failed else "no problems found"
-        sys.stdout.write(paint(summary, FAIL if failed else OK) + "\n")
+        warned = sum(r["status"] == WARN for r in checks.rows)
+        parts = [f"{failed} check{'s' if failed != 1 else ''} failed"] if failed else []
+        parts += [f"{warned} warning{'s' if warned != 1 else ''}"] if warned else []
+        summary = ", ".join(parts) if parts else "no problems found"  # never beside a warning
+        sys.stdout.write(paint(summary, FAIL if failed else WARN if warned else OK) + "\n")

@@ -19,7 +19,7 @@ def check_environment(checks, doc):
     for name in names:
         if name not in settings.VARIABLES:
             checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see the README for the variables truto reads")
+                       "unset it, or see docs/commands.md for the variables truto reads")
             continue
         status, shown, fix = judge(name, os.environ[name], profiles)
         checks.add("environment", status, f"{name}{shown}: {settings.VARIABLES[name]}", fix)

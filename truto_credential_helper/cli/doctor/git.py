@@ -1,5 +1,4 @@
 """`truto doctor`'s check that git asks truto for each profile's origin."""
-import shutil
 
 from .report import FAIL, INFO, OK, profile_flag
 
@@ -12,7 +11,6 @@ def check_git(checks, origins):
     if not git_config.git_available():
         checks.add("git", INFO, "git is not installed; nothing to set up")
         return
-    on_path = shutil.which("git-credential-truto") is not None
     for label, url, name in origins:
         try:
             origin = git_config.origin_url(url)
@@ -20,11 +18,12 @@ def check_git(checks, origins):
             continue  # reported by the schema or environment check
         helper = git_config.effective_helper(origin)
         if git_config.points_at_us(helper):
-            if on_path:
+            problem = git_config.unstartable(helper)
+            if problem is None:
                 checks.add("git", OK, f"{label}: git asks truto for {origin}")
             else:
-                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but git-credential-truto is not on PATH",
-                           "put the directory truto is installed in on PATH")
+                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but cannot start its helper: {problem}",
+                           f"truto auth setup-git{profile_flag(name)} (writes the helper's absolute path)")
         else:
             other = f" (it uses credential.helper '{helper}')" if helper else ""
             checks.add("git", INFO, f"{label}: git is not set up to ask truto for {origin}{other}",

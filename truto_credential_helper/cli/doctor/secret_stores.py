@@ -4,6 +4,7 @@ import os
 import time
 
 from ...errors import TrutoError
+from ...settings import ENV_TOKEN
 from .report import FAIL, INFO, OK, WARN, mode_owner, one_line
 
 PROBE_PROFILE = "_truto-doctor-probe"  # not a valid profile name: can never be a real profile's item
@@ -32,7 +33,9 @@ def check_keyring(checks, directory, profiles):
     from ...secrets import KEYRING
     from ...secrets.os_keyring import KeyringStore, bounded
 
-    needed = any(p.secret_store == KEYRING for p in profiles)
+    # Needed by a profile that keeps its secrets there, and, with no profile and no TRUTO_API_TOKEN,
+    # by the next ordinary command: `truto login` stores into the keyring by default.
+    needed = any(p.secret_store == KEYRING for p in profiles) or not (profiles or os.environ.get(ENV_TOKEN))
     failing = FAIL if needed else WARN
     fix = "unlock or start the OS keyring (Secret Service); in CI use TRUTO_API_TOKEN, or --insecure-storage"
 

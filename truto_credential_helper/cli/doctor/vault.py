@@ -26,7 +26,7 @@ def check_vault(checks, directory, profiles, online):
     for name in sorted(k for k in os.environ if k.startswith("TRUTO_VAULT_")):
         if name not in VAULT_VARS:
             checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see the README for the variables truto reads")
+                       "unset it, or see docs/commands.md for the variables truto reads")
         else:
             shown = f"={os.environ[name]}" if name in SHOWN else " is set"
             checks.add("environment", INFO, f"{name}{shown}: {VAULT_VARS[name]}")

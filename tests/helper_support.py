@@ -1,5 +1,5 @@
 """Support for the credential-helper tests: profiles written through the store exactly as
-`truto login` writes them (Store.edit().save_profile, in a subprocess with the test's environment),
+`truto login` writes them (Profiles.edit().save_profile, in a subprocess with the test's environment),
 and real `git credential` runs with only our helper configured."""
 import json
 import subprocess
@@ -7,9 +7,9 @@ import sys
 
 _SAVE = r"""
 import json, sys
-from truto_credential_helper.store import Store
+from truto_credential_helper.profiles import Profiles
 name, settings, secrets, active = json.loads(sys.argv[1])
-with Store().edit() as e:
+with Profiles().edit() as e:
     e.save_profile(name, settings, secrets)
     if active:
         e.set_active(name)

@@ -163,6 +163,6 @@ def test_mask_shows_at_most_the_last_four():
 
 
 def test_retry_after_parses_seconds_and_dates():
-    assert api._retry_after("2") == 2.0
-    assert api._retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert api._retry_after("soon") is None and api._retry_after(None) is None
+    assert api.retry_after("2") == 2.0
+    assert api.retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert api.retry_after("soon") is None and api.retry_after(None) is None

@@ -55,8 +55,8 @@ def heavy_in(modules):
 
 SAVE_PROFILE = """
 import sys
-from truto_credential_helper.store import Store
-with Store(sys.argv[1]).edit() as edit:
+from truto_credential_helper.profiles import Profiles
+with Profiles(sys.argv[1]).edit() as edit:
     if sys.argv[2] == "save":
         edit.save_profile("default", {"apiUrl": "https://api.truto.one"}, secrets={"apiToken": sys.argv[3]})
     else:

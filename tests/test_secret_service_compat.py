@@ -12,7 +12,7 @@ import secretstorage
 
 from truto_credential_helper.secrets import secret_service
 from truto_credential_helper.secrets.os_keyring import KeyringStore, service_name
-from truto_credential_helper.store import Store
+from truto_credential_helper.profiles import Profiles
 
 from conftest import GOOD_TOKEN
 
@@ -146,7 +146,7 @@ def test_item_with_other_attributes_is_not_taken(service):
 
 
 def save_keyring_profile(config_dir, token=GOOD_TOKEN):
-    with Store(str(config_dir)).edit() as edit:
+    with Profiles(str(config_dir)).edit() as edit:
         edit.save_profile("default", {"apiUrl": "https://api.truto.one"}, secrets={"apiToken": token})
 
 

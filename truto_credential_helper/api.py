@@ -1,9 +1,13 @@
-"""The small Truto API client the `truto` command uses: GET with a Bearer token, bounded in time,
-failures mapped to exit codes, the token never in a message.
+"""The small Truto API client the `truto` command uses: requests with a Bearer token, bounded in
+time, failures mapped to exit codes, the token never in a message. Three parts: the bounded send
+(ApiClient._send_bounded), the retry policy (RetryPolicy, on urllib3's Retry) under one overall
+deadline, and the status-to-error map (status_error); request() and pages() on top.
 
 `requests` is imported inside functions only, so commands that never call the API (and the
 credential helper's get path) do not pay for it.
 """
+from __future__ import annotations
+
 import os
 import sys
 import time
@@ -13,6 +17,10 @@ from .credential import origin_from_url
 from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
 from .settings import ENV_TIMEOUT, seconds
 from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from typing import Any, Callable, ContextManager, Iterator
 
 DEFAULT_TIMEOUT = 10.0
 RETRIES = 2  # after the first attempt: a short bounded retry on connection errors and 5xx
@@ -25,11 +33,11 @@ class NotFound(TrutoError):
     """404: the caller knows what was looked up and usually rewords this."""
 
 
-def timeout_seconds():
+def timeout_seconds() -> float:
     return seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
 
 
-def is_loopback(host):
+def is_loopback(host: str) -> bool:
     """host as credential.normalize_host gives it (lower case, maybe ':port', IPv6 in brackets)."""
     if host.startswith("["):
         name = host[1:].partition("]")[0]
@@ -45,7 +53,7 @@ def is_loopback(host):
         return False
 
 
-def check_api_url(url, source="the API URL"):
+def check_api_url(url: str, source: str = "the API URL") -> str:
     """The URL normalized (no trailing slash), or UsageError when it is not one we may send a token
     to: not http(s), or plain http to anything but this machine."""
     try:
@@ -60,7 +68,7 @@ def check_api_url(url, source="the API URL"):
     return url.rstrip("/")
 
 
-def ca_bundle():
+def ca_bundle() -> str | bool:
     """What to verify TLS against. requests reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE itself but
     not OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR, which corporate setups commonly export."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
@@ -70,7 +78,8 @@ def ca_bundle():
 
 
 class ApiClient:
-    def __init__(self, base_url, token, source="the API URL", verbose=False, waiting=None):
+    def __init__(self, base_url: str, token: str, source: str = "the API URL", verbose: bool = False,
+                 waiting: Callable[[], ContextManager[object]] | None = None) -> None:
         self.base_url = check_api_url(base_url, source)
         self.token = hold(token)
         self.verbose = verbose
@@ -80,13 +89,35 @@ class ApiClient:
 
     # -- public
 
-    def get(self, path, params=None):
-        """The decoded JSON body of GET base_url + path, every string in it cleaned of secrets and
-        control characters: what the server says is printed as data."""
+    def request(self, method: str, path: str, params: dict | None = None, body: object = None) -> dict:
+        """The decoded JSON body of `method` base_url + path (body: sent as JSON), every string in it
+        cleaned of secrets and control characters: what the server says is printed as data."""
         if self.waiting is None:
-            return clean_data(self._json(self._request("GET", path, params)))
+            return clean_data(self._json(self._request(method, path, params, body)))
         with self.waiting():
-            return clean_data(self._json(self._request("GET", path, params)))
+            return clean_data(self._json(self._request(method, path, params, body)))
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        return self.request("GET", path, params)
+
+    def pages(self, path: str, params: dict | None = None) -> Iterator[dict]:
+        """Each page of a list the Truto API pages with a cursor ({"result": [...], "next_cursor":
+        ...}), following next_cursor until a page has none. A page without a result list, or a
+        cursor the server already sent (it would loop forever), is an error."""
+        params = dict(params or {})
+        seen = set()
+        while True:
+            page = self.get(path, params)
+            if not isinstance(page, dict) or not isinstance(page.get("result"), list):
+                raise ApiUnavailable(f"the API answered GET {path} without a 'result' list; check the API URL")
+            yield page
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            if not isinstance(cursor, str) or cursor in seen:
+                raise ApiUnavailable(f"the API sent a next_cursor for GET {path} it had sent before; check the API URL")
+            seen.add(cursor)
+            params["next_cursor"] = cursor
 
     # -- internals
 
@@ -105,18 +136,20 @@ class ApiClient:
             self._session.headers["Accept"] = "application/json"
         return self._session
 
-    def _request(self, method, path, params):
+    def _request(self, method, path, params, body=None):
+        """One request under the overall TRUTO_TIMEOUT deadline: sent (bounded), retried as
+        RetryPolicy decides, and its status mapped to an error by status_error."""
         import requests
 
         url = self.base_url + path
         headers = {"Authorization": f"Bearer {self.token}"}
         deadline = time.monotonic() + self.timeout
-        attempt = 0
+        policy = RetryPolicy(method, url, deadline)
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
-            request = requests.Request(method, url, headers=headers, params=params)
+            request = requests.Request(method, url, headers=headers, params=params, json=body)
             prepared = self.session().prepare_request(request)
             self._log(f"> {method} {prepared.url}")
             for name, value in prepared.headers.items():
@@ -134,8 +167,7 @@ class ApiClient:
                 # ConnectTimeout is a ConnectionError too: retried while time remains.
                 reason = _connection_reason(e)
                 self._log(f"< connection failed: {reason}")
-                if attempt < RETRIES and self._sleep_before_retry(attempt, deadline):
-                    attempt += 1
+                if policy.pause_after_connection_error(reason):
                     continue
                 raise ApiUnavailable(f"cannot reach {self._where()} ({reason}); check the API URL and your network")
             except requests.exceptions.Timeout:
@@ -150,36 +182,11 @@ class ApiClient:
             for name in ("Content-Type", "Location", "Retry-After"):
                 if name in response.headers:
                     self._log(f"< {name}: {clean(response.headers[name])}")
-
-            status = response.status_code
-            if status == 429:
-                wait = _retry_after(response.headers.get("Retry-After"))
-                if attempt < RETRIES and wait is not None and wait <= MAX_RETRY_AFTER and time.monotonic() + wait < deadline:
-                    time.sleep(wait)
-                    attempt += 1
-                    continue
-                after = f"; retry after {clean(response.headers['Retry-After'], 40)} s" if "Retry-After" in response.headers else ""
-                raise ApiUnavailable(f"{self._where()} is rate limiting requests (429){after}")
-            if status >= 500:
-                if attempt < RETRIES and self._sleep_before_retry(attempt, deadline):
-                    attempt += 1
-                    continue
-                raise ApiUnavailable(f"{self._where()} is failing ({status} {clean(response.reason)}{self._server_message(response)}); try again later")
-            if 300 <= status < 400:
-                target = clean(_location_host(response.headers.get("Location")))
-                raise ApiUnavailable(
-                    f"{self._where()} redirected the request ({status}) to {target}; truto does not follow redirects "
-                    "with your token: set the API URL to the address the API is really served from"
-                )
-            if status in (401, 403):
-                raise TokenRejected(
-                    f"the API at {self._where()} rejected the token ({status}{self._server_message(response)}); "
-                    "check it, or log in again with `truto login`"
-                )
-            if status == 404:
-                raise NotFound(f"not found at {self._where()} (404{self._server_message(response)})")
-            if status >= 400:
-                raise TrutoError(f"the API refused the request ({status}{self._server_message(response)})")
+            if policy.pause_after_status(response):
+                continue
+            error = status_error(self._where(), response, self._server_message)
+            if error is not None:
+                raise error
             return response
 
     def _send_bounded(self, prepared, remaining):
@@ -226,13 +233,6 @@ class ApiClient:
         settings = self.session().merge_environment_settings(url, {}, None, None, None)
         return {"proxies": settings.get("proxies") or {}}
 
-    def _sleep_before_retry(self, attempt, deadline):
-        pause = BACKOFF * (2 ** attempt)
-        if time.monotonic() + pause >= deadline:
-            return False
-        time.sleep(pause)
-        return True
-
     def _where(self):
         scheme, host, path = origin_from_url(self.base_url)
         return f"{scheme}://{host}" + (f"/{path}" if path else "")
@@ -259,20 +259,109 @@ class ApiClient:
         return body
 
 
-def _retry_after(value):
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), None if unusable."""
+def status_error(where: str, response: Any, server_message: Callable[[Any], str]) -> TrutoError | None:
+    """The error a finished (not retried) response means, or None for a success. server_message:
+    response -> the API's own cleaned explanation (": ..."), or ""."""
+    status = response.status_code
+    if status == 429:
+        after = f"; retry after {clean(response.headers['Retry-After'], 40)} s" if "Retry-After" in response.headers else ""
+        return ApiUnavailable(f"{where} is rate limiting requests (429){after}")
+    if status >= 500:
+        return ApiUnavailable(f"{where} is failing ({status} {clean(response.reason)}{server_message(response)}); try again later")
+    if 300 <= status < 400:
+        target = clean(_location_host(response.headers.get("Location")))
+        return ApiUnavailable(
+            f"{where} redirected the request ({status}) to {target}; truto does not follow redirects "
+            "with your token: set the API URL to the address the API is really served from"
+        )
+    if status in (401, 403):
+        return TokenRejected(
+            f"the API at {where} rejected the token ({status}{server_message(response)}); "
+            "check it, or log in again with `truto login`"
+        )
+    if status == 404:
+        return NotFound(f"not found at {where} (404{server_message(response)})")
+    if status >= 400:
+        return TrutoError(f"the API refused the request ({status}{server_message(response)})")
+    return None
+
+
+class RetryPolicy:
+    """Whether to try a request again, and after how long: urllib3's Retry (what requests' own
+    adapters use) counts the attempts and reads Retry-After; this adds the overall deadline, so no
+    pause outlasts TRUTO_TIMEOUT. Retried: connection failures and 5xx (after a doubling pause), and
+    429 only when Retry-After asks for at most MAX_RETRY_AFTER seconds."""
+
+    def __init__(self, method: str, url: str, deadline: float) -> None:
+        from urllib3.util.retry import Retry
+
+        class _Retry(Retry):
+            def get_backoff_time(self):  # BACKOFF before the first retry, doubled for the next
+                return BACKOFF * (2 ** max(0, len(self.history) - 1))
+
+        self.method, self.url, self.deadline = method, url, deadline
+        self.retry = _Retry(total=RETRIES, connect=RETRIES, read=0, redirect=0, status=RETRIES, other=0,
+                            backoff_factor=BACKOFF, status_forcelist=frozenset(range(500, 600)) | {429},
+                            allowed_methods=None, respect_retry_after_header=False, raise_on_status=False,
+                            raise_on_redirect=False)
+
+    def pause_after_connection_error(self, reason: str) -> bool:
+        """Sleep and return True when the request should be sent again after a connection failure."""
+        from urllib3.exceptions import NewConnectionError
+
+        error = NewConnectionError(None, reason)  # type: ignore[arg-type]  # no connection: Retry counts only its kind
+        return self._next(error=error, pause=None)
+
+    def pause_after_status(self, response: Any) -> bool:
+        """Sleep and return True when a response's status asks for the request again."""
+        status = response.status_code
+        if not self.retry.is_retry(self.method, status):
+            return False
+        if status == 429:  # only when told how long, and not long
+            wait = retry_after(response.headers.get("Retry-After"))
+            if wait is None or wait > MAX_RETRY_AFTER:
+                return False
+            return self._next(response=_Status(status), pause=wait)
+        return self._next(response=_Status(status), pause=None)
+
+    def _next(self, pause, **outcome):
+        from urllib3.exceptions import MaxRetryError
+
+        try:
+            retry = self.retry.increment(self.method, self.url, **outcome)
+        except MaxRetryError:
+            return False
+        if pause is None:
+            pause = retry.get_backoff_time()
+        if time.monotonic() + pause >= self.deadline:
+            return False
+        self.retry = retry
+        time.sleep(pause)
+        return True
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date, read by urllib3's
+    Retry), None when absent or unusable."""
+    from urllib3.exceptions import InvalidHeader
+    from urllib3.util.retry import Retry
+
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
-        from email.utils import parsedate_to_datetime
-
-        when = parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
+        return float(Retry().parse_retry_after(value))
+    except (InvalidHeader, ValueError, TypeError, OverflowError):
         return None
+
+
+class _Status:
+    """What Retry.increment reads of a response: its status, and no redirect."""
+
+    def __init__(self, status):
+        self.status = status
+
+    def get_redirect_location(self):
+        return False
 
 
 def _location_host(location):

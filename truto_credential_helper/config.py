@@ -4,32 +4,39 @@ locked, atomic edits. Holds no secret ever; see secrets/ for those.
 The read path is on every `get`, so it avoids importing jsonschema: a file whose exact bytes were
 already validated (recorded by content hash in .config.json.valid) is not validated again.
 """
+from __future__ import annotations
 import errno
 import os
 import stat
 import time
 from .lean_context import contextmanager
 
-from .errors import ConfigError, warn
-from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds as seconds_setting  # noqa: F401 (others import them from here)
+from .console import warn
+from .errors import ConfigError
+from .kinds import KEYRING
+from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from re import Pattern
+    from typing import Any, Iterator
 
 CONFIG_NAME = "config.json"
 LOCK_NAME = "config.lock"
 VALID_CACHE_NAME = ".config.json.valid"
-DEFAULT_API_URL = "https://api.truto.one"
 DEFAULT_PROFILE = "default"
 SCHEMA_NAME = "config.schema.json"
 
 
-def empty_config():
+def empty_config() -> dict:
     return {"version": 1, "profiles": {}}
 
 
-def config_path(directory=None):
+def config_path(directory: str | None = None) -> str:
     return os.path.join(directory or config_dir(), CONFIG_NAME)
 
 
-def schema_path(name=SCHEMA_NAME):
+def schema_path(name: str = SCHEMA_NAME) -> str:
     here = os.path.dirname(os.path.abspath(__file__))
     installed = os.path.join(here, "schemas", name)  # installed: schemas/ mapped into the package
     if os.path.exists(installed):
@@ -41,7 +48,7 @@ def schema_path(name=SCHEMA_NAME):
 # Reading
 
 
-def load(directory=None):
+def load(directory: str | None = None) -> dict:
     """The validated config document; an empty one when the file does not exist yet."""
     directory = directory or config_dir()
     path = os.path.join(directory, CONFIG_NAME)
@@ -54,16 +61,24 @@ def load(directory=None):
         from . import legacy
 
         if legacy.is_legacy(doc):
-            # The same rules as any config.json (schema, URL, profile names) plus the inline secrets'.
-            legacy.check_inline_secrets(path, doc)
-            _validate_cached(directory, path, data, legacy.as_config(doc, store_kind="keyring"))
+            _validate_cached(directory, path, data, legacy_as_validated(path, doc))
             legacy.warn_read_only(path)
             return legacy.as_config(doc)
     _validate_cached(directory, path, data, doc)
     return doc
 
 
-def read_private(path):
+def legacy_as_validated(path: str, doc: dict) -> dict:
+    """A standalone Truto CLI document is held to the same rules as any config.json (schema, URL,
+    profile names) plus its inline secrets': checks those, and returns the document of today's
+    shape to validate (`truto doctor` checks a file through this too)."""
+    from . import legacy
+
+    legacy.check_inline_secrets(path, doc)
+    return legacy.as_config(doc, store_kind=KEYRING)
+
+
+def read_private(path: str) -> bytes | None:
     """The bytes of one of our files (config.json, credentials.json), None when it does not exist.
     Refused when another user controls it (checked on the descriptor read from: no second lookup)."""
     try:
@@ -86,7 +101,7 @@ def read_private(path):
             raise ConfigError(f"{path}: cannot be read ({e.strerror}); check the file")
 
 
-def parse(path, data):
+def parse(path: str, data: bytes) -> Any:
     from .jsondepth import loads  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
 
     if not data.strip():
@@ -97,7 +112,7 @@ def parse(path, data):
         raise ConfigError(f"{path}: is not UTF-8 text; restore it from a backup or delete it")
     except ValueError as e:
         # JSONDecodeError's msg/lineno/colno say where; its str() never includes the document.
-        where = f" at line {e.lineno} column {e.colno}" if hasattr(e, "lineno") else ""
+        where = f" at line {e.lineno} column {getattr(e, 'colno', '?')}" if hasattr(e, "lineno") else ""
         reason = getattr(e, "msg", "invalid JSON")
         raise ConfigError(f"{path}: is not valid JSON{where} ({reason}); fix it or delete it to start afresh")
     return doc
@@ -107,7 +122,7 @@ def _uid():
     return os.geteuid() if hasattr(os, "geteuid") else None
 
 
-def check_private(path, st):
+def check_private(path: str, st: os.stat_result) -> None:
     """Refuse a file another user controls: owned by another uid, or writable by group or others
     (who could have pointed a profile's apiUrl at their server, or planted a secret)."""
     uid = _uid()
@@ -121,7 +136,7 @@ def check_private(path, st):
                           f"changed it; check its contents, then `chmod 600 {path}`")
 
 
-def check_dir(directory, must_exist):
+def check_dir(directory: str, must_exist: bool) -> os.stat_result | None:
     """One stat of the config directory: refused when another user owns it or can write in it (and
     so replace our files). A shared directory (sticky, setgid) is refused, never re-moded."""
     try:
@@ -148,7 +163,7 @@ def check_dir(directory, must_exist):
     return st
 
 
-def is_shared_dir(directory, mode):
+def is_shared_dir(directory: str, mode: int) -> bool:
     """A directory shared on purpose (sticky, setgid, or one the user named with group access):
     we never change its bits; our files in it are 0600 anyway."""
     if mode & (stat.S_ISVTX | stat.S_ISGID):
@@ -166,10 +181,10 @@ def _sha256():
     # CPython's built-in SHA-256 (the same digest) loads in microseconds; hashlib loads OpenSSL's
     # libcrypto first, ~2.5 ms of every `get` (docs/performance.md).
     try:
-        from _sha2 import sha256  # Python 3.12+
+        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
     except ImportError:
         try:
-            from _sha256 import sha256  # Python 3.9-3.11
+            from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.9-3.11
         except ImportError:
             from hashlib import sha256
     return sha256
@@ -210,7 +225,7 @@ def _schema():
     return _schema_doc
 
 
-def validate(path, doc):
+def validate(path: str, doc: dict) -> None:
     """Raise ConfigError naming the file, the JSON path and the rule, never the offending value
     (it could be a pasted token)."""
     from .schema_subset import verdict
@@ -261,14 +276,14 @@ def _check_beyond_schema(path, doc):
             raise ConfigError(f"{path}: at $.profiles.{name}.apiUrl: {e}; fix the file or delete it to start afresh")
 
 
-def describe_name_problem():
+def describe_name_problem() -> str:
     return "has a profile name that is not allowed (letters, digits, . _ @ + -, starting with a letter or digit)"
 
 
 _name_pattern = None
 
 
-def profile_name_pattern():
+def profile_name_pattern() -> Pattern[str]:
     """The profile-name rule, read from the schema so there is one definition of it."""
     import json
     import re
@@ -302,7 +317,7 @@ def describe_schema_error(e):
 # Writing
 
 
-def ensure_dir(directory):
+def ensure_dir(directory: str) -> None:
     """Create the config directory 0700 (never briefly wider), or tighten an existing one."""
     try:
         os.makedirs(directory, mode=0o700)
@@ -312,6 +327,7 @@ def ensure_dir(directory):
     except OSError as e:
         raise ConfigError(f"{directory}: cannot create the config directory ({e.strerror}); set TRUTO_CONFIG_DIR to a writable place")
     st = check_dir(directory, must_exist=True)
+    assert st is not None  # must_exist: it raised instead
     if not stat.S_ISDIR(st.st_mode):
         raise ConfigError(f"{directory}: is not a directory; move it aside or set TRUTO_CONFIG_DIR")
     if is_shared_dir(directory, stat.S_IMODE(st.st_mode)):
@@ -321,7 +337,7 @@ def ensure_dir(directory):
         warn(f"{directory} was accessible by others (mode {stat.S_IMODE(st.st_mode):04o}); tightened to 0700")
 
 
-def tighten_file(path):
+def tighten_file(path: str) -> None:
     """Warn when an existing file was readable by others; the rewrite that follows makes it 0600."""
     try:
         st = os.lstat(path)
@@ -370,7 +386,7 @@ def _atomic_write(directory, name, data):
         pass
 
 
-def write_file(directory, name, data):
+def write_file(directory: str, name: str, data: bytes) -> None:
     tighten_file(os.path.join(directory, name))
     try:
         _atomic_write(directory, name, data)
@@ -378,19 +394,19 @@ def write_file(directory, name, data):
         raise ConfigError(f"{os.path.join(directory, name)}: cannot be written ({e.strerror}); check the directory")
 
 
-def dump(doc):
+def dump(doc: dict) -> bytes:
     import json
 
     return (json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 @contextmanager
-def locked(directory):
+def locked(directory: str) -> Iterator[None]:
     """Serialize writers across processes with flock on config.lock. The kernel drops the lock
     when its holder dies, so a killed process never leaves a lock that blocks the next one."""
     import fcntl
 
-    wait = seconds_setting(ENV_LOCK_TIMEOUT)  # a bad value fails before anything is created
+    wait = seconds(ENV_LOCK_TIMEOUT)  # a bad value fails before anything is created
     ensure_dir(directory)
     lock_path = os.path.join(directory, LOCK_NAME)
     try:
@@ -424,10 +440,10 @@ def _refuse_legacy(directory, doc):
 
 
 @contextmanager
-def edit(directory=None):
+def edit(directory: str | None = None) -> Iterator[dict]:
     """Yield the config document under the lock; if the block ends without error and changed it,
     validate and write it atomically. Concurrent editors never lose each other's changes. Inside
-    the block, commit() writes the document early (store.py orders its writes with it)."""
+    the block, commit() writes the document early (profiles.py orders its writes with it)."""
     import json
 
     directory = directory or config_dir()
@@ -459,7 +475,7 @@ def _remove_quietly(path):
 _committed = {}  # config dir -> the document as last written (or read) inside edit()
 
 
-def commit(directory, doc):
+def commit(directory: str, doc: dict) -> None:
     """Validate and write config.json now; only inside edit(), which holds the lock."""
     import json
 

@@ -2,6 +2,8 @@
 gone, and the last word on stderr (an error line, a TRUTO_DEBUG traceback) that must neither fail
 nor leak. Imports only os and sys: the helpers' `get` path runs it.
 """
+from __future__ import annotations
+
 import os
 import sys
 
@@ -61,7 +63,7 @@ class ClosedOutput:
         raise OSError("stdout is closed")
 
 
-def guard(stdin_needed_for):
+def guard(stdin_needed_for: str) -> None:
     """Call first in every entry point. A standard file descriptor closed at start-up gets
     /dev/null, so no file the process opens later (the keyring's socket, config.json) lands on
     fd 0-2 and is read as a request or written with an answer; the Python stream of a closed one
@@ -89,7 +91,7 @@ def guard(stdin_needed_for):
         sys.stderr = open(os.devnull, "w")  # nowhere to say anything: the exit code speaks
 
 
-def say(line):
+def say(line: str) -> None:
     """One line on stderr, cleaned; a stderr that is gone (a closed pipe) is not a second error."""
     from .untrusted import LINE_LIMIT, clean
 
@@ -100,7 +102,12 @@ def say(line):
         pass
 
 
-def debug_traceback(error):
+def warn(message: str) -> None:
+    """A warning on stderr. Not silenced by -q: warnings are about safety, not decoration."""
+    say(f"truto: warning: {message}")
+
+
+def debug_traceback(error: BaseException) -> None:
     """TRUTO_DEBUG=1: the traceback, with every line cleaned like any other output (an exception
     may quote a server's answer or a URL, and secrets this process holds are redacted)."""
     import traceback
@@ -115,7 +122,7 @@ def debug_traceback(error):
         pass
 
 
-def silence_stdout():
+def silence_stdout() -> None:
     """After a reader of stdout left (EPIPE): point fd 1 at /dev/null, so the flush at exit does not
     fail a second time with a message of Python's own."""
     try:

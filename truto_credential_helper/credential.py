@@ -4,6 +4,8 @@ Both protocols (git, docker) and the `truto` command speak in these records, so 
 shares a single notion of "this profile is the credential for that request", as git's helpers share
 credential_match().
 """
+from __future__ import annotations
+
 import time
 
 DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -16,7 +18,7 @@ class Credential:
     FIELDS = ("protocol", "host", "path", "username", "password", "authtype", "credential", "authtype_only",
               "password_expiry_utc", "oauth_refresh_token", "profile", "capabilities", "ephemeral", "wwwauth")
     __match_args__ = FIELDS
-    __hash__ = None  # mutable, compared by value: unhashable, as a non-frozen dataclass
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as a non-frozen dataclass
 
     def __init__(
         self,

@@ -2,6 +2,7 @@
 
 The message must never contain a secret: callers build it from names, paths and URLs only.
 """
+from __future__ import annotations
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -15,7 +16,7 @@ EXIT_SECRET_STORE = 6
 class TrutoError(Exception):
     exit_code = EXIT_ERROR
 
-    def __init__(self, message, exit_code=None):
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
@@ -50,9 +51,3 @@ NO_KEYRING_HINT = (
     "or --insecure-storage to keep them in a plaintext credentials.json"
 )
 
-
-def warn(message):
-    """A warning on stderr. Not silenced by -q: warnings are about safety, not decoration."""
-    from .console import say
-
-    say(f"truto: warning: {message}")

@@ -225,21 +225,21 @@ def git_action(action, stdin):
 
     request = git.parse(git.read_request(stdin))
     if action == "get":
-        from .store import answer_request
+        from .credential_ops import answer_request
 
         found = answer_request(request)
         return git.format_answer(found, request) if found is not None else None
     if action == "store":
         if request.ephemeral:
             return None  # git: an ephemeral credential is for this one use only
-        from .store import store_credential
+        from .credential_ops import store_credential
 
         kind = "authtype" if request.authtype and request.credential is not None else "password"
         if kind == "authtype":
             request.password = None
         store_credential(request, kind, base_name="git")
         return None
-    from .store import erase_credentials
+    from .credential_ops import erase_credentials
 
     erased = erase_credentials(request, secret=request.password if request.password is not None else request.credential)
     _report_kept(erased.kept)
@@ -249,7 +249,7 @@ def git_action(action, stdin):
 def _report_kept(names):
     """One line on stderr per profile an erase kept (git shows the helper's stderr; so does docker's
     credential client, which passes its helpers' stderr through)."""
-    from .store import kept_message
+    from .credential_ops import kept_message
 
     for name in names:
         sys.stderr.write(f"{PROG}: {kept_message(name)}\n")
@@ -273,7 +273,7 @@ def docker_action(action, stdin):
         raise docker.DockerError(f"Unknown credential action `{action}`")
     data = docker.read_input(stdin)
     if action == "store":
-        from .store import store_credential
+        from .credential_ops import store_credential
 
         server_url, incoming = docker.parse_store(data)
         store_credential(incoming, "token", base_name="docker", docker_server_url=server_url)
@@ -281,7 +281,7 @@ def docker_action(action, stdin):
     if action == "get":
         server_url, found = docker_get(data)
         return docker.format_get(server_url, found.username, found.password)
-    from .store import erase_credentials
+    from .credential_ops import erase_credentials
 
     # A loopback registry's scheme-less name is both its https and its http origin (origins_of):
     # a logout leaves docker nothing it stored under either.
@@ -302,7 +302,7 @@ def docker_get(data):
     """(server URL as sent, Credential) that `docker-credential-truto get` answers `data` with;
     docker.NotFound when nothing answers. `truto doctor` asks through this very function."""
     from .protocols import docker
-    from .store import answer_request
+    from .credential_ops import answer_request
 
     server_url, requests = docker.parse_server_url(data)
     for request in requests:  # in origins_of's order: https before a loopback's http
@@ -317,14 +317,15 @@ def docker_list():
     """{server URL: user name} of every credential docker could get: the URL as docker stored it,
     else the profile's API URL. With TRUTO_API_TOKEN set, only the environment's credential."""
     from .credential import Credential, answers, url_from_origin
-    from .store import Store, env_credential
+    from .profiles import Profiles
+    from .resolution import env_credential, selected_name
 
     found = env_credential()
     if found is not None:
         return {url_from_origin(found.protocol, found.host, found.path): found.username}
     entries, origins = {}, set()
-    store = Store()
-    selected = store.selected_name()
+    store = Profiles()
+    selected = selected_name(store)
     # The order get prefers (docker's own login, the selected profile, config order), so an
     # origin lists the user get answers with.
     for profile in sorted(store.profiles(), key=lambda p: ("dockerServerUrl" not in p.settings, p.name != selected)):

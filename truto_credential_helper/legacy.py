@@ -6,19 +6,27 @@
 Such a file keeps working read-only: config.load hands the rest of the code `as_config(doc)`, a
 document of today's shape whose profiles name the LEGACY_INLINE secret store, and that store
 (secrets/legacy_inline.py) reads the inline values from the file when one is asked for. Nothing
-ever writes them anywhere but into a secret store, through `migrate`.
+ever writes them anywhere but into a secret store, through migrate.py. Pure conversion: it reads
+and writes no file, so config.py can use it without a cycle.
 """
-from .errors import warn
+from __future__ import annotations
+
+from .console import warn
+from .kinds import LEGACY_INLINE
+from .settings import DEFAULT_API_URL
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from .errors import TrutoError
 
 PROFILE_KEYS = frozenset(("apiUrl", "apiToken", "defaultIntegratedAccount", "anthropicApiKey", "firecrawlApiKey"))
 INLINE_SECRETS = ("apiToken", "anthropicApiKey", "firecrawlApiKey")
-DEFAULT_API_URL = "https://api.truto.one"
 MIGRATE_HINT = "run `truto auth migrate` to move its secrets into the OS keyring"
 
-_warned = set()
+_warned: set[str] = set()
 
 
-def is_legacy(doc):
+def is_legacy(doc: object) -> bool:
     """The standalone CLI's shape: no `version`, only activeProfile/profiles at the top, at least one
     profile, and profiles holding only the legacy keys (string values). Today's files always carry
     `version` and `secretStore`, so the two shapes cannot be confused."""
@@ -33,7 +41,7 @@ def is_legacy(doc):
     )
 
 
-def check_inline_secrets(path, doc):
+def check_inline_secrets(path: str, doc: dict) -> None:
     """An inline secret must be one printable word, as `truto login` requires of a token: a newline
     or control character in it would inject lines into a helper's answer or an HTTP header. The
     error names the profile and field, never the value."""
@@ -46,17 +54,15 @@ def check_inline_secrets(path, doc):
                                   "fix the file (one printable word per secret), then retry")
 
 
-def inline_secrets(profile):
+def inline_secrets(profile: dict) -> dict[str, str]:
     """{field: value} of the secrets a legacy profile holds inline (empty values mean none)."""
     return {f: profile[f] for f in INLINE_SECRETS if profile.get(f)}
 
 
-def as_config(doc, store_kind=None):
+def as_config(doc: dict, store_kind: str | None = None) -> dict:
     """Today's config document for a legacy one, without any secret: each profile's secrets are
     named in `secrets` and held by store_kind (by default the read-only LEGACY_INLINE store)."""
-    from .secrets import LEGACY_INLINE
-
-    converted = {"version": 1, "profiles": {}}
+    converted: dict = {"version": 1, "profiles": {}}
     if isinstance(doc.get("activeProfile"), str) and doc["activeProfile"]:
         converted["activeProfile"] = doc["activeProfile"]
     for name, profile in doc["profiles"].items():
@@ -69,7 +75,7 @@ def as_config(doc, store_kind=None):
     return converted
 
 
-def warn_read_only(path):
+def warn_read_only(path: str) -> None:
     """Once per process: the file works, but only for reading, and how to fix that."""
     if path in _warned:
         return
@@ -78,52 +84,14 @@ def warn_read_only(path):
          f"read-only: {MIGRATE_HINT}")
 
 
-def read_only_error(path):
+def read_only_error(path: str) -> TrutoError:
     from .errors import ConfigError
 
     return ConfigError(f"{path}: is in the standalone Truto CLI's format (secrets inline), which truto only reads; "
                        f"{MIGRATE_HINT}, then retry")
 
 
-def is_converted(doc):
+def is_converted(doc: dict) -> bool:
     """Whether a document came from as_config() for the read-only store (config.edit refuses it)."""
-    from .secrets import LEGACY_INLINE
-
     return any(p.get("secretStore") == LEGACY_INLINE for p in doc.get("profiles", {}).values())
-
-
-def migrate(directory, store_kind):
-    """Move every inline secret into store_kind's secret store, then rewrite config.json without
-    them. Returns [(profile, field)] moved, or None when the file is not in the legacy format.
-
-    Safe to interrupt or re-run: the secrets are written (and read back) before the file changes, and
-    the file is replaced in one atomic rename, so at every instant config.json is either the old file,
-    still readable, or the new one whose secrets are already in the store."""
-    from . import config
-    from .errors import SecretStoreUnavailable
-    from .secrets import open_store
-
-    path = config.config_path(directory)
-    with config.locked(directory):
-        data = config.read_private(path)
-        if data is None:
-            return None
-        doc = config.parse(path, data)
-        if not is_legacy(doc):
-            return None
-        converted = as_config(doc, store_kind)
-        config.validate(path, converted)  # before anything is stored: a bad profile name stops it here
-        check_inline_secrets(path, doc)
-        target = open_store(store_kind, directory)
-        moved = []
-        for name, profile in doc["profiles"].items():
-            for field, value in inline_secrets(profile).items():
-                target.set(name, field, value)
-                if target.get(name, field) != value:
-                    raise SecretStoreUnavailable(
-                        f"the secret store did not give back {field} of profile '{name}' after saving it; "
-                        f"{path} is left as it was: check the keyring and retry")
-                moved.append((name, field))
-        config.write_file(directory, config.CONFIG_NAME, config.dump(converted))
-        return moved
 

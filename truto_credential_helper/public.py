@@ -4,7 +4,7 @@
     c = truto_credential_helper.credentials()          # or credentials(profile="staging")
     TrutoApi(token=c.token, base_url=c.api_url)         # truto-python-sdk
 
-Resolved exactly as every `truto` command resolves them (store.resolve_token/resolve_api_url):
+Resolved exactly as every `truto` command resolves them (resolution.py):
 arguments > TRUTO_API_TOKEN / TRUTO_API_URL / TRUTO_PROFILE > the profile > the default API URL.
 Imports nothing heavy: no HTTP client; `keyring` only when the Secret Service fast path cannot answer.
 """
@@ -48,17 +48,22 @@ def credentials(profile=None, api_url=None, token=None):
       UsageError: the API URL is not usable (not http(s), or plain http to another machine), or it
         names another origin than the profile whose stored token would be sent to it.
     """
-    from . import store as store_module
+    from . import resolution
     from .api import check_api_url
+    from .profiles import Profiles
 
-    store = store_module.Store()
-    name = store.selected_name(profile)
-    found, token_source = store_module.resolve_token(store, name, token)
-    url, url_source = store_module.resolve_api_url(store, name, api_url)
+    store = Profiles()
+    name = resolution.selected_name(store, profile)
+    found, token_source = resolution.resolve_token(store, name, token)
+    url, url_source = resolution.resolve_api_url(store, name, api_url)
     url = check_api_url(url, "api_url" if url_source == "flag" else _url_label(url_source))
     stored = store.profile(name)
-    if token_source == "profile" and url_source in ("flag", "environment"):
-        _same_origin_or_refuse(name, stored.api_url, url)
+    if resolution.crosses_origin(store, name, token_source, url, url_source):
+        # The CLI's rule, in the Python API's words: a stored token goes only to its profile's origin.
+        raise UsageError(
+            f"profile '{name}' holds a token for {stored.api_url}, not for another origin; pass token= for that API, "
+            "or log in to it as a profile of its own"
+        )
     # The profile's own settings come along only when the profile supplied the token or the URL.
     from_profile = stored is not None and (token_source == "profile" or url_source == "profile")
     return Credentials(
@@ -73,14 +78,3 @@ def credentials(profile=None, api_url=None, token=None):
 
 def _url_label(source):
     return {"environment": "TRUTO_API_URL", "profile": "the profile's apiUrl"}.get(source, "the API URL")
-
-
-def _same_origin_or_refuse(name, profile_url, url):
-    """The CLI's rule: a token read from a profile goes only to that profile's own origin."""
-    from .credential import origin_from_url
-
-    if origin_from_url(url)[:2] != origin_from_url(profile_url)[:2]:
-        raise UsageError(
-            f"profile '{name}' holds a token for {profile_url}, not for another origin; pass token= for that API, "
-            "or log in to it as a profile of its own"
-        )

@@ -7,11 +7,18 @@ before it leaves the profile on the old store, intact); (3) delete the old copie
 the lock again and only while config.json does not point the profile at the old store any more, so
 a concurrent move back is never undone; a crash before it only leaves unused copies behind.
 """
-from .errors import SecretStoreUnavailable, TrutoError, warn
+from __future__ import annotations
+
+from .console import warn
+from .errors import SecretStoreUnavailable, TrutoError
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from .profiles import Profiles
 
 
-def move_profile(store, name, kind):
-    """Move profile `name` of `store` (a store.Store) to secret store `kind`. Returns the fields
+def move_profile(store: Profiles, name: str, kind: str) -> list[str] | None:
+    """Move profile `name` of `store` (a profiles.Profiles) to secret store `kind`. Returns the fields
     moved, or None when the profile already keeps its secrets there."""
     with store.edit() as edit:
         profile = edit.require_profile(name)  # NotLoggedIn, with its hint, from the file as it is now
@@ -36,7 +43,7 @@ def move_profile(store, name, kind):
     return moved
 
 
-def forget_old_copies(store, name, old_kind, fields):
+def forget_old_copies(store: Profiles, name: str, old_kind: str, fields: tuple[str, ...]) -> None:
     with store.edit() as edit:
         now = edit.profile(name)
         if now is not None and now.secret_store == old_kind:

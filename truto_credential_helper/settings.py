@@ -6,6 +6,8 @@ read a setting the same way and give the same verdict on a bad one.
 A bad value is a usage error naming the variable and what is wrong, never repeating the value
 (someone may have pasted a token into the wrong variable).
 """
+from __future__ import annotations
+
 import os
 
 from .errors import UsageError
@@ -18,6 +20,8 @@ ENV_TIMEOUT = "TRUTO_TIMEOUT"
 ENV_KEYRING_TIMEOUT = "TRUTO_KEYRING_TIMEOUT"
 ENV_LOCK_TIMEOUT = "TRUTO_LOCK_TIMEOUT"
 ENV_DEBUG = "TRUTO_DEBUG"
+
+DEFAULT_API_URL = "https://api.truto.one"  # when neither a flag, TRUTO_API_URL nor a profile names one
 
 # name: (default, what it does) for the settings with a number of seconds.
 SECONDS = {
@@ -44,7 +48,7 @@ VARIABLES = {
 }
 
 
-def seconds(name, default=None):
+def seconds(name: str, default: float | None = None) -> float:
     """A number of seconds from the environment: unset gives the default; anything but a finite
     number above 0 and at most a day (garbage, empty, nan, inf, 0, negative) is a usage error."""
     if default is None:
@@ -64,7 +68,7 @@ def seconds(name, default=None):
     return value
 
 
-def choice(name):
+def choice(name: str) -> str:
     """One of CHOICES[name] from the environment; unset gives the first."""
     allowed = CHOICES[name]
     raw = os.environ.get(name)
@@ -75,11 +79,11 @@ def choice(name):
     return raw.strip()
 
 
-def debug():
+def debug() -> bool:
     return choice(ENV_DEBUG) == "1"
 
 
-def check(name):
+def check(name: str) -> float | str | None:
     """Parse one variable as the commands do (UsageError when it is bad); None for a variable
     without a number or choice to check."""
     if name in SECONDS:
@@ -89,18 +93,18 @@ def check(name):
     return None
 
 
-def _what_is_wrong(raw):
+def _what_is_wrong(raw: str) -> str:
     if not raw.strip():
         return "is set but empty"
     return f"is not valid (a value of {len(raw)} character{'s' if len(raw) != 1 else ''})"
 
 
-def config_dir():
+def config_dir() -> str:
     configured = os.environ.get(ENV_CONFIG_DIR)
     if configured:
         return os.path.abspath(os.path.expanduser(configured))
     return default_config_dir()
 
 
-def default_config_dir():
+def default_config_dir() -> str:
     return os.path.join(os.path.expanduser("~"), ".truto")

@@ -10,27 +10,34 @@ through it.
 
 Imports only `re` and only when there is something to clean: the helpers' error path uses it.
 """
+from __future__ import annotations
+
 import os
 
 from .settings import ENV_TOKEN
+
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from re import Pattern
+    from typing import Any
 
 LIMIT = 200  # characters of one server-supplied value in a message
 LINE_LIMIT = 2000  # characters of a whole line printed about an error or in -v output
 DATA_LIMIT = 1000  # characters of one string in an API answer printed as data (no real one comes near)
 MIN_SECRET = 4  # shorter "secrets" would redact ordinary words and protect nothing
 
-_held = set()
-_patterns = {}
+_held: set[str] = set()
+_patterns: dict[str, Pattern[str]] = {}
 
 
-def hold(secret):
+def hold(secret: str | None) -> str | None:
     """Remember a secret this process has in hand, so that no printed text repeats it."""
     if isinstance(secret, str) and len(secret) >= MIN_SECRET:
         _held.add(secret)
     return secret
 
 
-def secrets():
+def secrets() -> set[str]:
     found = set(_held)
     env_token = os.environ.get(ENV_TOKEN)
     if env_token and len(env_token) >= MIN_SECRET:
@@ -38,21 +45,21 @@ def secrets():
     return found
 
 
-def mask(secret):
+def mask(secret: str) -> str:
     """At most the last 4 characters, and only of a secret long enough that they give little away."""
     if not secret:
         return ""
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
 
 
-def masked(value):
+def masked(value: str | None) -> str:
     """How a message refers to a value it rejects or cannot find: never the value itself (it may be
     a secret pasted into the wrong place), only its masked form and length."""
     value = value if isinstance(value, str) else _str(value)
     return f"'{mask(value) or '(empty)'}' ({len(value)} character{'s' if len(value) != 1 else ''})"
 
 
-def clean(text, limit=LIMIT, one_line=True):
+def clean(text: str, limit: int | None = LIMIT, one_line: bool = True) -> str:
     """text (anything: it is str()-ed) safe to print. one_line: newlines and tabs become spaces and
     runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap."""
     text = text if isinstance(text, str) else _str(text)
@@ -65,7 +72,7 @@ def clean(text, limit=LIMIT, one_line=True):
     return text
 
 
-def clean_data(value):
+def clean_data(value: object) -> Any:
     """A decoded JSON answer with every string (keys included) cleaned: what a command prints as
     data comes from the server too."""
     if isinstance(value, str):
@@ -106,7 +113,7 @@ _ESCAPES = (
 )
 _BREAKS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
 _INVISIBLE = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
-_compiled = []
+_compiled: list[Pattern[str]] = []
 
 
 def _strip(text, one_line):

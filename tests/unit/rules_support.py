@@ -1,7 +1,7 @@
 """Credentials as git and docker hand them to the store, for the rule tables."""
 from truto_credential_helper import config
 from truto_credential_helper.credential import Credential
-from truto_credential_helper.store import store_credential
+from truto_credential_helper.credential_ops import store_credential
 
 HOST = "api.example"
 

@@ -4,7 +4,8 @@ or docker stored is theirs to erase; what the user saved with `truto` stays, and
 import pytest
 
 from truto_credential_helper.credential import Credential
-from truto_credential_helper.store import Profile, Store, erase_credentials, kept_message, store_credential
+from truto_credential_helper.credential_ops import erase_credentials, kept_message, store_credential
+from truto_credential_helper.profiles import Profile, Profiles
 
 from .rules_support import HOST, git, profiles, store_all
 
@@ -17,7 +18,7 @@ def at(**more):
 
 def login(config_dir, name="work", token="tok-1", **settings):
     """What `truto login` leaves: a profile written by a `truto` edit."""
-    with Store(str(config_dir)).edit() as edit:
+    with Profiles(str(config_dir)).edit() as edit:
         edit.save_profile(name, {"apiUrl": URL, **settings}, {"apiToken": token})
 
 
@@ -54,7 +55,7 @@ def test_a_new_secret_from_git_makes_the_token_gits_the_same_secret_changes_noth
 
 def test_a_truto_edit_makes_a_git_profile_the_users(config_dir):
     store_all(config_dir, [git("alice", "s1")])
-    with Store(str(config_dir)).edit() as edit:
+    with Profiles(str(config_dir)).edit() as edit:
         edit.update_settings("alice", defaultIntegratedAccount="ia_1")
     erased = erase_credentials(at(), directory=str(config_dir))
     assert (list(erased), erased.kept) == ([], ["alice"])

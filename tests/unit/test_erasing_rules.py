@@ -4,7 +4,7 @@ never a `truto login` profile: those have rules of their own."""
 import pytest
 
 from truto_credential_helper.credential import Credential
-from truto_credential_helper.store import erase_credentials
+from truto_credential_helper.credential_ops import erase_credentials
 
 from .rules_support import HOST, docker, git, profiles, store_all
 

@@ -7,22 +7,22 @@ import pytest
 from truto_credential_helper import relocate
 from truto_credential_helper.errors import SecretStoreUnavailable
 from truto_credential_helper.secrets.file import FileStore
-from truto_credential_helper.store import Store
+from truto_credential_helper.profiles import Profiles
 
 SECRETS = {"apiToken": "tok-moving-1", "anthropicApiKey": "sk-moving-2"}
 
 
 @pytest.fixture
 def store(config_dir):
-    s = Store(str(config_dir))
+    s = Profiles(str(config_dir))
     with s.edit() as edit:
         edit.save_profile("p", {"apiUrl": "https://api.example"}, dict(SECRETS), store_kind="keyring")
         edit.save_profile("other", {"apiUrl": "https://other.example"}, {"apiToken": "tok-other"}, store_kind="keyring")
-    return Store(str(config_dir))
+    return Profiles(str(config_dir))
 
 
 def readable(config_dir, name="p"):
-    s = Store(str(config_dir))
+    s = Profiles(str(config_dir))
     profile = s.profile(name)
     return {f: s.read_secret(profile, f) for f in profile.secrets}, profile.secret_store
 

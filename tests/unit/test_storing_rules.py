@@ -6,7 +6,8 @@ import pytest
 
 from truto_credential_helper.credential import Credential
 from truto_credential_helper.errors import UsageError
-from truto_credential_helper.store import Store, choose_profile_name
+from truto_credential_helper.credential_ops import choose_profile_name
+from truto_credential_helper.profiles import Profiles
 
 from .rules_support import HOST, docker, git, git_authtype, profiles, store_all, subset
 
@@ -130,7 +131,7 @@ def test_ci_token_is_never_stored(config_dir, stored_secrets, monkeypatch):
 
 def test_a_login_profile_stays_a_token_profile(config_dir, stored_secrets):
     """A password stored for a `truto login` profile's origin and user is its new token."""
-    with Store(str(config_dir)).edit() as edit:
+    with Profiles(str(config_dir)).edit() as edit:
         edit.save_profile("work", {"apiUrl": f"https://{HOST}"}, {"apiToken": "t1", "anthropicApiKey": "k1"})
     assert store_all(config_dir, [git("work", "t2")]) == ["work"]
     assert subset(profiles(config_dir)["work"], {"credentialType": None}) == {"credentialType": None}

@@ -4,7 +4,7 @@ import shlex
 from urllib.parse import quote
 
 from ..api import NotFound
-from ..errors import EXIT_ERROR, ApiUnavailable, TrutoError, UsageError
+from ..errors import EXIT_ERROR, TrutoError, UsageError
 from ..untrusted import masked
 from . import output
 
@@ -49,33 +49,20 @@ def client(ctx):
     return ctx.client(url, token, url_source)
 
 
-def fetch_page(api, args, cursor):
-    """(items, next cursor or None) of one GET /api-token."""
+def run_list(ctx, args):
     params = {"limit": args.limit}
     if args.name:
         params["name"] = args.name
-    if cursor:
-        params["next_cursor"] = cursor
-    page = api.get("/api-token", params)
-    if not isinstance(page, dict) or not isinstance(page.get("result"), list):
-        raise ApiUnavailable("the API answered GET /api-token without a 'result' list; check the API URL")
-    cursor = page.get("next_cursor")
-    return [item for item in page["result"] if isinstance(item, dict)], (str(cursor) if cursor else None)
-
-
-def run_list(ctx, args):
-    api = client(ctx)
-    items, cursor = fetch_page(api, args, args.next_cursor)
-    seen, pages = {args.next_cursor}, 1
-    while args.all and cursor:
-        if cursor in seen:
-            raise ApiUnavailable("the API answered GET /api-token with a cursor it had already given; stopped")
-        if pages >= MAX_PAGES:
+    if args.next_cursor:
+        params["next_cursor"] = args.next_cursor
+    # pages() follows the cursors and refuses one it has seen; without --all only the first page
+    # is read (the next is the user's to ask for), and --all stops after MAX_PAGES.
+    items, cursor = [], None
+    for count, page in enumerate(client(ctx).pages("/api-token", params), 1):
+        items += [item for item in page["result"] if isinstance(item, dict)]
+        cursor = str(page["next_cursor"]) if page.get("next_cursor") else None
+        if not args.all or count >= MAX_PAGES:
             break
-        seen.add(cursor)
-        more, cursor = fetch_page(api, args, cursor)
-        items += more
-        pages += 1
     rows = [flat(item) for item in items]
     columns = COLUMNS + [(k, k) for k in dict.fromkeys(k for r in rows for k in r) if k not in dict(COLUMNS)]
     if ctx.output == "json":
@@ -87,7 +74,7 @@ def run_list(ctx, args):
     else:
         ctx.emit_rows(rows, columns)
     if args.all and cursor:
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"stopped after {MAX_PAGES} pages; continue with --next-cursor {shlex.quote(cursor)}")
         return EXIT_ERROR

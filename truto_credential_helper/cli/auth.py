@@ -7,8 +7,9 @@ import os
 import shutil
 import sys
 
-from .. import store as store_module
 from ..errors import NotLoggedIn, UsageError
+from ..profiles import missing_name
+from ..settings import ENV_TOKEN
 from ..untrusted import masked
 from .store_choice import add_store_options, check_move_target, chosen_store
 
@@ -57,8 +58,8 @@ def _origin_api_url(ctx):
     default URL for a profile that does not exist, unless TRUTO_API_TOKEN makes it usable (CI)."""
     name = ctx.profile_name()
     url, source = ctx.api_url(name)
-    if source == "default" and ctx.store.profile(name) is None and not os.environ.get(store_module.ENV_TOKEN):
-        raise NotLoggedIn(f"no profile named {store_module.missing_name(name)}; run `truto login` first, or pass --api-url")
+    if source == "default" and ctx.store.profile(name) is None and not os.environ.get(ENV_TOKEN):
+        raise NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login` first, or pass --api-url")
     return name, url
 
 
@@ -78,7 +79,7 @@ def _report(ctx, record, message):
 
 def _warn_not_on_path(ctx, program, tool):
     if shutil.which(program) is None:
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"{program} is not on PATH, so {tool} cannot run it; put the directory truto is installed in on PATH")
 
@@ -137,13 +138,14 @@ def run_token(ctx, args):
 
 
 def run_migrate(ctx, args):
-    from .. import config, legacy
+    from .. import config, migrate
+    from ..settings import config_dir
     from ..secrets import KEYRING, open_store
 
-    directory = config.config_dir()
+    directory = config_dir()
     chosen = chosen_store(args)
     kind = chosen or KEYRING
-    moved = legacy.migrate(directory, kind)
+    moved = migrate.migrate(directory, kind)
     path = config.config_path(directory)
     if moved is None and chosen is not None:
         moved = move_profiles(ctx, args, check_move_target(kind, args.profile or "NAME"))

@@ -11,8 +11,8 @@ import os
 import signal
 import sys
 
-from .. import store as store_module
 from ..errors import TrutoError, UsageError
+from ..settings import ENV_API_URL, ENV_TOKEN
 
 EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
@@ -52,8 +52,8 @@ def run(ctx, args):
     name = ctx.profile_name()
     token, _, url, _ = ctx.api_target(name)
     env = dict(os.environ)
-    env[store_module.ENV_TOKEN] = token
-    env[store_module.ENV_API_URL] = url
+    env[ENV_TOKEN] = token
+    env[ENV_API_URL] = url
     if args.with_keys:
         env.update(_keys(ctx, name))
     sys.stdout.flush()
@@ -69,7 +69,7 @@ def _keys(ctx, name):
         if value is not None:
             found[variable] = value
     if not found:
-        from ..errors import warn
+        from ..console import warn
 
         warn(f"profile '{name}' holds no BYOK key; set them with `truto profiles set-key anthropic|firecrawl -p {name}`")
     return found

@@ -9,11 +9,12 @@ import os
 import sys
 import time
 
-from .. import store as store_module
+from .. import resolution
 from ..errors import UsageError
+from ..settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 from . import output, vault_cli
 
-ENV_NAMES = (store_module.ENV_TOKEN, store_module.ENV_API_URL, store_module.ENV_PROFILE)
+ENV_NAMES = (ENV_TOKEN, ENV_API_URL, ENV_PROFILE)
 COLUMNS = [("profile", "profile"), ("active", "active"), ("apiUrl", "api url"), ("secretStore", "store"),
            ("tokenPresent", "token"), ("git", "git"), ("docker", "docker"), ("online", "online"),
            ("problem", "problem")]
@@ -42,7 +43,7 @@ def run(ctx, args):
     else:
         profiles = store.profiles()
     entries = [_profile_entry(store, p) for p in profiles]
-    if os.environ.get(store_module.ENV_TOKEN) and not ctx.args.profile:
+    if os.environ.get(ENV_TOKEN) and not ctx.args.profile:
         entries.append(_environment_entry())
     _add_wiring(entries)
     _add_store_availability(store, entries)
@@ -84,7 +85,7 @@ def _environment_entry():
         "profile": None,
         "source": "environment",
         "active": False,
-        "apiUrl": store_module.env_credential_url(),
+        "apiUrl": resolution.env_credential_url(),
         "secretStore": "environment",
         "tokenPresent": True,
         "online": None,
@@ -199,7 +200,7 @@ def _keyring_reachable():
 
 def _token_reader(store, entry):
     if entry["profile"] is None:
-        return lambda: os.environ.get(store_module.ENV_TOKEN)
+        return lambda: os.environ.get(ENV_TOKEN)
     return lambda: store.read_secret(entry["profile"], "apiToken")
 
 
@@ -275,11 +276,11 @@ def _verify_online(ctx, store, entries):
 
 
 def _environment(store):
-    token_set = bool(os.environ.get(store_module.ENV_TOKEN))
+    token_set = bool(os.environ.get(ENV_TOKEN))
     return {
-        store_module.ENV_TOKEN: token_set,  # whether it is set; never its value
-        store_module.ENV_API_URL: _shown_url(os.environ.get(store_module.ENV_API_URL) or None),
-        store_module.ENV_PROFILE: _shown_profile(store, os.environ.get(store_module.ENV_PROFILE) or None),
+        ENV_TOKEN: token_set,  # whether it is set; never its value
+        ENV_API_URL: _shown_url(os.environ.get(ENV_API_URL) or None),
+        ENV_PROFILE: _shown_profile(store, os.environ.get(ENV_PROFILE) or None),
     }
 
 
@@ -335,13 +336,13 @@ def _print_text(ctx, entries):
     lines = []
     if any(env.values()):
         lines.append(paint("Environment", "bold", out))
-        if env[store_module.ENV_TOKEN]:
+        if env[ENV_TOKEN]:
             lines.append("  - TRUTO_API_TOKEN is set (not shown): commands use it instead of a profile's stored token")
-        if env[store_module.ENV_API_URL]:
-            lines.append(f"  - TRUTO_API_URL={output.cell(env[store_module.ENV_API_URL])}: commands call it instead of "
+        if env[ENV_API_URL]:
+            lines.append(f"  - TRUTO_API_URL={output.cell(env[ENV_API_URL])}: commands call it instead of "
                          "the profile's apiUrl")
-        if env[store_module.ENV_PROFILE]:
-            lines.append(f"  - TRUTO_PROFILE={output.cell(env[store_module.ENV_PROFILE])}: commands use that profile "
+        if env[ENV_PROFILE]:
+            lines.append(f"  - TRUTO_PROFILE={output.cell(env[ENV_PROFILE])}: commands use that profile "
                          "instead of the active one")
         lines.append("")
     if not entries:

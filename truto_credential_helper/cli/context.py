@@ -2,10 +2,9 @@
 URL, the API client, and where messages go. Imports nothing heavy: `profiles list` must stay fast.
 """
 import argparse
-import os
 import sys
 
-from .. import store as store_module
+from .. import resolution
 from ..errors import UsageError
 from ..untrusted import hold, masked
 from . import output
@@ -16,7 +15,7 @@ GLOBAL_OPTIONS_HELP = "global options (on every command, before or after it)"
 def add_global_options(parser, suppress):
     """The global options. On subcommands their defaults are SUPPRESS, so an option given before
     the subcommand is not overwritten by the subcommand's default."""
-    from .completion import PROFILE, completes, global_option
+    from .completion_marks import PROFILE, completes, global_option
 
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
     # On subcommands they are accepted but not listed: `truto --help` lists them once.
@@ -67,30 +66,28 @@ class Context:
     @property
     def store(self):
         if self._store is None:
-            self._store = store_module.Store()
+            from ..profiles import Profiles
+
+            self._store = Profiles()
         return self._store
 
     def profile_name(self):
         """-p > TRUTO_PROFILE > active profile > 'default'."""
-        return self.store.selected_name(self.args.profile)
+        return resolution.selected_name(self.store, self.args.profile)
 
     def profile_source(self):
-        if self.args.profile:
-            return "flag"
-        if os.environ.get(store_module.ENV_PROFILE):
-            return "environment"
-        return "active" if self.store.active_name else "default"
+        return resolution.profile_source(self.store, self.args.profile)
 
     def require_profile(self, name=None):
         return self.store.require_profile(name or self.profile_name())
 
     def api_url(self, profile_name):
         """(url, source): --api-url > TRUTO_API_URL > profile apiUrl > default."""
-        return store_module.resolve_api_url(self.store, profile_name, self.args.api_url)
+        return resolution.resolve_api_url(self.store, profile_name, self.args.api_url)
 
     def token(self, profile_name):
         """(token, source): --token > TRUTO_API_TOKEN > the profile's stored token."""
-        return store_module.resolve_token(self.store, profile_name, self.args.token)
+        return resolution.resolve_token(self.store, profile_name, self.args.token)
 
     def api_target(self, profile_name):
         """(token, token_source, url, url_source) for a command that calls the API, refusing to
@@ -103,16 +100,8 @@ class Context:
     def _check_destination(self, profile_name, token_source, api_url, url_source):
         """A token read from a profile goes only to that profile's own origin: --api-url or
         TRUTO_API_URL naming another host would otherwise hand the stored token to whoever runs it."""
-        if token_source != "profile" or url_source not in ("flag", "environment"):
-            return
-        from ..credential import origin_from_url
-
-        profile = self.store.profile(profile_name)
-        try:
-            same = origin_from_url(api_url)[:2] == origin_from_url(profile.api_url)[:2]
-        except ValueError:
-            return  # an invalid URL is refused with its own message by the API client
-        if not same:
+        if resolution.crosses_origin(self.store, profile_name, token_source, api_url, url_source):
+            profile = self.store.profile(profile_name)
             raise UsageError(  # not repeated: what was given could hold something pasted by mistake
                 f"profile '{profile_name}' holds a token for {profile.api_url}, but {url_source_label(url_source)} "
                 f"points at another origin; truto does not send a stored token to another origin: pass --token "

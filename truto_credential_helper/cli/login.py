@@ -3,13 +3,14 @@ profile the active one. Nothing is saved unless the token is verified (or --no-v
 import os
 import sys
 
-from .. import store as store_module
 from ..api import check_api_url
-from ..errors import UsageError, warn
+from ..console import warn
+from ..errors import UsageError
 from ..secrets import KEYRING, VAULT
+from ..settings import DEFAULT_API_URL, ENV_PROFILE, ENV_TOKEN
 from ..untrusted import clean, clean_data
 from . import prompts, vault_cli
-from .completion import PROFILE, completes
+from .completion_marks import PROFILE, completes
 from .context import check_profile_name, check_secret, read_stdin_secret, url_source_label
 from .store_choice import add_store_options, chosen_store
 
@@ -39,14 +40,14 @@ def run(ctx, args):
         raise UsageError("--token and --with-token both give the token; pass only one")
     # No terminal, no token flag, TRUTO_API_TOKEN set: the non-interactive login the Truto CLI
     # documents (CI, containers). The token is verified and stored like any other.
-    from_env = not (args.token or args.with_token or prompts.interactive()) and bool(os.environ.get(store_module.ENV_TOKEN))
+    from_env = not (args.token or args.with_token or prompts.interactive()) and bool(os.environ.get(ENV_TOKEN))
     prompting = not (args.token or args.with_token or from_env)
     if prompting:
-        prompts.require_terminal(f"pass the token with --with-token (on stdin) or --token TOKEN, or set {store_module.ENV_TOKEN}")
+        prompts.require_terminal(f"pass the token with --with-token (on stdin) or --token TOKEN, or set {ENV_TOKEN}")
 
-    name = args.profile_name or args.profile or (os.environ.get(store_module.ENV_PROFILE) if from_env else None)
+    name = args.profile_name or args.profile or (os.environ.get(ENV_PROFILE) if from_env else None)
     if name is not None:
-        flag = "--profile-name" if args.profile_name else "--profile" if args.profile else store_module.ENV_PROFILE
+        flag = "--profile-name" if args.profile_name else "--profile" if args.profile else ENV_PROFILE
         check_profile_name(name, flag)
     elif prompting:
         name = ask_profile_name()
@@ -70,7 +71,7 @@ def run(ctx, args):
     if args.token:
         token = check_secret(args.token, "the token given with --token")
     elif from_env:
-        token = check_secret(os.environ[store_module.ENV_TOKEN], store_module.ENV_TOKEN)
+        token = check_secret(os.environ[ENV_TOKEN], ENV_TOKEN)
     elif args.with_token:
         token = read_stdin_secret("token", "--with-token")
     else:
@@ -91,8 +92,8 @@ def run(ctx, args):
                  "it is now the active profile.")
     else:
         ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
-    if os.environ.get(store_module.ENV_TOKEN) and not from_env:
-        warn(f"{store_module.ENV_TOKEN} is set in this environment and takes precedence over the saved token")
+    if os.environ.get(ENV_TOKEN) and not from_env:
+        warn(f"{ENV_TOKEN} is set in this environment and takes precedence over the saved token")
     if ctx.output != "table":
         record = {"profile": name, "apiUrl": url, "secretStore": kind, "verified": team is not None}
         if team is not None:
@@ -121,12 +122,10 @@ def run_vault(ctx, args):
 def offered_url(url, source):
     """The default the prompt offers: only a URL that passed validation (TRUTO_API_URL could hold a
     token pasted into the wrong variable, and the prompt would print it)."""
-    from .. import config
-
     try:
         return check_api_url(url, url_source_label(source))
     except UsageError:
-        return config.DEFAULT_API_URL
+        return DEFAULT_API_URL
 
 
 def ask_api_url(offered):

@@ -1,6 +1,7 @@
 """`truto logout`: remove a profile's secrets from whichever store holds them, then the profile."""
+from .. import resolution
 from . import prompts, vault_cli
-from .completion import PROFILE, completes
+from .completion_marks import PROFILE, completes
 
 
 def register(subparsers, parents):
@@ -15,7 +16,7 @@ def register(subparsers, parents):
 
 
 def run(ctx, args):
-    name = ctx.store.selected_name(args.profile_name or args.profile)
+    name = resolution.selected_name(ctx.store, args.profile_name or args.profile)
     profile = ctx.require_profile(name)  # a missing profile: exit 3, nothing to confirm
     if not args.force:
         prompts.require_terminal("pass -f to log out without confirmation")

@@ -28,7 +28,7 @@ LIST_COLUMNS = [("active", "active"), ("name", "name"), ("apiUrl", "api url"),
 
 
 def register(subparsers, parents):
-    from .completion import KEY, KIND, PROFILE, completes
+    from .completion_marks import KEY, KIND, PROFILE, completes
 
     p = subparsers.add_parser(
         "profiles", aliases=["profile"], parents=parents, help="list, switch and configure profiles",

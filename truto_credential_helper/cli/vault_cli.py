@@ -112,12 +112,12 @@ def run_login(ctx, args, name, url, url_source, verified_team):
     else:
         ctx.info(f"{verb} {where_text} as profile '{name}' for {url} without verifying the token (--no-verify); "
                  "it is now the active profile.")
-    from .. import store as store_module
+    from .. import settings
 
-    if os.environ.get(store_module.ENV_TOKEN):
-        from ..errors import warn
+    if os.environ.get(settings.ENV_TOKEN):
+        from ..console import warn
 
-        warn(f"{store_module.ENV_TOKEN} is set in this environment and takes precedence over the team's token in Vault")
+        warn(f"{settings.ENV_TOKEN} is set in this environment and takes precedence over the team's token in Vault")
     if ctx.output != "table":
         record = {"profile": name, "apiUrl": url, "secretStore": VAULT, "vaultPath": where.label,
                   "vaultAddresses": list(where.addresses), "published": publishing, "verified": team is not None}

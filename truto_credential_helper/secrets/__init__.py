@@ -1,5 +1,6 @@
 """Secret stores: where a profile's token and BYOK keys live. One small interface, as
 docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / delete by (profile, field).
+The interface is base.SecretStore; the store kinds are named in kinds.py.
 
 - os_keyring.KeyringStore: the OS keyring through `keyring` (the default).
 - file.FileStore: plaintext credentials.json, only when the user chose it (--secret-store file,
@@ -9,44 +10,18 @@ docker-credential-helpers' Helper and keyring's KeyringBackend: get / set / dele
 - vault: a KV v2 secret in OpenBao / HashiCorp Vault.
 - legacy_inline.LegacyInlineStore: read-only, the secrets a standalone Truto CLI config.json holds
   inline, until `truto auth migrate` moves them.
-TRUTO_API_TOKEN is not a store but a resolution source (see store.py): CI never needs either.
+TRUTO_API_TOKEN is not a store but a resolution source (see resolution.py): CI never needs either.
 """
+from __future__ import annotations
 
-SECRET_FIELDS = ("apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken")
-KEYRING = "keyring"
-FILE = "file"
-PASS = "pass"
-VAULT = "vault"
-STORE_KINDS = (KEYRING, FILE, VAULT, PASS)  # what a user can choose with --secret-store
-LEGACY_INLINE = "legacy-inline"  # read-only: secrets inline in a standalone Truto CLI config.json (legacy.py)
+from ..kinds import FILE, KEYRING, LEGACY_INLINE, PASS, SECRET_FIELDS, STORE_KINDS, VAULT  # noqa: F401 (callers name them from here)
 
-
-class SecretStore:
-    kind = None
-    owned = True  # False for a store shared with others (Vault): moving a profile away keeps its secrets there
-
-    def get(self, profile, field):
-        """The secret, or None when there is none."""
-        raise NotImplementedError
-
-    def set(self, profile, field, value):
-        raise NotImplementedError
-
-    def delete(self, profile, field):
-        """Remove the secret; a missing one is not an error."""
-        raise NotImplementedError
-
-    def names(self):
-        """[(profile, field)] of every secret this store holds for this config directory, whoever
-        wrote it (doctor finds those no profile names); None when the backend cannot list."""
-        raise NotImplementedError
-
-    def describe(self):
-        """Where the secrets are, for whoami and doctor (no secret in it)."""
-        raise NotImplementedError
+TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
+if TYPE_CHECKING:
+    from .base import SecretStore
 
 
-def open_store(kind, config_dir):
+def open_store(kind: str, config_dir: str) -> SecretStore:
     if kind == LEGACY_INLINE:
         from .legacy_inline import LegacyInlineStore
 

@@ -4,8 +4,10 @@ import json
 import os
 
 from ..config import check_dir, parse, read_private, write_file
-from ..errors import ConfigError, warn
-from . import FILE, SecretStore
+from ..console import warn
+from ..errors import ConfigError
+from ..kinds import FILE
+from .base import SecretStore
 
 FILE_NAME = "credentials.json"
 

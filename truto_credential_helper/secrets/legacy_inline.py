@@ -4,7 +4,8 @@ import os
 
 from .. import legacy
 from ..config import CONFIG_NAME, parse, read_private
-from . import LEGACY_INLINE, SecretStore
+from ..kinds import LEGACY_INLINE
+from .base import SecretStore
 
 
 class LegacyInlineStore(SecretStore):

@@ -8,13 +8,15 @@ the keyring's place for the duration of one test (tests/unit/conftest.py).
 Like the keyring, every store of one config directory sees the same items (one namespace per
 directory, as os_keyring.service_name), and two directories never see each other's.
 """
+from __future__ import annotations
+
 import os
 
-from . import SecretStore
+from .base import SecretStore
 
 MEMORY = "memory"
 
-_items = {}  # {abspath(config_dir): {(profile, field): secret}}
+_items: dict[str, dict[tuple[str, str], str]] = {}  # {abspath(config_dir): {(profile, field): secret}}
 
 
 class MemoryStore(SecretStore):

@@ -6,9 +6,10 @@ its keyring for the same reason), so each call runs in a daemon thread we stop w
 import os
 import time
 
-from ..config import default_config_dir, seconds_setting
+from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
-from . import KEYRING, SecretStore
+from ..kinds import KEYRING
+from .base import SecretStore
 
 SERVICE = "truto"
 DEFAULT_TIMEOUT = 10.0
@@ -27,7 +28,7 @@ def item_username(profile, field):
 
 
 def keyring_timeout():
-    return seconds_setting("TRUTO_KEYRING_TIMEOUT", DEFAULT_TIMEOUT)
+    return seconds(ENV_KEYRING_TIMEOUT, DEFAULT_TIMEOUT)
 
 
 def bounded(action, fn, *args, deadline=None):

@@ -15,9 +15,10 @@ call is bounded by TRUTO_KEYRING_TIMEOUT; any failure is one line and exit 6, wi
 """
 import os
 
-from ..config import default_config_dir, seconds_setting
+from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from ..errors import SecretStoreUnavailable
-from . import PASS, SECRET_FIELDS, SecretStore
+from ..kinds import PASS, SECRET_FIELDS
+from .base import SecretStore
 
 PREFIX = "truto"
 DEFAULT_TIMEOUT = 10.0
@@ -152,7 +153,7 @@ class PassStore(SecretStore):
 
 
 def timeout():
-    return seconds_setting("TRUTO_KEYRING_TIMEOUT", DEFAULT_TIMEOUT)
+    return seconds(ENV_KEYRING_TIMEOUT, DEFAULT_TIMEOUT)
 
 
 def run_pass(args, data, action):

@@ -10,7 +10,8 @@ token. The secret belongs to the team, so removing a profile leaves it (`owned` 
 import time
 
 from ..errors import SecretStoreUnavailable
-from . import VAULT, SecretStore
+from ..kinds import VAULT
+from .base import SecretStore
 from .vault_http import vault_message
 
 KEYS = ("apiToken", "anthropicApiKey", "firecrawlApiKey")
@@ -118,11 +119,11 @@ class VaultStore(SecretStore):
 
     def session(self, where):
         """A client for one operation (one TRUTO_TIMEOUT deadline) and a Vault token for it."""
-        from ..config import seconds_setting
+        from ..settings import ENV_TIMEOUT, seconds
         from . import vault_auth
         from .vault_http import Client
 
-        timeout = seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
+        timeout = seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
         client = Client(where.addresses, time.monotonic() + timeout, timeout, where.label)
         token, self.token_source = vault_auth.obtain(client, f"{where.label} at {where.addresses[0]}")
         return client, token

@@ -3,10 +3,10 @@ Vault token comes from (never the token); with --online, each address's seal sta
 the profile's secret can be read, through the very code a `get` runs."""
 import os
 
-from ..errors import TrutoError
-from ..secrets import VAULT
+from ...errors import TrutoError
+from ...secrets import VAULT
+from .report import FAIL, INFO, OK, WARN
 
-OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 VAULT_VARS = {
     "TRUTO_VAULT_ROLE_ID": "AppRole role ID (with TRUTO_VAULT_SECRET_ID)",
     "TRUTO_VAULT_SECRET_ID": "AppRole secret ID (with TRUTO_VAULT_ROLE_ID)",
@@ -20,8 +20,8 @@ SHOWN = ("TRUTO_VAULT_APPROLE_MOUNT", "TRUTO_VAULT_JWT_FILE", "TRUTO_VAULT_ROLE"
 
 
 def check_vault(checks, directory, profiles, online):
-    from ..secrets import vault_auth
-    from ..secrets.vault import Location, VaultStore
+    from ...secrets import vault_auth
+    from ...secrets.vault import Location, VaultStore
 
     for name in sorted(k for k in os.environ if k.startswith("TRUTO_VAULT_")):
         if name not in VAULT_VARS:
@@ -63,11 +63,11 @@ def check_seal(checks, label, address, where):
     """sys/seal-status of one address (it needs no token)."""
     import time
 
-    from ..config import seconds_setting
-    from ..secrets.vault import DEFAULT_TIMEOUT
-    from ..secrets.vault_http import Client
+    from ...settings import ENV_TIMEOUT, seconds
+    from ...secrets.vault import DEFAULT_TIMEOUT
+    from ...secrets.vault_http import Client
 
-    timeout = seconds_setting("TRUTO_TIMEOUT", DEFAULT_TIMEOUT)
+    timeout = seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
     client = Client([address], time.monotonic() + timeout, timeout, where.label)
     try:
         answer = client.request("GET", "sys/seal-status")

@@ -4,9 +4,9 @@ Whatever left them (a writer killed by an older version, a profile removed by ha
 config.json), they are items of this config directory's keyring service, entries of its
 credentials.json or of its folder in a pass store, that no profile of config.json refers to. Their values are never read.
 """
-from .. import config
-from ..errors import TrutoError
-from ..secrets import FILE, KEYRING, PASS, open_store
+from ... import config
+from ...errors import TrutoError
+from ...secrets import FILE, KEYRING, PASS, open_store
 
 CHECK = "orphan secrets"
 FIX = "truto doctor --fix (asks first; --fix --yes without a terminal)"
@@ -22,7 +22,7 @@ def _stores(directory, profiles):
     """The stores a profile of this directory can name, that may hold secrets of it."""
     import os
 
-    from ..secrets.file import FILE_NAME
+    from ...secrets.file import FILE_NAME
 
     kinds = [KEYRING]
     if os.path.lexists(os.path.join(directory, FILE_NAME)):
@@ -79,7 +79,7 @@ def check(checks, directory, doc, statuses):
 def fix(ctx, directory, found, assume_yes):
     """Remove what check() found, after asking (or with --yes). Under the config lock and checked
     again there, so a secret a concurrent login has just named is never removed."""
-    from . import prompts
+    from .. import prompts
 
     if found is None:
         raise TrutoError("cannot tell which secrets no profile names while config.json cannot be read; "

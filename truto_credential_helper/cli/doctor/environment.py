@@ -5,13 +5,13 @@ never printed back.
 """
 import os
 
-from .. import settings
-from ..errors import TrutoError
-from .doctor import FAIL, INFO, OK, WARN
+from ... import settings
+from ...errors import TrutoError
+from .report import FAIL, INFO, OK, WARN
 
 
 def check_environment(checks, doc):
-    # TRUTO_VAULT_* are the Vault login's: doctor_vault checks them with the Vault profiles.
+    # TRUTO_VAULT_* are the Vault login's: vault.py checks them with the Vault profiles.
     names = sorted(k for k in os.environ if k.startswith("TRUTO_") and not k.startswith("TRUTO_VAULT_"))
     if not names:
         checks.add("environment", OK, "no TRUTO_* variables set")
@@ -38,7 +38,7 @@ def judge(name, value, profiles):
             return WARN, " is set but empty", "it is ignored: unset it or set the token"
         return INFO, " is set", ""  # never its value, not even masked
     if name == settings.ENV_API_URL:
-        from ..api import check_api_url
+        from ...api import check_api_url
 
         try:
             return INFO, f"={check_api_url(value, name)}", ""

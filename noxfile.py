@@ -2,6 +2,7 @@
 run from the source tree with only the package's requirements and pytest installed, so a venv
 made once per Python serves every later run. Use it through `scripts/test --quick`, which puts
 pyenv's interpreters on PATH and installs nox; the full suite is `scripts/test`."""
+
 import configparser
 import hashlib
 import os
@@ -18,7 +19,9 @@ if DEFAULT not in PYTHONS:
 nox.options.sessions = ["quick"]
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"  # only interpreters this machine has
-nox.options.error_on_missing_interpreters = False  # skipped and reported; scripts/test-quick always links the default python3
+nox.options.error_on_missing_interpreters = (
+    False  # skipped and reported; scripts/test-quick always links the default python3
+)
 
 
 def requirements():

@@ -7,6 +7,7 @@ a 5xx, a 429, a redirect, a slow or malformed answer) to be served before the no
 make_server(..., ssl_context=ctx). The demo runs it as a script:
     stub_api.py --token TOKEN [--token TOKEN...] [--port 0] [--port-file FILE]
 """
+
 import argparse
 import json
 import sys
@@ -17,8 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 
 TEAM = {"id": "team_7f3a", "name": "Acme Integrations", "domain": "acme.example"}
 API_TOKENS = [
-    {"id": f"tok_{i:03d}", "name": name, "environment_id": "env_dev", "created_at": f"2026-0{1 + i % 9}-1{i % 10}T09:00:00Z"}
-    for i, name in enumerate(["cli-macbook", "ci-staging", "ci-production", "backend", "cli-linux"] + [f"svc-{n}" for n in range(30)])
+    {
+        "id": f"tok_{i:03d}",
+        "name": name,
+        "environment_id": "env_dev",
+        "created_at": f"2026-0{1 + i % 9}-1{i % 10}T09:00:00Z",
+    }
+    for i, name in enumerate(
+        ["cli-macbook", "ci-staging", "ci-production", "backend", "cli-linux"] + [f"svc-{n}" for n in range(30)]
+    )
 ]
 
 
@@ -77,7 +85,7 @@ def make_handler(state):
             if fault is not None and self.send_fault(fault):
                 return
             auth = self.headers.get("Authorization", "")
-            if not auth.startswith("Bearer ") or auth[len("Bearer "):] not in state.tokens:
+            if not auth.startswith("Bearer ") or auth[len("Bearer ") :] not in state.tokens:
                 return self.send_json(401, {"error": "Unauthorized", "message": "Invalid API token"})
             url = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
@@ -86,7 +94,7 @@ def make_handler(state):
             if url.path == "/api-token":
                 return self.list_tokens(query)
             if url.path.startswith("/api-token/"):
-                wanted = url.path[len("/api-token/"):]
+                wanted = url.path[len("/api-token/") :]
                 for tok in API_TOKENS:
                     if tok["id"] == wanted:
                         return self.send_json(200, tok)
@@ -100,7 +108,7 @@ def make_handler(state):
                 start = int(query.get("next_cursor", 0))
             except ValueError:
                 return self.send_json(400, {"error": "Bad Request", "message": "limit and next_cursor must be numbers"})
-            page = items[start:start + limit]
+            page = items[start : start + limit]
             next_cursor = str(start + limit) if start + limit < len(items) else None
             return self.send_json(200, {"result": page, "next_cursor": next_cursor, "limit": limit})
 

@@ -1,4 +1,5 @@
 """Support for the `truto` command's tests: log in through the installed console script."""
+
 import json
 
 from conftest import GOOD_TOKEN

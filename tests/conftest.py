@@ -2,6 +2,7 @@
 unlocked gnome-keyring and a temporary HOME) and drives the console scripts installed in the venv,
 so every test exercises what a user gets from `pip install .`.
 """
+
 import importlib.util
 import json
 import os
@@ -18,8 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: truto, truto-credential-helper, git-/docker-credential-truto
 
 # Variables of ours that must never leak into a test from the developer's shell.
-TRUTO_VARS = ("TRUTO_API_TOKEN", "TRUTO_API_URL", "TRUTO_PROFILE", "TRUTO_CONFIG_DIR", "TRUTO_KEYRING_TIMEOUT",
-              "TRUTO_TIMEOUT", "TRUTO_DEBUG", "NO_COLOR", "PYTHON_KEYRING_BACKEND")
+TRUTO_VARS = (
+    "TRUTO_API_TOKEN",
+    "TRUTO_API_URL",
+    "TRUTO_PROFILE",
+    "TRUTO_CONFIG_DIR",
+    "TRUTO_KEYRING_TIMEOUT",
+    "TRUTO_TIMEOUT",
+    "TRUTO_DEBUG",
+    "NO_COLOR",
+    "PYTHON_KEYRING_BACKEND",
+)
 
 
 def pytest_configure(config):
@@ -73,8 +83,13 @@ def run(env):
 
     def _run(*argv, input=None, env=None, timeout=60, **kw):
         return subprocess.run(
-            [str(a) for a in argv], input=input, env=default_env if env is None else env,
-            capture_output=True, text=not isinstance(input, bytes), timeout=timeout, **kw
+            [str(a) for a in argv],
+            input=input,
+            env=default_env if env is None else env,
+            capture_output=True,
+            text=not isinstance(input, bytes),
+            timeout=timeout,
+            **kw,
         )
 
     return _run

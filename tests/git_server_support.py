@@ -3,6 +3,7 @@ port, started and stopped by the test) that demands Basic or Bearer authenticati
 `git http-backend` as CGI behind it, recording every Authorization header it received; the two
 gits (Debian's on PATH, and 2.55 from scripts/build-git); and a GIT_ASKPASS that records each
 prompt, so a test sees when git asked the user."""
+
 import base64
 import os
 import shutil
@@ -36,8 +37,11 @@ def built_git():
     directory = os.environ.get(GIT_255_ENV)
     if not directory or not os.access(os.path.join(directory, "git"), os.X_OK):
         raise AssertionError(f"{GIT_255_ENV} does not name a built git 2.55: run the tests through scripts/test")
-    return Git("2.55", [os.path.join(directory, "git")],
-               {"GIT_EXEC_PATH": directory, "GIT_TEMPLATE_DIR": os.path.join(directory, "templates", "blt")})
+    return Git(
+        "2.55",
+        [os.path.join(directory, "git")],
+        {"GIT_EXEC_PATH": directory, "GIT_TEMPLATE_DIR": os.path.join(directory, "templates", "blt")},
+    )
 
 
 def git_version(git, env):

@@ -1,6 +1,7 @@
 """Support for the credential-helper tests: profiles written through the store exactly as
 `truto login` writes them (Profiles.edit().save_profile, in a subprocess with the test's environment),
 and real `git credential` runs with only our helper configured."""
+
 import json
 import subprocess
 import sys
@@ -19,8 +20,12 @@ with Profiles().edit() as e:
 def save_profile(env, name, api_url, token, active=False, **settings):
     """A profile as `truto login --profile-name NAME --api-url URL --token TOKEN` leaves it."""
     settings = {"apiUrl": api_url, **settings}
-    done = subprocess.run([sys.executable, "-c", _SAVE, json.dumps([name, settings, {"apiToken": token}, active])],
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _SAVE, json.dumps([name, settings, {"apiToken": token}, active])],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
 
 

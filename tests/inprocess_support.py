@@ -2,6 +2,7 @@
 called as functions with their own stdin, stdout and stderr (binary-capable, as the helpers read
 sys.stdin.buffer and write sys.stdout.buffer) and their own os.environ. Milliseconds per call
 instead of an interpreter start; the subprocess tests keep checking the installed scripts."""
+
 import io
 import os
 import sys

@@ -1,6 +1,7 @@
 """The real `pass` with a throwaway GPG key: one key per test session in its own GNUPGHOME (ed25519,
 no passphrase: generated in well under a second), and a password store per test in its tmp_path.
 Import the fixtures into a test module: `from pass_support import gpg_key, pass_env, ...`."""
+
 import os
 import subprocess
 
@@ -8,8 +9,14 @@ import pytest
 
 
 def gpg(home, *args, check=True):
-    return subprocess.run(["gpg", "--batch", "--homedir", str(home), *args], capture_output=True, text=True,
-                          check=check, stdin=subprocess.DEVNULL, timeout=60)
+    return subprocess.run(
+        ["gpg", "--batch", "--homedir", str(home), *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
 
 
 def new_gpg_home(root, passphrase=""):
@@ -17,8 +24,18 @@ def new_gpg_home(root, passphrase=""):
     short: the agent's socket path must fit in 108 bytes)."""
     home = root / "gnupg"
     home.mkdir(mode=0o700)
-    gpg(home, "--pinentry-mode", "loopback", "--passphrase", passphrase, "--quick-gen-key",
-        "Truto Test <t@example.invalid>", "future-default", "default", "never")
+    gpg(
+        home,
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        passphrase,
+        "--quick-gen-key",
+        "Truto Test <t@example.invalid>",
+        "future-default",
+        "default",
+        "never",
+    )
     listing = gpg(home, "--list-secret-keys", "--with-colons").stdout
     fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
     return home, fingerprint

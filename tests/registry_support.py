@@ -10,6 +10,7 @@ else is forwarded): the profile's API URL is then the registry's URL, as it must
 ask truto for it. It records the Authorization header of every registry request, so a test checks
 what the server received; the registry's log shows that it accepted them.
 """
+
 import base64
 import hashlib
 import http.client
@@ -33,9 +34,28 @@ TAG = "v1"
 def tls_certificate(directory):
     """(cert.pem, key.pem): self-signed for IP 127.0.0.1, valid for a day."""
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -48,8 +68,12 @@ class Registry:
         htpasswd = os.path.join(directory, "htpasswd")
         with open(htpasswd, "w") as f:
             for name, password in users.items():
-                f.write(subprocess.run(["htpasswd", "-Bbn", name, password], check=True, capture_output=True,
-                                       text=True).stdout.strip() + "\n")
+                f.write(
+                    subprocess.run(
+                        ["htpasswd", "-Bbn", name, password], check=True, capture_output=True, text=True
+                    ).stdout.strip()
+                    + "\n"
+                )
         http_section = {"addr": "127.0.0.1:0", "secret": "test-only-upload-secret"}
         if tls:
             http_section["tls"] = {"certificate": tls[0], "key": tls[1]}
@@ -68,8 +92,9 @@ class Registry:
 
     def start(self, timeout=30):
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([REGISTRY, "serve", self.config_path], stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [REGISTRY, "serve", self.config_path], stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = re.search(rb'"msg":"listening on 127\.0\.0\.1:(\d+)[",]', self._read_log())
@@ -116,8 +141,11 @@ class Registry:
         """[(method, uri)] of the requests the registry let through after checking their
         credentials against its htpasswd file (its log names no user on success: the origin in
         front records who asked)."""
-        return [(e.get("http.request.method"), e.get("http.request.uri")) for e in self.log_entries()
-                if e.get("msg") == "authorized request" and uri_part in e.get("http.request.uri", "")]
+        return [
+            (e.get("http.request.method"), e.get("http.request.uri"))
+            for e in self.log_entries()
+            if e.get("msg") == "authorized request" and uri_part in e.get("http.request.uri", "")
+        ]
 
 
 def oci_layout(directory):
@@ -138,18 +166,42 @@ def oci_layout(directory):
         info.size = len(content)
         tar.addfile(info, io.BytesIO(content))
     layer = blob(buf.getvalue())
-    config = blob(json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                              "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}}).encode())
-    manifest = blob(json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": dict(config, mediaType="application/vnd.oci.image.config.v1+json"),
-        "layers": [dict(layer, mediaType="application/vnd.oci.image.layer.v1.tar")],
-    }).encode())
+    config = blob(
+        json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "config": {},
+                "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]},
+            }
+        ).encode()
+    )
+    manifest = blob(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": dict(config, mediaType="application/vnd.oci.image.config.v1+json"),
+                "layers": [dict(layer, mediaType="application/vnd.oci.image.layer.v1.tar")],
+            }
+        ).encode()
+    )
     with open(os.path.join(root, "oci-layout"), "w") as f:
         json.dump({"imageLayoutVersion": "1.0.0"}, f)
     with open(os.path.join(root, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "manifests": [dict(manifest, mediaType="application/vnd.oci.image.manifest.v1+json",
-                                                          annotations={"org.opencontainers.image.ref.name": TAG})]}, f)
+        json.dump(
+            {
+                "schemaVersion": 2,
+                "manifests": [
+                    dict(
+                        manifest,
+                        mediaType="application/vnd.oci.image.manifest.v1+json",
+                        annotations={"org.opencontainers.image.ref.name": TAG},
+                    )
+                ],
+            },
+            f,
+        )
     return root
 
 
@@ -162,10 +214,25 @@ def push_image(registry, user, password, directory, env, cert_dir=None):
     policy = os.path.join(directory, "policy.json")  # our own: a fresh machine may have no /etc/containers
     with open(policy, "w") as f:
         json.dump({"default": [{"type": "insecureAcceptAnything"}]}, f)
-    done = subprocess.run(["skopeo", "--policy", policy, "copy", "--authfile", authfile, *tls,
-                           "--dest-creds", f"{user}:{password}",
-                           f"oci:{oci_layout(directory)}:{TAG}", f"docker://{registry.host}/{IMAGE}:{TAG}"],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            "skopeo",
+            "--policy",
+            policy,
+            "copy",
+            "--authfile",
+            authfile,
+            *tls,
+            "--dest-creds",
+            f"{user}:{password}",
+            f"oci:{oci_layout(directory)}:{TAG}",
+            f"docker://{registry.host}/{IMAGE}:{TAG}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -207,7 +274,9 @@ class TrutoOrigin:
             def team(self):
                 header = self.headers.get("Authorization", "")
                 ok = header.startswith("Bearer ") and header[7:] in origin.tokens
-                body = json.dumps({"id": "team_reg", "name": "Registry Team"} if ok else {"error": "unauthorized"}).encode()
+                body = json.dumps(
+                    {"id": "team_reg", "name": "Registry Team"} if ok else {"error": "unauthorized"}
+                ).encode()
                 self.send_response(200 if ok else 401)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

@@ -3,6 +3,7 @@ names its store class (STORE) and is collected where its store can run (the in-m
 stores in the in-process tier, tests/unit; the OS keyring on the private gnome-keyring,
 tests/test_secret_stores.py). A store that passes it can stand in for any other above the store
 layer."""
+
 import pytest
 
 DIFFICULT = [

@@ -1,6 +1,7 @@
 """`truto auth exec -- COMMAND`: the credentials reach COMMAND's environment and nothing else;
 its exit status, signals and standard streams are its own. Real processes throughout: the
 installed `truto` runs a Python child that reports what it saw."""
+
 import json
 import os
 import signal
@@ -8,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from cli_support import login
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing
 
@@ -60,8 +60,12 @@ def test_child_gets_token_and_url_in_its_environment_only(run, env, stub_api, tm
     env = scrubbed(env)
     login(run, stub_api, env=env)
     seen = report(run, env=env)
-    assert seen["env"] == {"TRUTO_API_TOKEN": GOOD_TOKEN, "TRUTO_API_URL": stub_api.url,
-                           "ANTHROPIC_API_KEY": None, "FIRECRAWL_API_KEY": None}
+    assert seen["env"] == {
+        "TRUTO_API_TOKEN": GOOD_TOKEN,
+        "TRUTO_API_URL": stub_api.url,
+        "ANTHROPIC_API_KEY": None,
+        "FIRECRAWL_API_KEY": None,
+    }
     assert GOOD_TOKEN not in seen["argv"] and GOOD_TOKEN not in seen["parent_argv"]
     assert "auth\0exec" in seen["parent_argv"]  # it really read truto's own command line
     assert files_containing(tmp_path, GOOD_TOKEN) == []  # nothing written anywhere
@@ -84,8 +88,12 @@ def test_resolution_order_and_origin_guard(run, env, stub_api):
     login(run, stub_api, env=env)
     assert report(run, "--token", OTHER_TOKEN, env=env)["env"]["TRUTO_API_TOKEN"] == OTHER_TOKEN
     e = dict(env, TRUTO_API_TOKEN=OTHER_TOKEN, TRUTO_API_URL="https://api.example.com")
-    assert report(run, env=e)["env"] == {"TRUTO_API_TOKEN": OTHER_TOKEN, "TRUTO_API_URL": "https://api.example.com",
-                                         "ANTHROPIC_API_KEY": None, "FIRECRAWL_API_KEY": None}
+    assert report(run, env=e)["env"] == {
+        "TRUTO_API_TOKEN": OTHER_TOKEN,
+        "TRUTO_API_URL": "https://api.example.com",
+        "ANTHROPIC_API_KEY": None,
+        "FIRECRAWL_API_KEY": None,
+    }
     # The profile's stored token is not handed to a command aimed at another origin.
     marker = env["TRUTO_CONFIG_DIR"] + "-ran"
     e = dict(env, TRUTO_API_URL="https://elsewhere.example.com")
@@ -128,8 +136,12 @@ def test_signals_to_truto_reach_the_command(env, stub_api, run, tmp_path, name):
     login(run, stub_api, env=env)
     signo = getattr(signal, name)
     record, ready = tmp_path / "signals", tmp_path / "ready"
-    truto = subprocess.Popen(["truto", "auth", "exec", "--", sys.executable, "-c", WAITER, str(record), str(ready),
-                              str(int(signo))], env=env, stderr=subprocess.PIPE, text=True)
+    truto = subprocess.Popen(
+        ["truto", "auth", "exec", "--", sys.executable, "-c", WAITER, str(record), str(ready), str(int(signo))],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(ready, truto)
         truto.send_signal(signo)

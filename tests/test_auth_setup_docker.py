@@ -1,11 +1,11 @@
 """`truto auth setup-docker`: credHelpers in $DOCKER_CONFIG/config.json, read back by docker's own
 Python client (`docker.auth`), which then runs docker-credential-truto for that host only."""
+
 import json
 import os
 import stat
 
 import pytest
-
 from conftest import BIN, GOOD_TOKEN
 from helper_support import save_profile
 
@@ -46,9 +46,13 @@ def test_creates_0600_file_and_docker_uses_truto_for_that_host_only(run, env, do
 def test_keeps_every_other_key_and_is_idempotent(run, docker_config):
     login_registry(run)
     os.makedirs(os.path.dirname(docker_config), exist_ok=True)
-    before = {"auths": {"ghcr.io": {"auth": "dXNlcjpwYXNz"}}, "credsStore": "desktop",
-              "credHelpers": {"gcr.io": "gcloud"}, "proxies": {"default": {"httpProxy": "http://proxy:3128"}},
-              "psFormat": "table {{.ID}}"}
+    before = {
+        "auths": {"ghcr.io": {"auth": "dXNlcjpwYXNz"}},
+        "credsStore": "desktop",
+        "credHelpers": {"gcr.io": "gcloud"},
+        "proxies": {"default": {"httpProxy": "http://proxy:3128"}},
+        "psFormat": "table {{.ID}}",
+    }
     with open(docker_config, "w") as f:
         json.dump(before, f)
     assert run("truto", "auth", "setup-docker").returncode == 0
@@ -119,9 +123,17 @@ def test_refuses_an_http_registry_docker_would_ask_for_as_https(run, env, docker
     assert not os.path.exists(docker_config)
 
 
-@pytest.mark.parametrize("url,host", [("http://127.0.0.1:5000", "127.0.0.1:5000"), ("http://localhost:8080", "localhost:8080"),
-                                      ("http://[::1]:5000", "[::1]:5000")])
-def test_an_http_loopback_registry_is_set_up_and_docker_py_gets_its_token(run, env, docker_config, monkeypatch, url, host):
+@pytest.mark.parametrize(
+    "url,host",
+    [
+        ("http://127.0.0.1:5000", "127.0.0.1:5000"),
+        ("http://localhost:8080", "localhost:8080"),
+        ("http://[::1]:5000", "[::1]:5000"),
+    ],
+)
+def test_an_http_loopback_registry_is_set_up_and_docker_py_gets_its_token(
+    run, env, docker_config, monkeypatch, url, host
+):
     login_registry(run, url=url)
     assert run("truto", "auth", "setup-docker").returncode == 0
     assert json.load(open(docker_config)) == {"credHelpers": {host: "truto"}}

@@ -1,10 +1,10 @@
 """`truto auth setup-git`: the real git reads the configuration it wrote and gets the token through
 it for the profile's origin only, in a temporary global config (GIT_CONFIG_GLOBAL)."""
+
 import shlex
 import subprocess
 
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, stub_api_module
 
@@ -68,8 +68,12 @@ def test_scoped_key_value_and_idempotent(run, genv, stub_api, tmp_path):
 
 def test_other_settings_kept_and_generic_store_helper_never_gets_the_token(run, genv, stub_api, tmp_path):
     login(run, stub_api, "work", env=genv)
-    for k, v in [("user.name", "Ada"), ("credential.helper", "store"),
-                 ("credential.https://git.example.com.helper", "cache"), ("credential.useHttpPath", "false")]:
+    for k, v in [
+        ("user.name", "Ada"),
+        ("credential.helper", "store"),
+        ("credential.https://git.example.com.helper", "cache"),
+        ("credential.useHttpPath", "false"),
+    ]:
         assert git(run, genv, "config", "--global", k, v).returncode == 0
     assert run("truto", "auth", "setup-git", env=genv).returncode == 0
     got = fill(run, genv, stub_api.url)
@@ -79,8 +83,12 @@ def test_other_settings_kept_and_generic_store_helper_never_gets_the_token(run, 
     assert approve.returncode == 0
     assert not (tmp_path / "home" / ".git-credentials").exists()  # `store` was reset away for this origin
     listing = git(run, genv, "config", "--global", "--list").stdout
-    for line in ("user.name=Ada", "credential.helper=store", "credential.https://git.example.com.helper=cache",
-                 "credential.usehttppath=false"):
+    for line in (
+        "user.name=Ada",
+        "credential.helper=store",
+        "credential.https://git.example.com.helper=cache",
+        "credential.usehttppath=false",
+    ):
         assert line in listing
 
 

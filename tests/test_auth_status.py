@@ -1,11 +1,11 @@
 """`truto auth status`: every profile at once, offline unless --online, through the installed
 console script against the stub API and the private keyring."""
+
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from adversarial.hostile import closed_port
 from cli_support import login
 from conftest import GOOD_TOKEN, OTHER_TOKEN
@@ -57,8 +57,14 @@ def test_offline_shows_every_profile_and_calls_no_api(run, genv, stub_api):
 
 def test_a_profile_without_a_token_is_a_problem(run, genv, config_dir):
     config_dir.mkdir(mode=0o700)
-    (config_dir / "config.json").write_text(json.dumps({"version": 1, "profiles": {
-        "empty": {"apiUrl": "https://api.example.com", "secretStore": "keyring", "secrets": []}}}))
+    (config_dir / "config.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "profiles": {"empty": {"apiUrl": "https://api.example.com", "secretStore": "keyring", "secrets": []}},
+            }
+        )
+    )
     done = status(run, env=genv)
     assert done.returncode == 1
     assert "no token stored; run `truto login --profile-name empty`" in done.stdout
@@ -181,8 +187,15 @@ def test_show_token_reveals_and_nothing_else_does(run, genv, stub_api):
     assert revealed.returncode == 0 and f"Token: {GOOD_TOKEN}" in revealed.stdout
     done, doc = status_json(run, "--show-token", env=genv)
     assert doc["profiles"][0]["token"] == GOOD_TOKEN
-    for args in ([], ["--online"], ["--online", "-v"], ["-o", "json", "--online"], ["-o", "yaml"],
-                 ["-o", "csv", "--online"], ["-o", "ndjson"]):
+    for args in (
+        [],
+        ["--online"],
+        ["--online", "-v"],
+        ["-o", "json", "--online"],
+        ["-o", "yaml"],
+        ["-o", "csv", "--online"],
+        ["-o", "ndjson"],
+    ):
         done = status(run, *args, env=genv)
         assert done.returncode == 0, (args, done.stderr)
         assert GOOD_TOKEN not in done.stdout + done.stderr, args
@@ -224,8 +237,9 @@ def test_offline_status_reads_no_secret(run, genv, stub_api):
     from conftest import ROOT
 
     login(run, stub_api, "default", env=genv)
-    locked = dict(genv, PYTHONPATH=str(ROOT / "tests" / "adversarial" / "backends"),
-                  PYTHON_KEYRING_BACKEND="adv_keyring.Locked")
+    locked = dict(
+        genv, PYTHONPATH=str(ROOT / "tests" / "adversarial" / "backends"), PYTHON_KEYRING_BACKEND="adv_keyring.Locked"
+    )
     done, doc = status_json(run, env=locked)
     assert done.returncode == 0, done.stderr
     assert doc["profiles"][0]["tokenPresent"] is True and doc["profiles"][0]["secretStoreAvailable"] is True

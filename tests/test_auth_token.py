@@ -1,5 +1,6 @@
 """`truto auth token`: the resolved token and a newline, nothing else, by the same resolution order
 as every command (--token > TRUTO_API_TOKEN > the selected profile's stored token)."""
+
 import json
 
 from cli_support import login

@@ -1,11 +1,12 @@
 """The API client as `truto` uses it: retries, timeouts, rate limits, redirects, plain-http refusal,
 TLS trust from the environment, -v redaction and exit codes. Real HTTP against the stub on 127.0.0.1."""
+
 import subprocess
 
 import pytest
-
 from cli_support import as_json, auth_headers
 from conftest import GOOD_TOKEN, stub_api_module
+
 from truto_credential_helper import api
 
 
@@ -121,9 +122,30 @@ def tls_stub(tmp_path):
     import ssl
 
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = stub_api_module.make_server([GOOD_TOKEN], ssl_context=context)
@@ -147,11 +169,22 @@ def test_tls_is_verified_and_trust_comes_from_ssl_cert_file(run, env, tls_stub):
 # Pure functions
 
 
-@pytest.mark.parametrize("host,loopback", [
-    ("127.0.0.1", True), ("127.0.0.1:8080", True), ("127.9.9.9", True), ("localhost:3000", True), ("[::1]:80", True),
-    ("[::1]", True), ("api.truto.one", False), ("127.0.0.1.nip.io", False), ("localhost.evil.example", False),
-    ("10.0.0.1", False), ("[::2]", False),
-])
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.1:8080", True),
+        ("127.9.9.9", True),
+        ("localhost:3000", True),
+        ("[::1]:80", True),
+        ("[::1]", True),
+        ("api.truto.one", False),
+        ("127.0.0.1.nip.io", False),
+        ("localhost.evil.example", False),
+        ("10.0.0.1", False),
+        ("[::2]", False),
+    ],
+)
 def test_is_loopback(host, loopback):
     assert api.is_loopback(host) is loopback
 

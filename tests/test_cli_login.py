@@ -1,9 +1,9 @@
 """`truto login`, `whoami`, `logout` and the resolution of profile, token and API URL, through the
 installed console script against the stub API and the private gnome-keyring."""
+
 import json
 
 import pytest
-
 from cli_support import as_json, auth_headers, login
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing, keyring_items
 
@@ -56,7 +56,9 @@ def test_with_token_reads_stdin_and_strips_one_newline(run, stub_api, env):
     assert as_json(run("truto", "whoami", "-o", "json"))["tokenSource"] == "profile"
 
 
-@pytest.mark.parametrize("stdin,needle", [("", "empty"), ("\n", "empty"), (GOOD_TOKEN + "\nsecond-line\n", "whitespace")])
+@pytest.mark.parametrize(
+    "stdin,needle", [("", "empty"), ("\n", "empty"), (GOOD_TOKEN + "\nsecond-line\n", "whitespace")]
+)
 def test_with_token_refuses_empty_or_multiline(run, stub_api, config_dir, stdin, needle):
     done = run("truto", "login", "--with-token", "--api-url", stub_api.url, input=stdin)
     assert done.returncode == 2 and needle in done.stderr
@@ -77,8 +79,16 @@ def test_login_rejects_bad_profile_names(run, stub_api, name, config_dir):
     assert stub_api.state.requests == [] and not (config_dir / "config.json").exists()
 
 
-@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.1:8080", "ftp://127.0.0.1", "api.truto.one",
-                                 "https://user:pw@api.truto.one"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.com",
+        "http://10.0.0.1:8080",
+        "ftp://127.0.0.1",
+        "api.truto.one",
+        "https://user:pw@api.truto.one",
+    ],
+)
 def test_login_refuses_unsafe_or_invalid_urls(run, url, config_dir):
     done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", url)
     assert done.returncode == 2
@@ -200,11 +210,14 @@ def test_profile_resolution_flag_over_environment_over_active(run, stub_api, env
     assert as_json(run("truto", "whoami", "-o", "json", "-p", "b", env=e))["profile"] == "b"
 
 
-@pytest.mark.parametrize("argv", [
-    ["whoami", "-p", "staging", "-o", "json"],
-    ["-p", "staging", "-o", "json", "whoami"],
-    ["-p", "default", "whoami", "-o", "json", "-p", "staging"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["whoami", "-p", "staging", "-o", "json"],
+        ["-p", "staging", "-o", "json", "whoami"],
+        ["-p", "default", "whoami", "-o", "json", "-p", "staging"],
+    ],
+)
 def test_global_options_after_or_before_the_command(run, stub_api, argv):
     login(run, stub_api, "staging")
     login(run, stub_api, "default", OTHER_TOKEN)

@@ -1,5 +1,6 @@
 """`truto profiles ...` (alias `profile`), `truto use` and `truto api-tokens ...` through the installed
 console script."""
+
 import csv
 import io
 import json
@@ -7,13 +8,16 @@ import subprocess
 import sys
 
 import pytest
-
 from cli_support import as_json, login
 from conftest import BIN, OTHER_TOKEN, keyring_items
 
 ALIASES = {
     "apiUrl": ["apiUrl", "api_url", "api-url"],
-    "defaultIntegratedAccount": ["defaultIntegratedAccount", "default_integrated_account", "default-integrated-account"],
+    "defaultIntegratedAccount": [
+        "defaultIntegratedAccount",
+        "default_integrated_account",
+        "default-integrated-account",
+    ],
     "anthropicApiKey": ["anthropicApiKey", "anthropic_api_key", "anthropic-api-key"],
     "firecrawlApiKey": ["firecrawlApiKey", "firecrawl_api_key", "firecrawl-api-key"],
 }
@@ -28,7 +32,9 @@ def two_profiles(run, stub_api):
 def test_list_in_every_format(run, two_profiles, stub_api):
     rows = as_json(run("truto", "profiles", "list", "-o", "json"))
     assert [(r["name"], r["active"], r["apiUrl"], r["secretStore"]) for r in rows] == [
-        ("prod", False, stub_api.url, "keyring"), ("staging", True, stub_api.url, "keyring")]
+        ("prod", False, stub_api.url, "keyring"),
+        ("staging", True, stub_api.url, "keyring"),
+    ]
     nd = run("truto", "profiles", "list", "-o", "ndjson").stdout.splitlines()
     assert [json.loads(line) for line in nd] == rows
     parsed = list(csv.DictReader(io.StringIO(run("truto", "profiles", "list", "-o", "csv").stdout)))
@@ -40,10 +46,12 @@ def test_list_in_every_format(run, two_profiles, stub_api):
 def test_list_never_touches_the_keyring_nor_imports_requests(run, two_profiles, no_dbus_env, env, tmp_path):
     # No D-Bus session at all: any keyring access would fail (exit 6) or hang.
     assert len(as_json(run("truto", "profiles", "list", "-o", "json", env=no_dbus_env))) == 2
-    probe = ("import sys\n"
-             "from truto_credential_helper.cli.main import main\n"
-             "main(['profiles', 'list', '-o', 'json'])\n"
-             "print(sorted(m for m in ('requests', 'keyring', 'jsonschema', 'urllib3') if m in sys.modules), file=sys.stderr)")
+    probe = (
+        "import sys\n"
+        "from truto_credential_helper.cli.main import main\n"
+        "main(['profiles', 'list', '-o', 'json'])\n"
+        "print(sorted(m for m in ('requests', 'keyring', 'jsonschema', 'urllib3') if m in sys.modules), file=sys.stderr)"
+    )
     # cwd outside the checkout, so the installed package is what gets imported
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -135,7 +143,9 @@ def test_set_key_validates_kind(run, two_profiles):
 def test_set_key_from_stdin_and_without_terminal(run, two_profiles, config_dir):
     done = run("truto", "profiles", "set-key", "anthropic", "-", input="sk-ant-from-stdin-0001\n")
     assert done.returncode == 0, done.stderr
-    assert ("staging:anthropicApiKey", "sk-ant-from-stdin-0001") in [(u, s) for _, u, s in keyring_items(f"truto:{config_dir}")]
+    assert ("staging:anthropicApiKey", "sk-ant-from-stdin-0001") in [
+        (u, s) for _, u, s in keyring_items(f"truto:{config_dir}")
+    ]
     done = run("truto", "profiles", "set-key", "firecrawl", input="")
     assert done.returncode == 2 and "set-key firecrawl -" in done.stderr
 
@@ -201,9 +211,14 @@ def test_api_tokens_need_a_login(run, stub_api):
 
 
 def test_with_many_profiles_list_stays_correct(run, env, config_dir):
-    doc = {"version": 1, "activeProfile": "p0500", "profiles": {
-        f"p{i:04d}": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "secrets": ["apiToken"]}
-        for i in range(1000)}}
+    doc = {
+        "version": 1,
+        "activeProfile": "p0500",
+        "profiles": {
+            f"p{i:04d}": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "secrets": ["apiToken"]}
+            for i in range(1000)
+        },
+    }
     config_dir.mkdir(mode=0o700)
     (config_dir / "config.json").write_text(json.dumps(doc))
     (config_dir / "config.json").chmod(0o600)

@@ -1,12 +1,12 @@
 """`truto completion`: the bash script sourced into a real bash, `complete -p truto`, then the
 completion function called with COMP_WORDS/COMP_CWORD for partial words."""
+
 import shutil
 
 import pytest
-
 from cli_support import login
 
-BASH_DRIVER = r'''
+BASH_DRIVER = r"""
 set -e
 source <(truto completion bash)
 complete -p truto
@@ -17,7 +17,7 @@ COMP_LINE="${words[*]}"
 COMP_POINT=${#COMP_LINE}
 _truto
 printf '%s\n' "${COMPREPLY[@]}"
-'''
+"""
 
 
 def bash_complete(run, *words, env=None):
@@ -46,7 +46,8 @@ def test_commands_and_subcommands(run):
 
 def test_options(run):
     assert bash_complete(run, "auth", "setup-git", "--") == sorted(
-        ["--api-url", "--help", "--local", "--output", "--profile", "--quiet", "--remove", "--token", "--verbose"])
+        ["--api-url", "--help", "--local", "--output", "--profile", "--quiet", "--remove", "--token", "--verbose"]
+    )
     assert "--online" in bash_complete(run, "doctor", "--o")
     assert bash_complete(run, "whoami", "-o", "") == ["csv", "json", "ndjson", "table", "yaml"]
     assert bash_complete(run, "whoami", "--output", "j") == ["json"]
@@ -98,8 +99,11 @@ def test_unknown_shell_is_a_usage_error(run):
 def test_fish_completes_through_the_script(run, profiles):
     if shutil.which("fish") is None:
         pytest.skip("fish is not installed")
-    done = run("fish", "-c", 'truto completion fish | source; complete -C "truto profiles use st"; '
-                             'complete -C "truto auth setup-"')
+    done = run(
+        "fish",
+        "-c",
+        'truto completion fish | source; complete -C "truto profiles use st"; complete -C "truto auth setup-"',
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["stage-eu", "staging", "setup-docker", "setup-git"]
 

@@ -1,6 +1,7 @@
 """config.json and the secret stores as the `truto` command uses them: modes from creation, atomic
 locked writes, clear schema errors that leave the file alone, concurrent processes, and the paths
 without a usable keyring (none, hung, --insecure-storage)."""
+
 import json
 import os
 import stat
@@ -8,7 +9,6 @@ import subprocess
 import threading
 
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, files_containing, keyring_items
 
@@ -37,7 +37,16 @@ def test_modes_are_private_from_creation_even_with_umask_0(env, stub_api, config
     watcher.start()
     try:
         for i in range(5):
-            argv = [str(BIN / "truto"), "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url, "--profile-name", f"p{i}"]
+            argv = [
+                str(BIN / "truto"),
+                "login",
+                "--token",
+                GOOD_TOKEN,
+                "--api-url",
+                stub_api.url,
+                "--profile-name",
+                f"p{i}",
+            ]
             if i % 2:
                 argv.append("--insecure-storage")
             done = subprocess.run(argv, env=env, capture_output=True, text=True, preexec_fn=lambda: os.umask(0))
@@ -68,8 +77,12 @@ def test_invalid_config_names_file_and_path_and_is_left_untouched(run, stub_api,
     path = config_dir / "config.json"
     path.write_text(text)
     path.chmod(0o600)
-    for argv in (["profiles", "list"], ["login", "--token", GOOD_TOKEN, "--api-url", stub_api.url],
-                 ["profiles", "use", "x"], ["logout", "-f", "-p", "x"]):
+    for argv in (
+        ["profiles", "list"],
+        ["login", "--token", GOOD_TOKEN, "--api-url", stub_api.url],
+        ["profiles", "use", "x"],
+        ["logout", "-f", "-p", "x"],
+    ):
         done = run("truto", *argv)
         assert done.returncode != 0, argv
         assert str(path) in done.stderr and where in done.stderr, done.stderr
@@ -81,13 +94,23 @@ def test_invalid_config_names_file_and_path_and_is_left_untouched(run, stub_api,
 
 def test_concurrent_truto_processes_keep_each_others_profiles(env, stub_api, read_config, config_dir):
     names = [f"team-{i}" for i in range(8)]
-    procs = [subprocess.Popen([str(BIN / "truto"), "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url,
-                               "--profile-name", n, "-q"], env=env, stderr=subprocess.PIPE, text=True) for n in names]
+    procs = [
+        subprocess.Popen(
+            [str(BIN / "truto"), "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url, "--profile-name", n, "-q"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in names
+    ]
     # Readers meanwhile must never see a half-written file (the write is atomic).
     readers = []
     for _ in range(6):
-        readers.append(subprocess.run([str(BIN / "truto"), "profiles", "list", "-o", "json"], env=env,
-                                      capture_output=True, text=True))
+        readers.append(
+            subprocess.run(
+                [str(BIN / "truto"), "profiles", "list", "-o", "json"], env=env, capture_output=True, text=True
+            )
+        )
     for p in procs:
         assert p.wait(timeout=120) == 0, p.stderr.read()
     for r in readers:
@@ -101,7 +124,10 @@ def test_tokens_live_in_the_keyring_and_in_no_file(run, stub_api, config_dir, en
     login(run, stub_api, "work")
     run("truto", "profiles", "set-key", "firecrawl", "fc-secret-in-keyring-01")
     items = keyring_items(f"truto:{config_dir}")
-    assert {(u, s) for _, u, s in items} == {("work:apiToken", GOOD_TOKEN), ("work:firecrawlApiKey", "fc-secret-in-keyring-01")}
+    assert {(u, s) for _, u, s in items} == {
+        ("work:apiToken", GOOD_TOKEN),
+        ("work:firecrawlApiKey", "fc-secret-in-keyring-01"),
+    }
     for root in (config_dir, env["HOME"]):
         assert files_containing(root, GOOD_TOKEN) == []
         assert files_containing(root, "fc-secret-in-keyring-01") == []
@@ -112,7 +138,10 @@ def test_no_dbus_session_fails_with_exit_6_naming_both_ways_on(run, stub_api, no
     assert done.returncode == 6
     assert "TRUTO_API_TOKEN" in done.stderr and "--insecure-storage" in done.stderr
     assert GOOD_TOKEN not in done.stderr and "Traceback" not in done.stderr
-    assert not (config_dir / "config.json").exists() or json.loads((config_dir / "config.json").read_text())["profiles"] == {}
+    assert (
+        not (config_dir / "config.json").exists()
+        or json.loads((config_dir / "config.json").read_text())["profiles"] == {}
+    )
     assert files_containing(config_dir.parent, GOOD_TOKEN) == []
 
 
@@ -128,8 +157,12 @@ def test_hung_keyring_ends_within_truto_keyring_timeout_with_exit_6(run, stub_ap
     assert "Traceback" not in done.stderr
 
 
-def test_insecure_storage_writes_credentials_json_0600_with_a_warning(run, stub_api, no_dbus_env, config_dir, read_config):
-    done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url, "--insecure-storage", env=no_dbus_env)
+def test_insecure_storage_writes_credentials_json_0600_with_a_warning(
+    run, stub_api, no_dbus_env, config_dir, read_config
+):
+    done = run(
+        "truto", "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url, "--insecure-storage", env=no_dbus_env
+    )
     assert done.returncode == 0, done.stderr
     assert "warning" in done.stderr and "plaintext" in done.stderr
     creds = config_dir / "credentials.json"

@@ -1,11 +1,11 @@
 """One store behind every tool: what `truto login` writes, git and docker read; what git and docker
 store, `truto profiles list` shows and `truto whoami -p` uses against the (stub) API."""
+
 import json
 import os
 import warnings
 
 import pytest
-
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, TRUTO_VARS
 from helper_support import attributes, git_credential, request, secrets_of
 

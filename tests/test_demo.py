@@ -6,6 +6,7 @@ desktop) and once with no D-Bus at all (gnome-keyring missing: --insecure-storag
 The demo reuses the suite's venv (TRUTO_VENV) and is told which environment it is in
 (TRUTO_DEMO_INSIDE) rather than running scripts/bootstrap, which would reinstall the package under
 the tests' feet."""
+
 import json
 import os
 import re
@@ -14,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TRUTO_VARS
 
 VENV = Path(sys.executable).parent.parent
@@ -66,7 +66,7 @@ def demo(request, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp(f"demo-{inside}")
     output = run_demo(tmp_path, inside, dbus=inside == "keyring")
     api = re.search(r"stub Truto API at (http://127\.0\.0\.1:\d+);", output).group(1)
-    output = output.replace(api, "API").replace(api[len("http://"):], "HOSTPORT")
+    output = output.replace(api, "API").replace(api[len("http://") :], "HOSTPORT")
     return inside, output, tmp_path
 
 
@@ -78,11 +78,14 @@ def test_every_step_prints_what_it_should(demo):
     login = "printf '%s\\n' \"$TOKEN\" | truto login --with-token --api-url API --profile-name"
     for name in ("staging", "production"):
         said = step(all_steps, f"{login} {name}{suffix}")
-        assert said[-1] == \
-            f"Logged in to team Acme Integrations (team_7f3a) at API as profile '{name}'; it is now the active profile."
+        assert (
+            said[-1]
+            == f"Logged in to team Acme Integrations (team_7f3a) at API as profile '{name}'; it is now the active profile."
+        )
         # --insecure-storage warns on every write, and only then.
-        assert [line.startswith("truto: warning: secrets are stored in plaintext") for line in said[:-1]] == \
-            ([True] if inside == "file" else [])
+        assert [line.startswith("truto: warning: secrets are stored in plaintext") for line in said[:-1]] == (
+            [True] if inside == "file" else []
+        )
 
     first_whoami, last_whoami = outputs(all_steps, "truto whoami")
     whoami = dict(re.split(r":\s+", line, maxsplit=1) for line in first_whoami)
@@ -99,13 +102,20 @@ def test_every_step_prints_what_it_should(demo):
     assert step(all_steps, "truto profiles get default-integrated-account") == ["acct_123"]
     assert step(all_steps, "truto profiles get anthropic-api-key") == ["****6789"]
     as_yaml = step(all_steps, "truto profiles list -o yaml")
-    assert as_yaml[as_yaml.index("- name: staging"):] == [
-        "- name: staging", "  active: true", "  apiUrl: API", f"  secretStore: {inside}",
-        "  defaultIntegratedAccount: acct_123"]
+    assert as_yaml[as_yaml.index("- name: staging") :] == [
+        "- name: staging",
+        "  active: true",
+        "  apiUrl: API",
+        f"  secretStore: {inside}",
+        "  defaultIntegratedAccount: acct_123",
+    ]
 
     (first_page,) = outputs(all_steps, "truto api-tokens list --limit 3")
     assert len(first_page) == 5 and first_page[-1] == "More tokens: truto api-tokens list --next-cursor 3 --limit 3"
-    assert step(all_steps, "truto api-tokens list --limit 3 --next-cursor 3 -o csv")[0] == "id,name,environment_id,created_at"
+    assert (
+        step(all_steps, "truto api-tokens list --limit 3 --next-cursor 3 -o csv")[0]
+        == "id,name,environment_id,created_at"
+    )
     assert "name:           ci-staging" in step(all_steps, "truto api-tokens get tok_001")
 
     git_fill = step(all_steps, "printf 'protocol=http\\nhost=HOSTPORT")
@@ -113,16 +123,25 @@ def test_every_step_prints_what_it_should(demo):
     token = git_fill[3].partition("password=")[2]
     assert DEMO_TOKEN.fullmatch(token) and token.endswith(whoami["Token"][-4:])
     assert json.loads("\n".join(step(all_steps, "printf '%s' API | docker-credential-truto get"))) == {
-        "ServerURL": "API", "Username": "staging", "Secret": token}
+        "ServerURL": "API",
+        "Username": "staging",
+        "Secret": token,
+    }
     assert step(all_steps, "printf 'protocol=https\\nhost=elsewhere.example") == []
     assert step(all_steps, "TRUTO_API_TOKEN=ci-token-123") == [
-        "protocol=http", "host=HOSTPORT", "username=default", "password=ci-token-123"]
+        "protocol=http",
+        "host=HOSTPORT",
+        "username=default",
+        "password=ci-token-123",
+    ]
 
     assert step(all_steps, "printf 'not-a-valid-token")[-1] == "(exit 4)"
     assert outputs(all_steps, "truto logout -f -p production")[0][-1].startswith("Logged out of profile 'production'")
     assert outputs(all_steps, "truto logout -f")[0][-1].startswith("Logged out of profile 'staging'")
-    assert last_whoami == ["truto: not logged in: no profile 'default'; run `truto login` (or set TRUTO_API_TOKEN)",
-                           "(exit 3)"]
+    assert last_whoami == [
+        "truto: not logged in: no profile 'default'; run `truto login` (or set TRUTO_API_TOKEN)",
+        "(exit 3)",
+    ]
     # Only the two steps meant to fail do.
     assert [line for line in output.splitlines() if line.startswith("(exit")] == ["(exit 4)", "(exit 3)"]
 

@@ -3,13 +3,13 @@
 
 Of the docker CLI, only `docker logout` is run here (where the CLI is installed); `docker login` and
 `docker manifest inspect` against a real registry are in test_registry_clients.py."""
+
 import json
 import os
 import shutil
 import warnings
 
 import pytest
-
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, TRUTO_VARS, files_containing
 from helper_support import save_profile, secrets_of
 
@@ -33,7 +33,11 @@ def docker_store(env, monkeypatch):
 
 def test_store_get_list_erase_with_dockers_client(docker_store, config_dir, read_config):
     docker_store.store("127.0.0.1:5000", "ci-bot", "dock-secret-1")
-    assert docker_store.get("127.0.0.1:5000") == {"ServerURL": "127.0.0.1:5000", "Username": "ci-bot", "Secret": "dock-secret-1"}
+    assert docker_store.get("127.0.0.1:5000") == {
+        "ServerURL": "127.0.0.1:5000",
+        "Username": "ci-bot",
+        "Secret": "dock-secret-1",
+    }
     assert docker_store.list() == {"127.0.0.1:5000": "ci-bot"}
     assert secrets_of(config_dir) == {"ci-bot:apiToken": "dock-secret-1"}
     assert files_containing(config_dir, "dock-secret-1") == []
@@ -46,7 +50,9 @@ def test_store_get_list_erase_with_dockers_client(docker_store, config_dir, read
     assert secrets_of(config_dir) == {}
 
 
-@pytest.mark.parametrize("asked", ["api.truto.one", "https://api.truto.one", "https://api.truto.one/", "api.truto.one/"])
+@pytest.mark.parametrize(
+    "asked", ["api.truto.one", "https://api.truto.one", "https://api.truto.one/", "api.truto.one/"]
+)
 def test_server_url_forms_name_the_same_credential(docker_store, asked):
     docker_store.store("https://api.truto.one/", "alice", "s-1")
     got = docker_store.get(asked)
@@ -77,7 +83,11 @@ def test_store_replaces_the_same_user_and_a_new_user_becomes_dockers_login(docke
 
 def test_truto_login_profile_answers_docker(docker_store, env):
     save_profile(env, "default", "https://api.truto.one", GOOD_TOKEN, active=True)
-    assert docker_store.get("api.truto.one") == {"ServerURL": "api.truto.one", "Username": "default", "Secret": GOOD_TOKEN}
+    assert docker_store.get("api.truto.one") == {
+        "ServerURL": "api.truto.one",
+        "Username": "default",
+        "Secret": GOOD_TOKEN,
+    }
     assert docker_store.list() == {"https://api.truto.one": "default"}
 
 
@@ -96,7 +106,9 @@ def test_erase_of_a_truto_login_profile_succeeds_keeps_it_and_says_so(run, env, 
     done = run("docker-credential-truto", "erase", input="https://api.truto.one")
     assert (done.returncode, done.stdout) == (0, "")
     assert len(done.stderr.strip().splitlines()) == 1
-    assert all(part in done.stderr for part in ("kept profile 'work'", "`truto login -p work`", "`truto logout -p work`"))
+    assert all(
+        part in done.stderr for part in ("kept profile 'work'", "`truto login -p work`", "`truto logout -p work`")
+    )
     assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
 
 
@@ -127,7 +139,11 @@ def test_empty_secret_is_stored_and_returned(docker_store):
 
 
 def test_authtype_only_credentials_are_not_for_docker(docker_store, run):
-    run("git-credential-truto", "store", input="protocol=https\nhost=reg.example\nusername=svc\nauthtype=Basic\ncredential=abc\n\n")
+    run(
+        "git-credential-truto",
+        "store",
+        input="protocol=https\nhost=reg.example\nusername=svc\nauthtype=Basic\ncredential=abc\n\n",
+    )
     with pytest.raises(CredentialsNotFound):
         docker_store.get("reg.example")
     assert docker_store.list() == {}
@@ -141,11 +157,14 @@ def helper(run, action, data, env=None):
     return run("docker-credential-truto", action, input=data, env=env)
 
 
-@pytest.mark.parametrize("doc,message", [
-    ({"Username": "u", "Secret": "s"}, "no credentials server URL"),
-    ({"ServerURL": "", "Username": "u", "Secret": "s"}, "no credentials server URL"),
-    ({"ServerURL": "h", "Secret": "s"}, "no credentials username"),
-])
+@pytest.mark.parametrize(
+    "doc,message",
+    [
+        ({"Username": "u", "Secret": "s"}, "no credentials server URL"),
+        ({"ServerURL": "", "Username": "u", "Secret": "s"}, "no credentials server URL"),
+        ({"ServerURL": "h", "Secret": "s"}, "no credentials username"),
+    ],
+)
 def test_store_missing_fields_give_dockers_messages(run, config_dir, doc, message):
     done = helper(run, "store", json.dumps(doc))
     assert (done.returncode, done.stdout.strip(), done.stderr) == (1, message, "")
@@ -158,14 +177,17 @@ def test_not_found_is_dockers_message_on_stdout(run):
     assert helper(run, "get", "ftp://weird\n").stdout == "credentials not found in native keychain\n"
 
 
-@pytest.mark.parametrize("action,data,fragment", [
-    ("store", "not json", "not valid JSON"),
-    ("store", '{"ServerURL": "ftp://h", "Username": "u", "Secret": "s"}', "cannot be stored"),
-    ("store", '{"ServerURL": "h", "Username": "u", "Secret": "a\\nb"}', "line break"),
-    ("get", "", "no credentials server URL"),
-    ("erase", "  \n", "no credentials server URL"),
-    ("frobnicate", "", "Unknown credential action `frobnicate`"),
-])
+@pytest.mark.parametrize(
+    "action,data,fragment",
+    [
+        ("store", "not json", "not valid JSON"),
+        ("store", '{"ServerURL": "ftp://h", "Username": "u", "Secret": "s"}', "cannot be stored"),
+        ("store", '{"ServerURL": "h", "Username": "u", "Secret": "a\\nb"}', "line break"),
+        ("get", "", "no credentials server URL"),
+        ("erase", "  \n", "no credentials server URL"),
+        ("frobnicate", "", "Unknown credential action `frobnicate`"),
+    ],
+)
 def test_errors_are_one_line_on_stdout_exit_1(run, action, data, fragment):
     done = helper(run, action, data)
     assert done.returncode == 1 and fragment in done.stdout and done.stderr == ""

@@ -1,10 +1,10 @@
 """`truto doctor`: each check ok/warn/fail/info with a fix, exit 1 only when something fails, and
 never a secret in what it prints."""
+
 import json
 import os
 
 import pytest
-
 from cli_support import login
 from conftest import GOOD_TOKEN, OTHER_TOKEN, keyring_items
 
@@ -88,7 +88,9 @@ def test_inline_legacy_secrets_fail_with_the_migrate_fix(run, config_dir):
     config_dir.mkdir(mode=0o700)
     fd = os.open(config_dir / "config.json", os.O_WRONLY | os.O_CREAT, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"activeProfile": "a", "profiles": {"a": {"apiUrl": "https://api.truto.one", "apiToken": GOOD_TOKEN}}}, f)
+        json.dump(
+            {"activeProfile": "a", "profiles": {"a": {"apiUrl": "https://api.truto.one", "apiToken": GOOD_TOKEN}}}, f
+        )
     code, checks = doctor(run)
     inline = find(checks, "inline secrets")
     assert code == 1 and inline["status"] == "fail" and inline["fix"] == "truto auth migrate"
@@ -134,8 +136,17 @@ def test_keyring_unavailable_fails_only_when_a_profile_needs_it(run, no_dbus_env
 
 def test_online_checks_each_token_against_its_api(run, env, stub_api):
     login(run, stub_api, "good")
-    done = run("truto", "login", "--no-verify", "--token", "tok-rejected-5678", "--api-url", stub_api.url,
-               "--profile-name", "stale")
+    done = run(
+        "truto",
+        "login",
+        "--no-verify",
+        "--token",
+        "tok-rejected-5678",
+        "--api-url",
+        stub_api.url,
+        "--profile-name",
+        "stale",
+    )
     assert done.returncode == 0, done.stderr
     code, checks = doctor(run)
     assert code == 0 and not [c for c in checks if c["check"] == "online"]  # offline by default
@@ -153,7 +164,9 @@ def test_online_checks_each_token_against_its_api(run, env, stub_api):
 @pytest.mark.parametrize("fmt", ["table", "ndjson", "csv", "yaml"])
 def test_no_secret_in_any_format(run, env, stub_api, fmt):
     login(run, stub_api, "work")
-    done = run("truto", "doctor", "--online", "-o", fmt, env=dict(env, TRUTO_API_TOKEN=OTHER_TOKEN, TRUTO_API_URL=stub_api.url))
+    done = run(
+        "truto", "doctor", "--online", "-o", fmt, env=dict(env, TRUTO_API_TOKEN=OTHER_TOKEN, TRUTO_API_URL=stub_api.url)
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     for secret in SECRETS:
         assert secret not in done.stdout + done.stderr

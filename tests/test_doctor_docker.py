@@ -1,5 +1,6 @@
 """`truto doctor`'s docker check: it asks the helper the credHelpers key docker will ask, through
 the function `docker-credential-truto get` runs, and is ok only when that gets an answer."""
+
 import json
 import os
 

@@ -1,12 +1,12 @@
 """`truto doctor` lists the secrets no profile names (in this config directory's keyring service and
 its credentials.json), whatever left them, and `--fix` removes exactly those: after asking on a
 terminal, with `--yes` without one. Their values are never shown."""
+
 import json
 
 import keyring
 import pexpect
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
 

@@ -1,13 +1,13 @@
 """Everyday use of `truto` through the installed console script: the overview and "did you mean",
 global options between a command group and its subcommand, help with examples, login from
 TRUTO_API_TOKEN without a terminal, and a profile edited while another process logs it out."""
+
 import json
 import os
 import subprocess
 import time
 
 import pytest
-
 from cli_support import as_json, login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
 
@@ -21,11 +21,14 @@ def test_truto_alone_prints_an_overview_to_stdout(run):
     assert len(done.stdout.splitlines()) < 30  # an overview, not the full help
 
 
-@pytest.mark.parametrize("argv, suggestion", [
-    (["logn"], "did you mean `truto login`?"),
-    (["auth", "tokn"], "did you mean `truto auth token`?"),
-    (["profiles", "lst"], "did you mean `truto profiles list`?"),
-])
+@pytest.mark.parametrize(
+    "argv, suggestion",
+    [
+        (["logn"], "did you mean `truto login`?"),
+        (["auth", "tokn"], "did you mean `truto auth token`?"),
+        (["profiles", "lst"], "did you mean `truto profiles list`?"),
+    ],
+)
 def test_a_mistyped_command_gets_a_suggestion_on_one_line(run, argv, suggestion):
     done = run("truto", *argv)
     assert done.returncode == 2 and done.stdout == ""
@@ -53,12 +56,26 @@ def test_global_options_work_between_a_group_and_its_subcommand(run, stub_api):
 def test_help_shows_examples_and_lists_global_options_once(run):
     top = run("truto", "--help").stdout
     assert "--api-url URL" in top and "exit codes:" in top and "examples:" in top
-    for argv in (["login"], ["logout"], ["whoami"], ["profiles"], ["api-tokens"], ["api-tokens", "list"],
-                 ["auth"], ["auth", "setup-git"], ["auth", "token"], ["doctor"], ["completion"]):
+    for argv in (
+        ["login"],
+        ["logout"],
+        ["whoami"],
+        ["profiles"],
+        ["api-tokens"],
+        ["api-tokens", "list"],
+        ["auth"],
+        ["auth", "setup-git"],
+        ["auth", "token"],
+        ["doctor"],
+        ["completion"],
+    ):
         done = run("truto", *argv, "--help")
         assert done.returncode == 0, argv
-        assert "examples:\n  truto " in done.stdout or "examples:\n  curl " in done.stdout or \
-            "examples:\n  source " in done.stdout, argv
+        assert (
+            "examples:\n  truto " in done.stdout
+            or "examples:\n  curl " in done.stdout
+            or "examples:\n  source " in done.stdout
+        ), argv
         assert "--api-url URL" not in done.stdout and "$TRUTO_API_TOKEN, else" not in done.stdout, argv
         assert "`truto --help`" in done.stdout, argv  # the pointer to them
 
@@ -102,7 +119,9 @@ def test_api_tokens_json_carries_the_cursor_and_all_walks_every_page(run, stub_a
     first = as_json(run("truto", "api-tokens", "list", "--limit", "10", "-o", "json"))
     assert [t["id"] for t in first["items"]] == [f"tok_{i:03d}" for i in range(10)]
     assert first["nextCursor"] == "10"
-    second = as_json(run("truto", "api-tokens", "list", "--limit", "10", "--next-cursor", first["nextCursor"], "-o", "json"))
+    second = as_json(
+        run("truto", "api-tokens", "list", "--limit", "10", "--next-cursor", first["nextCursor"], "-o", "json")
+    )
     assert second["items"][0]["id"] == "tok_010"
     before = len(stub_api.state.requests)
     every = as_json(run("truto", "api-tokens", "list", "--limit", "10", "--all", "-o", "json"))
@@ -126,7 +145,8 @@ def test_api_tokens_all_stops_at_the_page_limit_and_says_where_to_go_on(run, stu
     login(run, stub_api)
     stub_api.state.faults.extend(
         {"status": 200, "body": {"result": [{"id": f"tok_{i}"}], "next_cursor": f"c{i + 1}"}}
-        for i in range(MAX_PAGES + 5))  # an API that never stops handing out cursors
+        for i in range(MAX_PAGES + 5)
+    )  # an API that never stops handing out cursors
     done = run("truto", "api-tokens", "list", "--all", "-o", "json")
     assert done.returncode == 1 and f"stopped after {MAX_PAGES} pages" in done.stderr
     assert f"--next-cursor c{MAX_PAGES}" in done.stderr
@@ -144,11 +164,14 @@ def _holds_lock_file(pid, lock_path):
     return False
 
 
-@pytest.mark.parametrize("argv", [
-    ["profiles", "set", "default-integrated-account", "acct_1"],
-    ["profiles", "unset", "default-integrated-account"],
-    ["profiles", "set", "secret-store", "file"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["profiles", "set", "default-integrated-account", "acct_1"],
+        ["profiles", "unset", "default-integrated-account"],
+        ["profiles", "set", "secret-store", "file"],
+    ],
+)
 def test_editing_a_profile_logged_out_meanwhile_is_no_such_profile(run, env, stub_api, config_dir, argv):
     """The command has read config.json (the profile is there) and waits for the lock; the profile
     goes away (as a `truto logout` holding the lock would remove it) before it gets the lock."""
@@ -157,8 +180,9 @@ def test_editing_a_profile_logged_out_meanwhile_is_no_such_profile(run, env, stu
     login(run, stub_api, "work")
     e = dict(env, TRUTO_LOCK_TIMEOUT="120")
     with config.edit(str(config_dir)) as doc:
-        child = subprocess.Popen([str(BIN / "truto"), *argv, "-p", "work"], env=e, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [str(BIN / "truto"), *argv, "-p", "work"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 60
         while not _holds_lock_file(child.pid, config_dir / config.LOCK_NAME):  # it waits for our lock now
             assert child.poll() is None, child.communicate()

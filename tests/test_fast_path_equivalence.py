@@ -6,15 +6,15 @@ keyring.get_password's answer or steps aside (raises Unanswerable, so keyring an
 Each write and read runs in a fresh process with the setting in its environment, as a user's shell
 would have it: keyring reads its settings once per process (backend, properties, plugins).
 """
+
 import json
 import os
 import sys
 import textwrap
 
 import pytest
-
-from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN
 from cli_support import login
+from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN
 
 # One process = one write or one read. A read reports both answers: the fast path's first (it never
 # imports keyring), then keyring's.
@@ -91,9 +91,13 @@ WORLDS = {
     "backend-env-secretservice": {"PYTHON_KEYRING_BACKEND": "keyring.backends.SecretService.Keyring"},
     "kde-desktop": {"XDG_CURRENT_DESKTOP": "KDE"},
     "keyringrc-xdg": lambda tmp: (keyringrc(tmp / "xdg"), {"XDG_CONFIG_HOME": str(tmp / "xdg")})[1],
-    "keyringrc-home-config": lambda tmp: (keyringrc(tmp / "home" / ".config"),
-                                          {"XDG_CONFIG_HOME": "", "HOME": str(tmp / "home")})[1],
-    "plugin": lambda tmp: (install_plugin(tmp), {"PYTHONPATH": str(tmp), "TEST_PLUGIN_STORE": str(tmp / "store.json")})[1],
+    "keyringrc-home-config": lambda tmp: (
+        keyringrc(tmp / "home" / ".config"),
+        {"XDG_CONFIG_HOME": "", "HOME": str(tmp / "home")},
+    )[1],
+    "plugin": lambda tmp: (install_plugin(tmp), {"PYTHONPATH": str(tmp), "TEST_PLUGIN_STORE": str(tmp / "store.json")})[
+        1
+    ],
 }
 
 # Which environment each write uses, in order: D = the defaults, W = the world's setting.
@@ -190,8 +194,14 @@ def test_no_default_collection_makes_the_fast_path_step_aside(run, probe_env, tm
     home = tmp_path / "fresh-home"
     home.mkdir()
     e = {k: v for k, v in probe_env.items() if not k.startswith(("DBUS_", "GNOME_KEYRING"))}
-    e.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), XDG_RUNTIME_DIR=str(home),
-             PYTHON=sys.executable, PROBE=PROBE, SERVICE="truto:equivalence/no-default")
+    e.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_RUNTIME_DIR=str(home),
+        PYTHON=sys.executable,
+        PROBE=PROBE,
+        SERVICE="truto:equivalence/no-default",
+    )
     r = run("dbus-run-session", "--", "bash", "-c", NO_DEFAULT_SESSION, env=e, timeout=120)
     assert r.returncode == 0, r.stderr
     outcome = json.loads(r.stdout.strip().splitlines()[-1])
@@ -274,13 +284,21 @@ def test_plugin_detection_reads_entry_points_as_importlib_metadata_does(tmp_path
     from truto_credential_helper.secrets import secret_service
 
     own = tmp_path / "own"
-    dist_info(own, "keyring", "[console_scripts]\nkeyring = keyring.cli:main\n\n[keyring.backends]\n"
-              "SecretService = keyring.backends.SecretService\nchainer = keyring.backends.chainer\n")
+    dist_info(
+        own,
+        "keyring",
+        "[console_scripts]\nkeyring = keyring.cli:main\n\n[keyring.backends]\n"
+        "SecretService = keyring.backends.SecretService\nchainer = keyring.backends.chainer\n",
+    )
     dist_info(own, "other", "[console_scripts]\nother = other:main\n# keyring.backends mentioned in a comment\n")
 
     def importlib_says(paths):  # what keyring's _load_plugins would find there
-        return any(ep.module not in secret_service.KEYRING_OWN_BACKENDS for dist in metadata.distributions(path=paths)
-                   for ep in dist.entry_points if ep.group == "keyring.backends")
+        return any(
+            ep.module not in secret_service.KEYRING_OWN_BACKENDS
+            for dist in metadata.distributions(path=paths)
+            for ep in dist.entry_points
+            if ep.group == "keyring.backends"
+        )
 
     paths = [str(own), str(tmp_path / "missing")]
     assert secret_service.keyring_plugin_installed(paths) is importlib_says(paths) is False

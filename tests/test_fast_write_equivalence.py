@@ -6,13 +6,13 @@ other's, each deletes the other's, and under every keyring setting that changes 
 
 Each operation runs in a fresh process with the setting in its environment, as a user's shell would.
 """
+
 import json
 import os
 import sys
 import textwrap
 
 import pytest
-
 from test_fast_path_equivalence import WORLDS, probe_env  # noqa: F401 (a fixture)
 
 # One process = one operation. `dump` lists every item of the service with the Secret Service's own
@@ -88,7 +88,10 @@ def test_fast_write_is_the_item_keyring_writes(run, probe_env, service, clean):
     assert op(run, probe_env, "dump", service, USERNAME) == []
     assert op(run, probe_env, "fast-set", service, USERNAME, VALUE) == {"done": True}
     by_fast_path = op(run, probe_env, "dump", service, USERNAME)
-    assert json.dumps(by_fast_path, sort_keys=True) == json.dumps(by_keyring, sort_keys=True), (by_fast_path, by_keyring)
+    assert json.dumps(by_fast_path, sort_keys=True) == json.dumps(by_keyring, sort_keys=True), (
+        by_fast_path,
+        by_keyring,
+    )
     assert op(run, probe_env, "get", service, USERNAME) == {"answer": VALUE}
 
 
@@ -128,7 +131,8 @@ def test_fast_delete_steps_aside_when_keyring_must_choose(run, probe_env, servic
     op(run, probe_env, "set", service, USERNAME, "default application id")
     op(run, dict(probe_env, KEYRING_PROPERTY_APPID="another application"), "set", service, USERNAME, "another")
     assert op(run, probe_env, "fast-delete", service, USERNAME) == {
-        "declined": "several items match in the default collection"}
+        "declined": "several items match in the default collection"
+    }
     assert len(op(run, probe_env, "dump", service, USERNAME)) == 2  # nothing deleted
 
 
@@ -146,8 +150,9 @@ def test_fast_write_and_delete_step_aside_under_every_setting(run, probe_env, tm
 def test_locked_collection_is_left_to_keyring(run, probe_env, service, clean):
     """keyring unlocks a locked collection first (a prompt): the fast path neither writes nor
     deletes there, and says nothing-to-delete only for a collection it knows is unlocked."""
-    from truto_credential_helper.secrets import secret_service
     from test_secret_service_compat import locked_collection
+
+    from truto_credential_helper.secrets import secret_service
 
     op(run, probe_env, "set", service, "present:apiToken", "kept")
     with locked_collection():

@@ -1,14 +1,23 @@
 """Real gits (Debian's 2.39 and 2.55) cloning and fetching over smart HTTP from `git http-backend`
 behind a loopback server that demands Basic or Bearer, with git-credential-truto as the only
 credential helper. Each flow checks what the server received, not only git's exit status."""
+
 import json
 import subprocess
 
 import pytest
-
 from conftest import GOOD_TOKEN, OTHER_TOKEN
-from git_server_support import (Account, basic, built_git, make_bare_repo, prompts, start_server, stop_server,
-                                system_git, write_askpass)
+from git_server_support import (
+    Account,
+    basic,
+    built_git,
+    make_bare_repo,
+    prompts,
+    start_server,
+    stop_server,
+    system_git,
+    write_askpass,
+)
 from helper_support import secrets_of
 
 
@@ -24,8 +33,9 @@ def git_env(env, tmp_path):
     askpass, _ = write_askpass(tmp_path)
     config = tmp_path / "gitconfig"
     config.write_text("[credential]\n\thelper =\n\thelper = truto\n")
-    return dict(env, GIT_CONFIG_GLOBAL=str(config), GIT_ASKPASS=str(askpass), ASKPASS_USER="alice",
-                ASKPASS_SECRET="pw-alice-1")
+    return dict(
+        env, GIT_CONFIG_GLOBAL=str(config), GIT_ASKPASS=str(askpass), ASKPASS_USER="alice", ASKPASS_SECRET="pw-alice-1"
+    )
 
 
 def _server(tmp_path, env, scheme, *repos):
@@ -51,8 +61,9 @@ def bearer_server(tmp_path, env):
 
 
 def run_git(git, env, *args, cwd=None):
-    return subprocess.run(git.argv + list(args), env={**env, **git.env}, cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        git.argv + list(args), env={**env, **git.env}, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def clone(git, env, url, dest):
@@ -133,8 +144,9 @@ def test_use_http_path_keeps_one_credential_per_repository(git, git_env, basic_s
 
 
 def login(run, server, token=GOOD_TOKEN, name="work"):
-    done = run("truto", "login", "--profile-name", name, "--api-url", f"http://{server.host}", "--token", token,
-               "--no-verify")
+    done = run(
+        "truto", "login", "--profile-name", name, "--api-url", f"http://{server.host}", "--token", token, "--no-verify"
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -194,16 +206,19 @@ def test_a_refused_truto_login_token_is_kept_with_one_line(git, git_env, run, co
 
 
 # git asks its helpers (fill) only for what it lacks: with user and password in the URL it stores.
-@pytest.mark.parametrize("url,action", [
-    ("https://api.truto.one?@evil.example/", "fill"),
-    ("https://api.truto.one#@evil.example", "fill"),
-    ("https://al%69ce:p%40ss@h.example/a%20b/", "approve"),
-    ("https://a@b@h.example/r", "fill"),
-    ("https://h%2Eexample/x", "fill"),
-    ("https://ex%41mple.com:8080/r.git", "fill"),
-    ("https://u:a%3Ab:c%3A@h.example", "approve"),
-    ("http://127.0.0.1:8080//x/y//", "fill"),
-])
+@pytest.mark.parametrize(
+    "url,action",
+    [
+        ("https://api.truto.one?@evil.example/", "fill"),
+        ("https://api.truto.one#@evil.example", "fill"),
+        ("https://al%69ce:p%40ss@h.example/a%20b/", "approve"),
+        ("https://a@b@h.example/r", "fill"),
+        ("https://h%2Eexample/x", "fill"),
+        ("https://ex%41mple.com:8080/r.git", "fill"),
+        ("https://u:a%3Ab:c%3A@h.example", "approve"),
+        ("http://127.0.0.1:8080//x/y//", "fill"),
+    ],
+)
 def test_url_attribute_is_read_as_git_reads_it(git, env, tmp_path, url, action):
     # git parses url= itself and hands its helpers the parts: the helper, given the same url=,
     # must see the very same protocol, host, path, user name and password.
@@ -212,9 +227,23 @@ def test_url_attribute_is_read_as_git_reads_it(git, env, tmp_path, url, action):
     record = tmp_path / "sent"
     recorder = f"!f() {{ cat > '{record}'; }}; f"
     done = subprocess.run(
-        git.argv + ["-c", "credential.helper=", "-c", f"credential.helper={recorder}", "-c",
-                    "credential.useHttpPath=true", "credential", action],
-        input=f"url={url}\n\n", env={**env, **git.env}, capture_output=True, text=True, timeout=60)
+        git.argv
+        + [
+            "-c",
+            "credential.helper=",
+            "-c",
+            f"credential.helper={recorder}",
+            "-c",
+            "credential.useHttpPath=true",
+            "credential",
+            action,
+        ],
+        input=f"url={url}\n\n",
+        env={**env, **git.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert record.exists(), done.stderr
     by_git = git_protocol.parse(record.read_bytes())
     by_us = git_protocol.parse(f"url={url}\n".encode())
@@ -225,9 +254,14 @@ def test_url_attribute_is_read_as_git_reads_it(git, env, tmp_path, url, action):
 def test_a_percent_encoded_line_break_in_url_is_refused_by_git_and_by_the_helper(git, env, run, config_dir):
     for encoded in ("%0A", "%0D"):
         url = f"https://a{encoded}b@h.example"
-        by_git = subprocess.run(git.argv + ["-c", "credential.helper=", "-c", "credential.helper=truto", "credential",
-                                            "approve"], input=f"url={url}\npassword=p\n\n", env={**env, **git.env},
-                                capture_output=True, text=True, timeout=60)
+        by_git = subprocess.run(
+            git.argv + ["-c", "credential.helper=", "-c", "credential.helper=truto", "credential", "approve"],
+            input=f"url={url}\npassword=p\n\n",
+            env={**env, **git.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert by_git.returncode != 0
         by_helper = run("git-credential-truto", "store", input=f"url={url}\npassword=p\n\n")
         assert by_helper.returncode == 2 and "line break" in by_helper.stderr

@@ -2,11 +2,11 @@
 installed git-credential-truto over the real Secret Service. The machine's git (2.39) predates the
 authtype capability (2.46) and forwards no expiry or refresh token (2.41), so those cases feed the
 helper directly, as git would."""
+
 import json
 import time
 
 import pytest
-
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing
 from helper_support import attributes, git_credential, request, save_profile, secrets_of
 
@@ -67,13 +67,16 @@ def test_answer_always_carries_protocol_host_username_password(run, env):
     assert [line.split("=")[0] for line in out.splitlines()] == ["protocol", "host", "username", "password"]
 
 
-@pytest.mark.parametrize("attrs", [
-    dict(protocol="http", host="api.truto.one"),  # never downgraded to http
-    dict(protocol="https", host="api.truto.one:8443"),  # another port
-    dict(protocol="https", host="evil.example"),  # another host
-    dict(protocol="https", host="api.truto.one.evil.example"),
-    dict(protocol="https", host="api.truto.one", username="bob"),  # another user
-])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        dict(protocol="http", host="api.truto.one"),  # never downgraded to http
+        dict(protocol="https", host="api.truto.one:8443"),  # another port
+        dict(protocol="https", host="evil.example"),  # another host
+        dict(protocol="https", host="api.truto.one.evil.example"),
+        dict(protocol="https", host="api.truto.one", username="bob"),  # another user
+    ],
+)
 def test_secret_only_goes_to_its_own_origin_and_user(run, env, attrs):
     save_profile(env, "alice", API, GOOD_TOKEN)
     assert_no_answer(fill(run, **attrs), GOOD_TOKEN)
@@ -91,7 +94,9 @@ def test_several_users_per_origin(run):
     approve(run, protocol="https", host="api.truto.one", username="alice", password="pw-alice")
     approve(run, protocol="https", host="api.truto.one", username="bob", password="pw-bob")
     assert attributes(fill(run, protocol="https", host="api.truto.one", username="bob").stdout)["password"] == "pw-bob"
-    assert attributes(fill(run, protocol="https", host="api.truto.one", username="alice").stdout)["password"] == "pw-alice"
+    assert (
+        attributes(fill(run, protocol="https", host="api.truto.one", username="alice").stdout)["password"] == "pw-alice"
+    )
     assert attributes(fill(run, protocol="https", host="api.truto.one").stdout)["username"] in ("alice", "bob")
 
 
@@ -108,12 +113,18 @@ def test_path_matters_only_when_both_sides_have_one(run, env):
     use_path = "credential.useHttpPath=true"
     save_profile(env, "repo-a", "https://git.example/team/a.git", GOOD_TOKEN)
     save_profile(env, "anywhere", "https://other.example", OTHER_TOKEN)
-    assert attributes(fill(run, use_path, protocol="https", host="git.example", path="team/a.git").stdout)["password"] == GOOD_TOKEN
+    assert (
+        attributes(fill(run, use_path, protocol="https", host="git.example", path="team/a.git").stdout)["password"]
+        == GOOD_TOKEN
+    )
     assert_no_answer(fill(run, use_path, protocol="https", host="git.example", path="team/b.git"), GOOD_TOKEN)
     # the request has no path (git's default), the profile has one: it answers
     assert attributes(fill(run, protocol="https", host="git.example").stdout)["password"] == GOOD_TOKEN
     # the profile has no path, the request has one: it answers
-    assert attributes(fill(run, use_path, protocol="https", host="other.example", path="x/y").stdout)["password"] == OTHER_TOKEN
+    assert (
+        attributes(fill(run, use_path, protocol="https", host="other.example", path="x/y").stdout)["password"]
+        == OTHER_TOKEN
+    )
 
 
 def test_empty_username_and_password_are_kept_as_empty(run, read_config):
@@ -126,7 +137,9 @@ def test_empty_username_and_password_are_kept_as_empty(run, read_config):
 def test_store_replaces_what_it_matches(run, config_dir, read_config):
     approve(run, protocol="https", host="api.truto.one", username="alice", password="old-pw")
     approve(run, protocol="https", host="api.truto.one", username="alice", password="new-pw")
-    assert attributes(fill(run, protocol="https", host="api.truto.one", username="alice").stdout)["password"] == "new-pw"
+    assert (
+        attributes(fill(run, protocol="https", host="api.truto.one", username="alice").stdout)["password"] == "new-pw"
+    )
     assert list(read_config()["profiles"]) == ["alice"]
     assert secrets_of(config_dir) == {"alice:apiToken": "new-pw"}
 
@@ -141,7 +154,9 @@ def test_approve_after_fill_changes_nothing_and_keeps_a_token_profile_a_token(ru
     approve(run, protocol="https", host="api.truto.one", username="default", password=OTHER_TOKEN)
     profile = json.loads((config_dir / "config.json").read_text())["profiles"]["default"]
     assert "credentialType" not in profile and profile["defaultIntegratedAccount"] == "acct-1"
-    out = helper(run, "get", request(protocol="https", host="api.truto.one").replace("\n\n", "\ncapability[]=authtype\n\n")).stdout
+    out = helper(
+        run, "get", request(protocol="https", host="api.truto.one").replace("\n\n", "\ncapability[]=authtype\n\n")
+    ).stdout
     assert "authtype=Bearer\n" in out and f"credential={OTHER_TOKEN}\n" in out
 
 
@@ -163,7 +178,9 @@ def test_new_names_are_deterministic_and_never_replace_another_origin(run, env, 
 
 
 def test_ephemeral_credentials_are_not_stored(run, config_dir):
-    done = helper(run, "store", request(protocol="https", host="api.truto.one", username="u", password="once", ephemeral="1"))
+    done = helper(
+        run, "store", request(protocol="https", host="api.truto.one", username="u", password="once", ephemeral="1")
+    )
     assert done.returncode == 0
     assert not (config_dir / "config.json").exists()
 
@@ -181,10 +198,24 @@ def test_unknown_actions_do_nothing(run, env, config_dir):
 
 def test_expiry_and_refresh_token_are_kept_and_returned(run, config_dir):
     future = int(time.time()) + 3600
-    helper(run, "store", request(protocol="https", host="api.truto.one", username="o", password="access-1",
-                                 password_expiry_utc=future, oauth_refresh_token="refresh-1"))
+    helper(
+        run,
+        "store",
+        request(
+            protocol="https",
+            host="api.truto.one",
+            username="o",
+            password="access-1",
+            password_expiry_utc=future,
+            oauth_refresh_token="refresh-1",
+        ),
+    )
     got = attributes(helper(run, "get", request(protocol="https", host="api.truto.one")).stdout)
-    assert (got["password"], got["password_expiry_utc"], got["oauth_refresh_token"]) == ("access-1", str(future), "refresh-1")
+    assert (got["password"], got["password_expiry_utc"], got["oauth_refresh_token"]) == (
+        "access-1",
+        str(future),
+        "refresh-1",
+    )
     assert secrets_of(config_dir) == {"o:apiToken": "access-1", "o:oauthRefreshToken": "refresh-1"}
     assert files_containing(config_dir, "refresh-1") == []
     # an approve from a git that drops both (older than 2.41) keeps them
@@ -195,7 +226,11 @@ def test_expiry_and_refresh_token_are_kept_and_returned(run, config_dir):
 
 def test_expired_credential_is_not_returned(run, config_dir):
     past = int(time.time()) - 10
-    helper(run, "store", request(protocol="https", host="api.truto.one", username="o", password="stale", password_expiry_utc=past))
+    helper(
+        run,
+        "store",
+        request(protocol="https", host="api.truto.one", username="o", password="stale", password_expiry_utc=past),
+    )
     done = helper(run, "get", request(protocol="https", host="api.truto.one"))
     assert done.returncode == 0 and done.stdout == ""
     # but erase still finds it
@@ -215,8 +250,12 @@ def test_token_profile_is_bearer_to_a_client_with_the_capability(run, env):
 
 
 def test_authtype_credentials_are_stored_and_only_returned_with_the_capability(run, read_config):
-    stored = helper(run, "store", "capability[]=authtype\nprotocol=https\nhost=api.truto.one\nusername=svc\n"
-                                  "authtype=Basic\ncredential=YWxhZGRpbjpvcGVuc2VzYW1l\n\n")
+    stored = helper(
+        run,
+        "store",
+        "capability[]=authtype\nprotocol=https\nhost=api.truto.one\nusername=svc\n"
+        "authtype=Basic\ncredential=YWxhZGRpbjpvcGVuc2VzYW1l\n\n",
+    )
     assert stored.returncode == 0, stored.stderr
     profile = read_config()["profiles"]["svc"]
     assert (profile["credentialType"], profile["authtype"]) == ("authtype", "Basic")
@@ -294,12 +333,15 @@ def test_a_profile_git_stored_becomes_the_users_once_edited_with_truto(run, conf
     assert secrets_of(config_dir) == {"alice:apiToken": "pw-a"}
 
 
-@pytest.mark.parametrize("settings,erased", [
-    ({"credentialType": "password", "username": "alice"}, True),  # git stored it
-    ({"credentialType": "authtype", "authtype": "Bearer", "username": "alice"}, True),
-    ({"dockerServerUrl": "api.truto.one", "username": "alice"}, True),  # docker stored it
-    ({"username": "alice"}, False),  # a plain token profile: `truto login`
-])
+@pytest.mark.parametrize(
+    "settings,erased",
+    [
+        ({"credentialType": "password", "username": "alice"}, True),  # git stored it
+        ({"credentialType": "authtype", "authtype": "Bearer", "username": "alice"}, True),
+        ({"dockerServerUrl": "api.truto.one", "username": "alice"}, True),  # docker stored it
+        ({"username": "alice"}, False),  # a plain token profile: `truto login`
+    ],
+)
 def test_profiles_without_the_marker_are_classified_by_their_shape(run, env, config_dir, settings, erased):
     save_profile(env, "p", API, "tok-legacy-1", **settings)
     doc = json.loads((config_dir / "config.json").read_text())
@@ -327,7 +369,12 @@ def test_profile_attribute_selects_a_profile(run, env):
     save_profile(env, "prod", API, GOOD_TOKEN, active=True)
     save_profile(env, "staging", "https://staging.truto.one", OTHER_TOKEN)
     got = attributes(helper(run, "get", request(profile="staging")).stdout)
-    assert (got["protocol"], got["host"], got["username"], got["password"]) == ("https", "staging.truto.one", "staging", OTHER_TOKEN)
+    assert (got["protocol"], got["host"], got["username"], got["password"]) == (
+        "https",
+        "staging.truto.one",
+        "staging",
+        OTHER_TOKEN,
+    )
     assert helper(run, "get", request(profile="staging", protocol="https", host="api.truto.one")).stdout == ""
     assert helper(run, "get", request(profile="missing")).stdout == ""
 
@@ -336,20 +383,25 @@ def test_empty_request_answers_for_truto_profile_else_the_active_one(run, env):
     save_profile(env, "prod", API, GOOD_TOKEN, active=True)
     save_profile(env, "staging", "https://staging.truto.one", OTHER_TOKEN)
     assert attributes(helper(run, "get", "").stdout)["password"] == GOOD_TOKEN
-    assert attributes(helper(run, "get", "\n", env=dict(env, TRUTO_PROFILE="staging")).stdout)["password"] == OTHER_TOKEN
+    assert (
+        attributes(helper(run, "get", "\n", env=dict(env, TRUTO_PROFILE="staging")).stdout)["password"] == OTHER_TOKEN
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # bad input and failures: one line on stderr, a documented exit code, no traceback, no secret
 
 
-@pytest.mark.parametrize("data", [
-    b"protocol=https\nhost=api.truto.one\nno-equals-sign\n\n",
-    b"protocol=https\nhost=api.truto.one\nusername=a\rb\n\n",
-    b"protocol=https\nhost=api.truto.one\nusername=a\0b\n\n",
-    b"protocol=https\nhost=api.truto.one\nusername=\xc3\x28\n\n",
-    b"protocol=https\nhost=api.truto.one\nusername=" + b"x" * (1 << 20) + b"\n\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"protocol=https\nhost=api.truto.one\nno-equals-sign\n\n",
+        b"protocol=https\nhost=api.truto.one\nusername=a\rb\n\n",
+        b"protocol=https\nhost=api.truto.one\nusername=a\0b\n\n",
+        b"protocol=https\nhost=api.truto.one\nusername=\xc3\x28\n\n",
+        b"protocol=https\nhost=api.truto.one\nusername=" + b"x" * (1 << 20) + b"\n\n",
+    ],
+)
 @pytest.mark.parametrize("action", ["get", "store", "erase"])
 def test_malformed_input_is_refused_with_one_line(run, env, config_dir, data, action):
     save_profile(env, "default", API, GOOD_TOKEN)

@@ -6,6 +6,7 @@ timeout cases need a helper with a timeout option, which this one has not).
 The script runs as a copy outside the build tree (from the tree's t/, where it sources test-lib.sh),
 with its trash directory and results in the test's own temporary directory, so two runs at once
 never share anything."""
+
 import os
 import subprocess
 
@@ -30,10 +31,16 @@ def test_t0303_with_helper_test_authtype_passes_in_full(env, tmp_path, config_di
         # test-lib.sh gives the tests their own HOME; the helper gets its own config directory
         # (and with it its own keyring namespace) and is found on PATH, as when installed.
         GIT_TEST_CREDENTIAL_HELPER_SETUP=f"TRUTO_CONFIG_DIR='{config_dir}'; PATH='{BIN}':$PATH; "
-                                         "export TRUTO_CONFIG_DIR PATH",
+        "export TRUTO_CONFIG_DIR PATH",
     )
-    done = subprocess.run(["sh", str(script), "-v", f"--root={tmp_path / 'trash'}"], cwd=os.path.join(tree, "t"), env=run_env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        ["sh", str(script), "-v", f"--root={tmp_path / 'trash'}"],
+        cwd=os.path.join(tree, "t"),
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     out = done.stdout
     assert done.returncode == 0, out[-4000:] + done.stderr[-2000:]
     assert "\nnot ok " not in out and "# passed all " in out, out[-4000:]

@@ -1,17 +1,22 @@
 """jsondepth.loads decodes a str with the C scanner json.loads uses, without importing json (and
 the `re` it compiles at import): these properties hold it to json.loads, value for value and error
 for error, over generated documents, their whitespace and arbitrary text (pure, in-process)."""
+
 import json
 import math
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from truto_credential_helper.jsondepth import TooDeep, loads
 
 WHITESPACE = st.text(alphabet=" \t\n\r\f\v\u00a0\ufeff", max_size=4)
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text()
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
-                      max_leaves=20)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 def outcome(fn, text):

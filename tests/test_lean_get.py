@@ -4,22 +4,44 @@ process's sys.modules at exit. Timings live in scripts/bench; this guards the st
 them possible: no HTTP client, no schema validator, no `keyring` (the Secret Service is read directly),
 and none of the heavy standard-library modules a helper does not need.
 """
+
 import json
 import sys
 
 import pytest
-
 from conftest import BIN, GOOD_TOKEN
 
 # Never on the path of a `get` that the fast path answers.
 HEAVY = (
-    "requests", "urllib3", "http.client", "urllib.request", "email",  # no HTTP on a get
-    "jsonschema", "referencing", "rpds",  # config.json's bytes were validated before
-    "keyring", "jaraco.context", "secretstorage", "jeepney", "cryptography",  # D-Bus read directly
-    "argparse", "dataclasses", "typing", "inspect", "tempfile", "threading", "logging", "subprocess",
+    "requests",
+    "urllib3",
+    "http.client",
+    "urllib.request",
+    "email",  # no HTTP on a get
+    "jsonschema",
+    "referencing",
+    "rpds",  # config.json's bytes were validated before
+    "keyring",
+    "jaraco.context",
+    "secretstorage",
+    "jeepney",
+    "cryptography",  # D-Bus read directly
+    "argparse",
+    "dataclasses",
+    "typing",
+    "inspect",
+    "tempfile",
+    "threading",
+    "logging",
+    "subprocess",
     # pip's console-script wrapper imports re; json.decoder compiles regular expressions at import;
     # contextlib brings collections and functools: the launchers, jsondepth and lean_context avoid them.
-    "re", "json", "contextlib", "collections", "functools", "enum",
+    "re",
+    "json",
+    "contextlib",
+    "collections",
+    "functools",
+    "enum",
 )
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write
@@ -68,6 +90,7 @@ with Profiles(sys.argv[1]).edit() as edit:
 def keyring_profile(run, config_dir, tmp_path):
     """A profile saved by the installed package, as `truto login` saves it (and so with the
     validation cache the installed schema file keys)."""
+
     def store(*args):
         r = run(sys.executable, "-c", SAVE_PROFILE, config_dir, *args, cwd=tmp_path)  # cwd: not the source tree
         assert r.returncode == 0, r.stderr
@@ -80,12 +103,15 @@ def keyring_profile(run, config_dir, tmp_path):
 GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
 
 
-@pytest.mark.parametrize("script, args, request_text, answered", [
-    ("git-credential-truto", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-    ("truto-credential-helper", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-    ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-    ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-])
+@pytest.mark.parametrize(
+    "script, args, request_text, answered",
+    [
+        ("git-credential-truto", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
+        ("truto-credential-helper", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
+        ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
+        ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
+    ],
+)
 def test_get_via_keyring_is_lean(imports_of, keyring_profile, script, args, request_text, answered):
     r, modules = imports_of(script, *args, input=request_text)
     assert r.returncode == 0, r.stderr
@@ -101,10 +127,13 @@ def test_get_with_no_match_is_lean(imports_of, keyring_profile):
     assert "truto_credential_helper.secrets.secret_service" not in modules  # no secret read for no match
 
 
-@pytest.mark.parametrize("script, request_text, answered", [
-    ("git-credential-truto", GIT_GET, f"password={GOOD_TOKEN}"),
-    ("docker-credential-truto", "https://api.truto.one", GOOD_TOKEN),
-])
+@pytest.mark.parametrize(
+    "script, request_text, answered",
+    [
+        ("git-credential-truto", GIT_GET, f"password={GOOD_TOKEN}"),
+        ("docker-credential-truto", "https://api.truto.one", GOOD_TOKEN),
+    ],
+)
 def test_get_via_environment_token_is_lean(imports_of, no_dbus_env, script, request_text, answered):
     env = dict(no_dbus_env, TRUTO_API_TOKEN=GOOD_TOKEN)
     r, modules = imports_of(script, "get", input=request_text, env=env)
@@ -148,12 +177,17 @@ WRITE_ALLOWS = ("json", "re", "enum", "functools", "collections", "contextlib")
 STORE = "protocol=https\nhost=store.example.test\nusername=someone\npassword=" + GOOD_TOKEN + "\n\n"
 
 
-@pytest.mark.parametrize("script, stored, erased", [
-    ("git-credential-truto", STORE, STORE),
-    ("docker-credential-truto",
-     json.dumps({"ServerURL": "https://registry.example.test", "Username": "someone", "Secret": GOOD_TOKEN}),
-     "https://registry.example.test"),
-])
+@pytest.mark.parametrize(
+    "script, stored, erased",
+    [
+        ("git-credential-truto", STORE, STORE),
+        (
+            "docker-credential-truto",
+            json.dumps({"ServerURL": "https://registry.example.test", "Username": "someone", "Secret": GOOD_TOKEN}),
+            "https://registry.example.test",
+        ),
+    ],
+)
 def test_store_and_erase_via_keyring_are_lean(imports_of, config_dir, script, stored, erased):
     """A store of a new credential, then the erase of it: both through the direct Secret Service
     channel (keyring would write there too), so neither imports keyring or jsonschema."""
@@ -189,8 +223,18 @@ def test_get_via_vault_is_lean(imports_of, run, env, tmp_path):
         server.standard_policies()
         server.kv_put("teams/lean", {"apiToken": GOOD_TOKEN})
         e = dict(env, HOME=str(tmp_path), VAULT_TOKEN=server.token([READ_POLICY]))
-        done = run("truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/lean",
-                   "--vault-addr", server.address, "--no-verify", env=e)
+        done = run(
+            "truto",
+            "login",
+            "--secret-store",
+            "vault",
+            "--vault-path",
+            "secret/teams/lean",
+            "--vault-addr",
+            server.address,
+            "--no-verify",
+            env=e,
+        )
         assert done.returncode == 0, done.stderr
         r, modules = imports_of("git-credential-truto", "get", input=GIT_GET, env=e)
         assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr

@@ -1,8 +1,8 @@
 """Interactive `truto login` and confirmations through a real pty (pexpect): prompts with defaults,
 the token never echoed, confirmation before overwriting, -f skipping it."""
+
 import pexpect
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
 

@@ -1,6 +1,7 @@
 """A config.json written by the standalone Truto CLI (secrets inline): read-only with a warning that
 names `truto auth migrate`, and the migration itself: secrets into the real keyring, the file
 rewritten without them, no plaintext left, safe to re-run and to kill at any point."""
+
 import json
 import os
 import random
@@ -9,7 +10,6 @@ import subprocess
 import time
 
 import pytest
-
 from cli_support import auth_headers
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing, keyring_items
 
@@ -22,8 +22,13 @@ def legacy_doc(stub_url):
     return {
         "activeProfile": "default",
         "profiles": {
-            "default": {"apiUrl": stub_url, "apiToken": GOOD_TOKEN, "defaultIntegratedAccount": "acct_42",
-                        "anthropicApiKey": ANTHROPIC, "firecrawlApiKey": FIRECRAWL},
+            "default": {
+                "apiUrl": stub_url,
+                "apiToken": GOOD_TOKEN,
+                "defaultIntegratedAccount": "acct_42",
+                "anthropicApiKey": ANTHROPIC,
+                "firecrawlApiKey": FIRECRAWL,
+            },
             "staging": {"apiUrl": stub_url + "/", "apiToken": OTHER_TOKEN},
             "old": {"apiToken": "tok-old-never-verified"},
         },
@@ -60,8 +65,16 @@ def test_legacy_file_works_read_only_with_a_warning(run, env, stub_api, config_d
     assert listed.returncode == 0 and {p["name"] for p in json.loads(listed.stdout)} == {"default", "staging", "old"}
     assert GOOD_TOKEN not in listed.stdout and ANTHROPIC not in listed.stdout
     # git gets the token through the helper, over the same read-only store
-    fill = run("git", "-c", "credential.helper=", "-c", "credential.helper=truto", "credential", "fill",
-               input=f"url={stub_api.url}\n\n")
+    fill = run(
+        "git",
+        "-c",
+        "credential.helper=",
+        "-c",
+        "credential.helper=truto",
+        "credential",
+        "fill",
+        input=f"url={stub_api.url}\n\n",
+    )
     assert fill.returncode == 0 and f"password={GOOD_TOKEN}" in fill.stdout
     # writes are refused with the way out, and the file is untouched
     change = run("truto", "profiles", "set", "default-integrated-account", "acct_9")
@@ -83,15 +96,22 @@ def test_migrate_moves_every_secret_and_leaves_no_plaintext(run, stub_api, confi
     assert done.returncode == 0, done.stderr
     assert "moved 5 secrets of 3 profiles" in done.stderr
     assert stored(config_dir) == {
-        "default:apiToken": GOOD_TOKEN, "default:anthropicApiKey": ANTHROPIC, "default:firecrawlApiKey": FIRECRAWL,
-        "staging:apiToken": OTHER_TOKEN, "old:apiToken": "tok-old-never-verified"}
+        "default:apiToken": GOOD_TOKEN,
+        "default:anthropicApiKey": ANTHROPIC,
+        "default:firecrawlApiKey": FIRECRAWL,
+        "staging:apiToken": OTHER_TOKEN,
+        "old:apiToken": "tok-old-never-verified",
+    }
     for secret in (GOOD_TOKEN, OTHER_TOKEN, ANTHROPIC, FIRECRAWL, "tok-old-never-verified"):
         assert files_containing(tmp_path, secret) == []
     cfg = read_config()
     assert cfg["version"] == 1 and cfg["activeProfile"] == "default"
-    assert cfg["profiles"]["default"] == {"apiUrl": stub_api.url, "defaultIntegratedAccount": "acct_42",
-                                          "secretStore": "keyring",
-                                          "secrets": ["anthropicApiKey", "apiToken", "firecrawlApiKey"]}
+    assert cfg["profiles"]["default"] == {
+        "apiUrl": stub_api.url,
+        "defaultIntegratedAccount": "acct_42",
+        "secretStore": "keyring",
+        "secrets": ["anthropicApiKey", "apiToken", "firecrawlApiKey"],
+    }
     assert cfg["profiles"]["old"]["apiUrl"] == "https://api.truto.one"
     after = run("truto", "auth", "token", "-p", "staging")
     assert (after.returncode, after.stdout, after.stderr) == (0, OTHER_TOKEN + "\n", "")  # no warning any more
@@ -134,10 +154,20 @@ def test_nothing_to_migrate_without_a_file(run, config_dir):
 # ---------------------------------------------------------------------------------------------
 # Interrupted runs
 
+
 def many_profiles_doc(stub_url, n=15):
-    return {"activeProfile": "p0", "profiles": {
-        f"p{i}": {"apiUrl": stub_url, "apiToken": f"tok-many-{i:03d}-x", "anthropicApiKey": f"sk-ant-{i:03d}",
-                  "firecrawlApiKey": f"fc-{i:03d}"} for i in range(n)}}
+    return {
+        "activeProfile": "p0",
+        "profiles": {
+            f"p{i}": {
+                "apiUrl": stub_url,
+                "apiToken": f"tok-many-{i:03d}-x",
+                "anthropicApiKey": f"sk-ant-{i:03d}",
+                "firecrawlApiKey": f"fc-{i:03d}",
+            }
+            for i in range(n)
+        },
+    }
 
 
 def assert_consistent(run, config_dir, original, doc):
@@ -175,9 +205,13 @@ def start_migrate(env):
 
     # A shell that ran the suite in the background hands SIGINT down ignored, and Python then never
     # turns it into KeyboardInterrupt: give the child the default disposition, as a terminal would.
-    return subprocess.Popen([str(BIN / "truto"), "auth", "migrate"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [str(BIN / "truto"), "auth", "migrate"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 @pytest.mark.parametrize("kill_after_items", [1, 22, 44])

@@ -1,16 +1,17 @@
 """The `pass` secret store against Debian's real pass and gpg (a throwaway key, pass_support.py): the
 conformance suite, where its entries live, and the installed console scripts with a pass profile,
 working and failing (each failure one line, exit 6, no secret)."""
+
 import os
 import subprocess
 import sys
 
 import pytest
-
 from cli_support import as_json, login
 from conftest import BIN, GOOD_TOKEN, keyring_items
 from pass_support import entry_files, gpg, gpg_key, new_gpg_home, pass_env, pass_here, pass_init, stop_agent  # noqa: F401
 from secret_store_conformance import SecretStoreConformance
+
 from truto_credential_helper.errors import EXIT_SECRET_STORE
 from truto_credential_helper.secrets.pass_store import PassStore, namespace, path_component
 
@@ -33,8 +34,14 @@ class TestPassStore(SecretStoreConformance):
         name = f"truto/{namespace(str(tmp_path / 'a'))}/default/apiToken"
         shown = subprocess.run(["pass", "show", name], env=pass_here, capture_output=True, text=True)
         assert shown.stdout == "written-by-truto\n"
-        subprocess.run(["pass", "insert", "-e", "-f", name], input="typed-by-hand\n", env=pass_here, text=True,
-                       capture_output=True, check=True)
+        subprocess.run(
+            ["pass", "insert", "-e", "-f", name],
+            input="typed-by-hand\n",
+            env=pass_here,
+            text=True,
+            capture_output=True,
+            check=True,
+        )
         assert store.get("default", "apiToken") == "typed-by-hand"
 
     def test_the_secret_never_reaches_argv(self, store, monkeypatch):
@@ -112,8 +119,13 @@ def test_git_helper_whoami_and_logout(run, pass_profile, pass_env):
 
 
 def test_a_store_kept_in_git_gets_a_commit_per_change(run, stub_api, pass_env, config_dir):
-    env = dict(pass_env, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="T",
-               GIT_COMMITTER_EMAIL="t@example.invalid")
+    env = dict(
+        pass_env,
+        GIT_AUTHOR_NAME="T",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="T",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+    )
     assert run("pass", "git", "init", env=env).returncode == 0
     login(run, stub_api, "default", GOOD_TOKEN, "--secret-store", "pass", env=env)
     assert run("truto", "logout", "-f", env=env).returncode == 0
@@ -142,7 +154,9 @@ def test_byok_keys_go_to_pass_too(run, pass_profile, pass_env, config_dir):
 def test_doctor_shows_each_profiles_store_and_checks_pass(run, pass_profile, pass_env):
     doc = run("truto", "doctor", "-o", "json", env=pass_env)
     rows = __import__("json").loads(doc.stdout)["checks"]
-    assert {"profile": "default", "secretStore": "pass"}.items() <= next(r for r in rows if r["check"] == "secret store").items()
+    assert {"profile": "default", "secretStore": "pass"}.items() <= next(
+        r for r in rows if r["check"] == "secret store"
+    ).items()
     passes = [r for r in rows if r["check"] == "pass"]
     assert [r["status"] for r in passes] == ["ok"], passes
 
@@ -164,8 +178,20 @@ def test_no_pass_on_path(run, pass_profile, pass_env):
     env = dict(pass_env, PATH=str(BIN))  # the console scripts, and no pass
     assert_one_line_exit_6(git_get(run, env, pass_profile), "`pass` command is not installed")
     assert_one_line_exit_6(run("truto", "whoami", env=env), "`pass` command is not installed")
-    done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", pass_profile.url, "--profile-name", "other",
-               "--secret-store", "pass", "--no-verify", env=env)
+    done = run(
+        "truto",
+        "login",
+        "--token",
+        GOOD_TOKEN,
+        "--api-url",
+        pass_profile.url,
+        "--profile-name",
+        "other",
+        "--secret-store",
+        "pass",
+        "--no-verify",
+        env=env,
+    )
     assert_one_line_exit_6(done, "`pass` command is not installed")
     doc = run("truto", "doctor", "-o", "json", env=env)
     assert doc.returncode == 1 and "`pass` command is not installed" in doc.stdout
@@ -173,8 +199,18 @@ def test_no_pass_on_path(run, pass_profile, pass_env):
 
 def test_uninitialised_store(run, stub_api, pass_env, tmp_path):
     env = dict(pass_env, PASSWORD_STORE_DIR=str(tmp_path / "never-initialised"))
-    done = run("truto", "login", "--token", GOOD_TOKEN, "--api-url", stub_api.url, "--secret-store", "pass",
-               "--no-verify", env=env)
+    done = run(
+        "truto",
+        "login",
+        "--token",
+        GOOD_TOKEN,
+        "--api-url",
+        stub_api.url,
+        "--secret-store",
+        "pass",
+        "--no-verify",
+        env=env,
+    )
     assert_one_line_exit_6(done, "is not initialised", "pass init")
     assert not (tmp_path / "truto-config" / "config.json").exists()  # nothing saved
 
@@ -227,10 +263,12 @@ def test_a_pass_that_never_answers_is_bounded(run, pass_profile, pass_env, tmp_p
     # Stands for gpg waiting on a pinentry nobody sees: the pass it runs does not return.
     fake = tmp_path / "hung-bin"
     fake.mkdir()
-    (fake / "pass").write_text("#!/bin/sh\nsleep 300 &\necho $! > \"$PID_FILE\"\nwait\n")  # as pass runs gpg
+    (fake / "pass").write_text('#!/bin/sh\nsleep 300 &\necho $! > "$PID_FILE"\nwait\n')  # as pass runs gpg
     (fake / "pass").chmod(0o755)
     pid_file = tmp_path / "pid"
-    env = dict(pass_env, PATH=f"{fake}{os.pathsep}{pass_env['PATH']}", TRUTO_KEYRING_TIMEOUT="1", PID_FILE=str(pid_file))
+    env = dict(
+        pass_env, PATH=f"{fake}{os.pathsep}{pass_env['PATH']}", TRUTO_KEYRING_TIMEOUT="1", PID_FILE=str(pid_file)
+    )
     assert_one_line_exit_6(git_get(run, env, pass_profile), "did not answer within 1 s")
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):  # the child it started was ended too, not left behind
@@ -247,15 +285,27 @@ def test_get_from_pass_imports_only_subprocess(run, pass_profile, pass_env, tmp_
     from test_lean_get import PROBE, heavy_in
 
     out = tmp_path / "modules.txt"
-    r = run(sys.executable, "-c", PROBE, out, BIN / "git-credential-truto", "get",
-            input=git_request(pass_profile), env=pass_env)
+    r = run(
+        sys.executable,
+        "-c",
+        PROBE,
+        out,
+        BIN / "git-credential-truto",
+        "get",
+        input=git_request(pass_profile),
+        env=pass_env,
+    )
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
     modules = set(out.read_text().split("\n"))
     assert "truto_credential_helper.secrets.pass_store" in modules
     # Running pass needs subprocess (and a thread for the timeout): what they bring themselves is
     # allowed, nothing else the lean list names.
-    brought = subprocess.run([sys.executable, "-I", "-c", "import subprocess, threading, sys; print(*sys.modules)"],
-                             capture_output=True, text=True, check=True).stdout.split()
+    brought = subprocess.run(
+        [sys.executable, "-I", "-c", "import subprocess, threading, sys; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert "subprocess" in heavy_in(modules)
     assert [m for m in heavy_in(modules) if m not in brought] == []
 
@@ -268,4 +318,8 @@ def test_auth_status_shows_the_pass_store_and_whether_it_can_serve(run, pass_pro
     assert (record["secretStore"], record["secretStoreAvailable"]) == ("pass", True), done.stdout
     gone = dict(pass_env, PASSWORD_STORE_DIR=str(tmp_path / "elsewhere"))
     done = run("truto", "auth", "status", env=gone)
-    assert done.returncode == 1 and "secret store (pass) is unavailable" in done.stdout and "not initialised" in done.stdout
+    assert (
+        done.returncode == 1
+        and "secret store (pass) is unavailable" in done.stdout
+        and "not initialised" in done.stdout
+    )

@@ -1,6 +1,7 @@
 """The Python API, truto_credential_helper.credentials(): profiles written by the installed `truto`
 command, read in-process (and in a fresh interpreter where the process matters), checked against
 the stub API; then the real truto-python-sdk from PyPI, on a Python it supports (3.12+)."""
+
 import hashlib
 import json
 import os
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import requests
-
-import truto_credential_helper
 from cli_support import login
 from conftest import GOOD_TOKEN, OTHER_TOKEN, ROOT, TRUTO_VARS
+
+import truto_credential_helper
 from truto_credential_helper import errors
 
 
@@ -32,7 +33,12 @@ def test_credentials_of_the_active_profile_work_against_the_api(run, api_env, st
     login(run, stub_api, "work", env=api_env)
     assert run("truto", "profiles", "set", "defaultIntegratedAccount", "acct_42", env=api_env).returncode == 0
     c = truto_credential_helper.credentials()
-    assert (c.api_url, c.token, c.default_integrated_account, c.profile) == (stub_api.url, GOOD_TOKEN, "acct_42", "work")
+    assert (c.api_url, c.token, c.default_integrated_account, c.profile) == (
+        stub_api.url,
+        GOOD_TOKEN,
+        "acct_42",
+        "work",
+    )
     assert (c.token_source, c.api_url_source) == ("profile", "profile")
     answer = requests.get(c.api_url + "/team", headers={"Authorization": f"Bearer {c.token}"}, timeout=10)
     assert answer.status_code == 200 and answer.json()["name"] == "Acme Integrations"
@@ -51,11 +57,19 @@ def test_resolution_order_is_the_cli_s(run, api_env, stub_api, monkeypatch):
     monkeypatch.setenv("TRUTO_API_URL", "https://env.example.com/")
     c = truto_credential_helper.credentials()
     assert (c.token, c.token_source, c.api_url, c.api_url_source) == (
-        "tok-from-env-000", "environment", "https://env.example.com", "environment")
+        "tok-from-env-000",
+        "environment",
+        "https://env.example.com",
+        "environment",
+    )
     assert c.profile is None and c.default_integrated_account is None  # nothing of it came from a profile
     c = truto_credential_helper.credentials(token="tok-arg-111", api_url="https://arg.example.com")
     assert (c.token, c.token_source, c.api_url, c.api_url_source) == (
-        "tok-arg-111", "argument", "https://arg.example.com", "argument")
+        "tok-arg-111",
+        "argument",
+        "https://arg.example.com",
+        "argument",
+    )
     monkeypatch.delenv("TRUTO_API_TOKEN")
     monkeypatch.delenv("TRUTO_API_URL")
     monkeypatch.delenv("TRUTO_PROFILE")
@@ -66,7 +80,11 @@ def test_resolution_order_is_the_cli_s(run, api_env, stub_api, monkeypatch):
 def test_default_api_url_with_only_a_token(api_env):
     c = truto_credential_helper.credentials(token="tok-arg-222")
     assert (c.api_url, c.api_url_source, c.profile, c.default_integrated_account) == (
-        "https://api.truto.one", "default", None, None)
+        "https://api.truto.one",
+        "default",
+        None,
+        None,
+    )
 
 
 def test_repr_never_shows_the_token(run, api_env, stub_api):
@@ -79,8 +97,14 @@ def test_repr_never_shows_the_token(run, api_env, stub_api):
 
 def test_exceptions_share_one_public_base(run, api_env, stub_api, config_dir):
     public = truto_credential_helper
-    for name in ("NotLoggedIn", "SecretStoreUnavailable", "ConfigError", "UsageError", "TokenRejected",
-                 "ApiUnavailable"):
+    for name in (
+        "NotLoggedIn",
+        "SecretStoreUnavailable",
+        "ConfigError",
+        "UsageError",
+        "TokenRejected",
+        "ApiUnavailable",
+    ):
         assert getattr(public, name) is getattr(errors, name) and issubclass(getattr(public, name), public.TrutoError)
         assert name in public.__all__ and name in dir(public)
     with pytest.raises(public.NotLoggedIn, match="truto login"):
@@ -165,8 +189,9 @@ def python_for_sdk():
     for path in candidates:
         if not path or not os.access(path, os.X_OK):
             continue
-        done = subprocess.run([path, "-c", "import sys, venv; print(sys.version_info >= (3, 12))"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [path, "-c", "import sys, venv; print(sys.version_info >= (3, 12))"], capture_output=True, text=True
+        )
         if done.returncode == 0 and done.stdout.strip() == "True":
             return path
     return None
@@ -175,8 +200,9 @@ def python_for_sdk():
 def sdk_venv(python):
     """A venv with the SDK and this package's dependencies, built once per machine in a cache outside
     the work tree (built aside, then renamed into place, so two runs never share a half-built one)."""
-    version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     requirements = [SDK, "keyring>=23", "requests>=2.25", "jsonschema>=4.18", "setuptools>=61", "wheel"]
     key = hashlib.sha256(json.dumps([version, requirements]).encode()).hexdigest()[:12]
     cache = os.environ.get("TRUTO_SDK_CACHE") or os.path.join(tempfile.gettempdir(), f"truto-sdk-cache-{os.getuid()}")
@@ -187,8 +213,12 @@ def sdk_venv(python):
     build = tempfile.mkdtemp(prefix=".build.", dir=cache)
     try:
         subprocess.run([python, "-m", "venv", build], check=True, capture_output=True)
-        done = subprocess.run([os.path.join(build, "bin", "python"), "-m", "pip", "install", "-q",
-                               "--disable-pip-version-check"] + requirements, capture_output=True, text=True)
+        done = subprocess.run(
+            [os.path.join(build, "bin", "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+            + requirements,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             pytest.fail(f"installing {SDK} from PyPI failed: {done.stderr.strip()[-500:]}")
         Path(build, ".ready").touch()
@@ -215,8 +245,23 @@ def sdk_python(tmp_path_factory):
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     site = tmp_path_factory.mktemp("site")
     venv_python = os.path.join(venv, "bin", "python")
-    done = subprocess.run([venv_python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
-                           "--no-build-isolation", "--target", str(site), str(src)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            venv_python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     return venv_python, str(site)
 

@@ -5,11 +5,11 @@ fenced block whose language is `sh` is run by bash (`set -euo pipefail`), `zsh` 
 fish (skipped when that shell is not installed), in order, in a temporary HOME, against the stub API.
 Blocks in other languages are not run. A heading that disappears, or has no `sh` block, fails the test.
 """
+
 import re
 import shutil
 
 import pytest
-
 from cli_support import login
 from conftest import GOOD_TOKEN, ROOT
 
@@ -43,7 +43,9 @@ def run_recipes(run, section, env, cwd):
         if shutil.which(RUNNERS[lang][0]) is None:
             continue  # that shell is not installed here
         done = run(*RUNNERS[lang], code, env=env, cwd=cwd)
-        assert done.returncode == 0, f"{section} ({lang}) failed:\n{code}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        assert done.returncode == 0, (
+            f"{section} ({lang}) failed:\n{code}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+        )
         assert GOOD_TOKEN not in done.stdout + done.stderr, f"{section} printed the token"
         outputs.append(done.stdout)
     return "".join(outputs)

@@ -8,6 +8,7 @@ Over http, the registry sits behind TrutoOrigin, one origin serving the Truto AP
 so `truto login --api-url http://127.0.0.1:PORT` verifies the token as a user would, and the
 profile's origin is the registry's, the key docker asks truto for.
 """
+
 import base64
 import json
 import os
@@ -17,12 +18,13 @@ import urllib.request
 import warnings
 
 import pytest
-
 from conftest import GOOD_TOKEN
 from registry_support import IMAGE, REGISTRY, TAG, Registry, TrutoOrigin, cert_dir_for, push_image, tls_certificate
 
-pytestmark = pytest.mark.skipif(REGISTRY is None or shutil.which("skopeo") is None,
-                                reason="needs Debian's docker-registry and skopeo (scripts/test installs them)")
+pytestmark = pytest.mark.skipif(
+    REGISTRY is None or shutil.which("skopeo") is None,
+    reason="needs Debian's docker-registry and skopeo (scripts/test installs them)",
+)
 needs_docker_cli = pytest.mark.skipif(shutil.which("docker") is None, reason="the docker CLI is not installed")
 
 PUSHER = ("pusher", "push-secret-7c1d")  # seeds the image with explicit credentials, never through a helper
@@ -60,8 +62,9 @@ def start_site(directory, env, over):
     if over == "https":
         tls = tls_certificate(str(directory))
         certs = cert_dir_for(str(directory), tls[0])
-    registry = Registry(str(directory), {"default": GOOD_TOKEN, PUSHER[0]: PUSHER[1], DOCKER_USER[0]: DOCKER_USER[1]},
-                        tls=tls).start()
+    registry = Registry(
+        str(directory), {"default": GOOD_TOKEN, PUSHER[0]: PUSHER[1], DOCKER_USER[0]: DOCKER_USER[1]}, tls=tls
+    ).start()
     try:
         push_image(registry, *PUSHER, str(directory), env, cert_dir=certs)
         origin = TrutoOrigin(registry, [GOOD_TOKEN])
@@ -129,7 +132,9 @@ def truto_login_http(run, env, origin):
 
 def test_truto_login_over_http_then_skopeo_inspect_sends_the_token(run, client_env, http_site):
     truto_login_http(run, client_env, http_site.origin)
-    done = skopeo(run, client_env, "inspect", f"docker://{http_site.host}/{IMAGE}:{TAG}", tls_args=http_site.skopeo_tls())
+    done = skopeo(
+        run, client_env, "inspect", f"docker://{http_site.host}/{IMAGE}:{TAG}", tls_args=http_site.skopeo_tls()
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["Name"] == f"{http_site.host}/{IMAGE}"
     assert set(http_site.origin.basic_users()) == {("default", GOOD_TOKEN)}
@@ -146,8 +151,9 @@ def test_truto_login_over_http_then_docker_manifest_inspect_sends_the_token(run,
     assert http_site.manifest_requests() > 0
 
 
-def test_truto_login_over_http_then_docker_py_resolves_the_token_the_registry_accepts(run, client_env, http_site,
-                                                                                       monkeypatch):
+def test_truto_login_over_http_then_docker_py_resolves_the_token_the_registry_accepts(
+    run, client_env, http_site, monkeypatch
+):
     origin = http_site.origin
     truto_login_http(run, client_env, origin)
     auth = docker_py_auth(client_env, monkeypatch, origin.host)
@@ -155,9 +161,11 @@ def test_truto_login_over_http_then_docker_py_resolves_the_token_the_registry_ac
     # docker-py hands that to the daemon, which would send it to the registry: send it there ourselves.
     basic = base64.b64encode(f"{auth['Username']}:{auth['Password']}".encode()).decode()
     before = http_site.manifest_requests()
-    request = urllib.request.Request(f"http://{origin.host}/v2/{IMAGE}/manifests/{TAG}", method="HEAD",
-                                     headers={"Authorization": f"Basic {basic}",
-                                              "Accept": "application/vnd.oci.image.manifest.v1+json"})
+    request = urllib.request.Request(
+        f"http://{origin.host}/v2/{IMAGE}/manifests/{TAG}",
+        method="HEAD",
+        headers={"Authorization": f"Basic {basic}", "Accept": "application/vnd.oci.image.manifest.v1+json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert answer.status == 200
     assert origin.basic_users() == [("default", GOOD_TOKEN)] and http_site.manifest_requests() == before + 1
@@ -167,7 +175,7 @@ def test_doctor_checks_the_wiring_by_asking_the_helper(run, client_env, http_sit
     truto_login_http(run, client_env, http_site.origin)
     done = run("truto", "doctor", "-o", "json", env=client_env)
     [row] = [c for c in json.loads(done.stdout)["checks"] if c["check"] == "docker"]
-    assert row["status"] == "ok" and f"answered as user 'default'" in row["message"], row
+    assert row["status"] == "ok" and "answered as user 'default'" in row["message"], row
     assert GOOD_TOKEN not in done.stdout + done.stderr
 
 
@@ -189,8 +197,17 @@ def docker_py_auth(env, monkeypatch, registry):
 def test_skopeo_login_inspect_logout(run, client_env, site, read_config):
     write_cred_helpers(client_env, site.host)
     tls = site.skopeo_tls()
-    done = skopeo(run, client_env, "login", "-u", DOCKER_USER[0], "--password-stdin", site.host,
-                  tls_args=tls, input=DOCKER_USER[1])
+    done = skopeo(
+        run,
+        client_env,
+        "login",
+        "-u",
+        DOCKER_USER[0],
+        "--password-stdin",
+        site.host,
+        tls_args=tls,
+        input=DOCKER_USER[1],
+    )
     assert done.returncode == 0, done.stderr
     [(name, profile)] = read_config()["profiles"].items()
     assert (profile["dockerServerUrl"], profile.get("username", name)) == (site.host, DOCKER_USER[0])
@@ -215,8 +232,11 @@ def test_docker_login_manifest_inspect_logout(run, client_env, site, read_config
     # docker logs in without a daemon (client side): to a loopback registry over http, or over
     # https with a certificate it does not verify (docker counts 127.0.0.0/8 as insecure).
     write_cred_helpers(client_env, site.host)
-    done = clean(run("docker", "login", "-u", DOCKER_USER[0], "--password-stdin", site.host,
-                     input=DOCKER_USER[1], env=client_env))
+    done = clean(
+        run(
+            "docker", "login", "-u", DOCKER_USER[0], "--password-stdin", site.host, input=DOCKER_USER[1], env=client_env
+        )
+    )
     assert done.returncode == 0, done.stderr
     [(name, profile)] = read_config()["profiles"].items()
     assert (profile["dockerServerUrl"], profile.get("username", name)) == (site.host, DOCKER_USER[0])
@@ -277,8 +297,17 @@ def test_creds_store_reaches_docker_and_docker_py_but_not_skopeo(run, client_env
     done = skopeo(run, client_env, "inspect", f"docker://{origin.host}/{IMAGE}:{TAG}", tls_args=http_site.skopeo_tls())
     assert done.returncode != 0 and set(origin.basic_users()) <= {("", "")}
     # ... and its login writes the password into the file, base64-encoded, past the helper
-    done = skopeo(run, client_env, "login", "-u", DOCKER_USER[0], "--password-stdin", origin.host,
-                  tls_args=http_site.skopeo_tls(), input=DOCKER_USER[1])
+    done = skopeo(
+        run,
+        client_env,
+        "login",
+        "-u",
+        DOCKER_USER[0],
+        "--password-stdin",
+        origin.host,
+        tls_args=http_site.skopeo_tls(),
+        input=DOCKER_USER[1],
+    )
     assert done.returncode == 0, done.stderr
     with open(docker_config_path(client_env)) as f:
         stored = json.load(f)["auths"][origin.host]["auth"]

@@ -2,11 +2,13 @@
 where the subset says valid or invalid, jsonschema agrees; and it gives a verdict (so writes skip
 jsonschema's import) on every document of the shapes truto writes. Also against every other
 schema in schemas/, and a schema with a keyword the subset does not know (no verdict)."""
+
 import json
 from pathlib import Path
 
 import jsonschema
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from truto_credential_helper.schema_subset import verdict
 
@@ -14,29 +16,73 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMA = json.loads((SCHEMAS / "config.schema.json").read_text())
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 
-NAMES = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._@+-]{0,8}\Z") | st.sampled_from(["", "-x", "a b", "é", "a\n", "x" * 129])
-URLS = st.sampled_from(["https://api.truto.one", "http://127.0.0.1:8080/base", "https://a.example/p/q", "ftp://x",
-                        "https://user@host", "https://h?q", "https://h/#f", "https://h\n", " https://h", ""])
+NAMES = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._@+-]{0,8}\Z") | st.sampled_from(
+    ["", "-x", "a b", "é", "a\n", "x" * 129]
+)
+URLS = st.sampled_from(
+    [
+        "https://api.truto.one",
+        "http://127.0.0.1:8080/base",
+        "https://a.example/p/q",
+        "ftp://x",
+        "https://user@host",
+        "https://h?q",
+        "https://h/#f",
+        "https://h\n",
+        " https://h",
+        "",
+    ]
+)
 TEXT = st.text(max_size=6) | st.sampled_from(["x" * 257, "x" * 1025])
-ODD = st.none() | st.booleans() | st.integers(-2, 3) | st.floats(allow_nan=False) | st.just(1.0) | st.lists(st.integers(), max_size=2)
-VAULT = st.fixed_dictionaries({}, optional={
-    "addresses": st.lists(URLS, max_size=3) | ODD, "mount": st.sampled_from(["secret", "/secret", "a b", "kv"]) | ODD,
-    "path": st.sampled_from(["teams/x", "teams/x/", "p"]) | ODD, "extra": TEXT})
-PROFILE = st.fixed_dictionaries({}, optional={
-    "apiUrl": URLS | ODD,
-    "secretStore": st.sampled_from(["keyring", "file", "vault", "pass", "other"]) | ODD,
-    "secrets": st.lists(st.sampled_from(["apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken", "x"]),
-                        max_size=3) | ODD,
-    "storedBy": st.sampled_from(["truto", "git", "docker", "me"]) | ODD,
-    "credentialType": st.sampled_from(["token", "password", "authtype", "x"]) | ODD,
-    "authtype": st.sampled_from(["Basic", "bad type", ""]) | ODD,
-    "username": TEXT | ODD, "dockerServerUrl": TEXT | ODD, "defaultIntegratedAccount": TEXT | ODD,
-    "passwordExpiryUtc": st.integers(-5, 2**40) | ODD, "vault": VAULT | ODD, "unknownSetting": TEXT,
-})
-DOCS = st.fixed_dictionaries({}, optional={
-    "version": st.just(1) | ODD, "activeProfile": NAMES | ODD,
-    "profiles": st.dictionaries(NAMES, PROFILE | ODD, max_size=3) | ODD, "other": TEXT,
-}) | ODD
+ODD = (
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 3)
+    | st.floats(allow_nan=False)
+    | st.just(1.0)
+    | st.lists(st.integers(), max_size=2)
+)
+VAULT = st.fixed_dictionaries(
+    {},
+    optional={
+        "addresses": st.lists(URLS, max_size=3) | ODD,
+        "mount": st.sampled_from(["secret", "/secret", "a b", "kv"]) | ODD,
+        "path": st.sampled_from(["teams/x", "teams/x/", "p"]) | ODD,
+        "extra": TEXT,
+    },
+)
+PROFILE = st.fixed_dictionaries(
+    {},
+    optional={
+        "apiUrl": URLS | ODD,
+        "secretStore": st.sampled_from(["keyring", "file", "vault", "pass", "other"]) | ODD,
+        "secrets": st.lists(
+            st.sampled_from(["apiToken", "anthropicApiKey", "firecrawlApiKey", "oauthRefreshToken", "x"]), max_size=3
+        )
+        | ODD,
+        "storedBy": st.sampled_from(["truto", "git", "docker", "me"]) | ODD,
+        "credentialType": st.sampled_from(["token", "password", "authtype", "x"]) | ODD,
+        "authtype": st.sampled_from(["Basic", "bad type", ""]) | ODD,
+        "username": TEXT | ODD,
+        "dockerServerUrl": TEXT | ODD,
+        "defaultIntegratedAccount": TEXT | ODD,
+        "passwordExpiryUtc": st.integers(-5, 2**40) | ODD,
+        "vault": VAULT | ODD,
+        "unknownSetting": TEXT,
+    },
+)
+DOCS = (
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "version": st.just(1) | ODD,
+            "activeProfile": NAMES | ODD,
+            "profiles": st.dictionaries(NAMES, PROFILE | ODD, max_size=3) | ODD,
+            "other": TEXT,
+        },
+    )
+    | ODD
+)
 
 
 def is_valid(doc, validator=VALIDATOR):
@@ -53,15 +99,29 @@ def test_verdict_agrees_with_jsonschema(doc):
 
 # The shapes truto itself writes: what must not need jsonschema.
 WRITTEN_PROFILE = st.fixed_dictionaries(
-    {"apiUrl": st.sampled_from(["https://api.truto.one", "http://127.0.0.1:8080"]),
-     "secretStore": st.sampled_from(["keyring", "file", "pass"]),
-     "secrets": st.lists(st.sampled_from(["apiToken", "anthropicApiKey"]), unique=True, max_size=2)},
-    optional={"storedBy": st.sampled_from(["truto", "git", "docker"]), "username": st.text(max_size=5),
-              "credentialType": st.sampled_from(["token", "password", "authtype"]), "authtype": st.just("Basic"),
-              "passwordExpiryUtc": st.integers(0, 2**40), "dockerServerUrl": st.just("https://index.docker.io/v1/")})
-WRITTEN = st.fixed_dictionaries({"version": st.just(1), "profiles": st.dictionaries(
-    st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._@+-]{0,8}\Z"), WRITTEN_PROFILE, max_size=4)},
-    optional={"activeProfile": st.just("default")})
+    {
+        "apiUrl": st.sampled_from(["https://api.truto.one", "http://127.0.0.1:8080"]),
+        "secretStore": st.sampled_from(["keyring", "file", "pass"]),
+        "secrets": st.lists(st.sampled_from(["apiToken", "anthropicApiKey"]), unique=True, max_size=2),
+    },
+    optional={
+        "storedBy": st.sampled_from(["truto", "git", "docker"]),
+        "username": st.text(max_size=5),
+        "credentialType": st.sampled_from(["token", "password", "authtype"]),
+        "authtype": st.just("Basic"),
+        "passwordExpiryUtc": st.integers(0, 2**40),
+        "dockerServerUrl": st.just("https://index.docker.io/v1/"),
+    },
+)
+WRITTEN = st.fixed_dictionaries(
+    {
+        "version": st.just(1),
+        "profiles": st.dictionaries(
+            st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._@+-]{0,8}\Z"), WRITTEN_PROFILE, max_size=4
+        ),
+    },
+    optional={"activeProfile": st.just("default")},
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -83,14 +143,39 @@ def test_other_schemas_agree_where_they_give_a_verdict():
 def test_unknown_keyword_gives_no_verdict():
     schema = dict(SCHEMA, maxProperties=1)
     assert verdict(schema, {"profiles": {}, "version": 1}) is None
-    assert verdict({"type": "integer"}, 1.0) is None and is_valid(1.0, jsonschema.Draft202012Validator({"type": "integer"}))
+    assert verdict({"type": "integer"}, 1.0) is None and is_valid(
+        1.0, jsonschema.Draft202012Validator({"type": "integer"})
+    )
 
 
-FIELDS = ["apiUrl", "secretStore", "secrets", "storedBy", "credentialType", "authtype", "username", "dockerServerUrl",
-          "defaultIntegratedAccount", "passwordExpiryUtc", "vault", "unknownSetting"]
-VALUES = (URLS | TEXT | ODD | VAULT | st.sampled_from(["vault", "keyring", "x" * 256, "x" * 2049, ["apiToken", "apiToken"]])
-          | st.fixed_dictionaries({"addresses": st.lists(URLS, min_size=1, max_size=2), "mount": st.just("secret"),
-                                   "path": st.sampled_from(["teams/a", "x" * 1025])}))
+FIELDS = [
+    "apiUrl",
+    "secretStore",
+    "secrets",
+    "storedBy",
+    "credentialType",
+    "authtype",
+    "username",
+    "dockerServerUrl",
+    "defaultIntegratedAccount",
+    "passwordExpiryUtc",
+    "vault",
+    "unknownSetting",
+]
+VALUES = (
+    URLS
+    | TEXT
+    | ODD
+    | VAULT
+    | st.sampled_from(["vault", "keyring", "x" * 256, "x" * 2049, ["apiToken", "apiToken"]])
+    | st.fixed_dictionaries(
+        {
+            "addresses": st.lists(URLS, min_size=1, max_size=2),
+            "mount": st.just("secret"),
+            "path": st.sampled_from(["teams/a", "x" * 1025]),
+        }
+    )
+)
 
 
 @settings(max_examples=1500, deadline=None)
@@ -108,18 +193,32 @@ def test_verdict_agrees_one_change_away_from_a_written_document(doc, field, valu
         assert v == is_valid(doc), (v, doc)
 
 
-EDGES = [("secrets", ["apiToken", "apiToken"]), ("secrets", []), ("passwordExpiryUtc", True), ("passwordExpiryUtc", -1),
-         ("passwordExpiryUtc", 1.0), ("passwordExpiryUtc", 0), ("authtype", "Basic\n"), ("apiUrl", "https://h/\n"),
-         ("vault", {"addresses": [], "mount": "secret", "path": "a"}),
-         ("vault", {"addresses": ["https://v", "https://v"], "mount": "secret", "path": "a"}),
-         ("vault", {"addresses": ["https://v"], "mount": "secret"}), ("secretStore", "vault"), ("storedBy", None)]
+EDGES = [
+    ("secrets", ["apiToken", "apiToken"]),
+    ("secrets", []),
+    ("passwordExpiryUtc", True),
+    ("passwordExpiryUtc", -1),
+    ("passwordExpiryUtc", 1.0),
+    ("passwordExpiryUtc", 0),
+    ("authtype", "Basic\n"),
+    ("apiUrl", "https://h/\n"),
+    ("vault", {"addresses": [], "mount": "secret", "path": "a"}),
+    ("vault", {"addresses": ["https://v", "https://v"], "mount": "secret", "path": "a"}),
+    ("vault", {"addresses": ["https://v"], "mount": "secret"}),
+    ("secretStore", "vault"),
+    ("storedBy", None),
+]
 
 
 def test_verdict_agrees_on_edge_values():
     for field, value in EDGES:
         for version in (1, True, 1.0, 2):
-            doc = {"version": version, "profiles": {"a": {"apiUrl": "https://api.truto.one", "secretStore": "keyring",
-                                                           "secrets": [], field: value}}}
+            doc = {
+                "version": version,
+                "profiles": {
+                    "a": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "secrets": [], field: value}
+                },
+            }
             v = verdict(SCHEMA, doc)
             assert v is not None or 1.0 in (version, value), (field, value, version)
             assert v is None or v == is_valid(doc), (field, value, version)

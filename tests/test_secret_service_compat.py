@@ -3,18 +3,18 @@ it must find exactly the items keyring's SecretService backend writes, and keyri
 our store writes. Where it cannot answer plainly (no bus, a bus that never answers, a locked collection)
 the helper still ends with exit 6 and a one-line message naming the keyring problem.
 """
+
 import contextlib
 import struct
 
 import keyring
 import pytest
 import secretstorage
+from conftest import GOOD_TOKEN
 
+from truto_credential_helper.profiles import Profiles
 from truto_credential_helper.secrets import secret_service
 from truto_credential_helper.secrets.os_keyring import KeyringStore, service_name
-from truto_credential_helper.profiles import Profiles
-
-from conftest import GOOD_TOKEN
 
 # Secrets keyring's own conformance suite (keyring/testing/backend.py) finds difficult, and more.
 DIFFICULT = [
@@ -67,9 +67,19 @@ def test_many_reads_in_a_row_all_answer_and_the_daemon_survives(service):
         # The daemon owning the Secret Service on this test's own session bus, never a machine-wide
         # process list: another test run, or a developer's keyring, must not change the answer.
         return subprocess.run(
-            ["dbus-send", "--session", "--print-reply=literal", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-             "org.freedesktop.DBus.GetConnectionUnixProcessID", "string:org.freedesktop.secrets"],
-            capture_output=True, text=True, check=True).stdout.split()
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply=literal",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                "string:org.freedesktop.secrets",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
 
     before = daemons()
     keyring.set_password(service, "default:apiToken", "steady-secret")
@@ -213,8 +223,11 @@ def locked_collection():
 
         service = DBusAddress(secret_service.SERVICE_PATH, secret_service.BUS_NAME, "org.freedesktop.Secret.Service")
         real_path = conn.send_and_get_reply(new_method_call(service, "ReadAlias", "s", ("default",))).body[0]
-        internal = DBusAddress(secret_service.SERVICE_PATH, secret_service.BUS_NAME,
-                               "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface")
+        internal = DBusAddress(
+            secret_service.SERVICE_PATH,
+            secret_service.BUS_NAME,
+            "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+        )
         secret = format_secret(open_session(conn), SESSION_KEYRING_PASSWORD, "text/plain")
         conn.send_and_get_reply(new_method_call(internal, "UnlockWithMasterPassword", "o(oayays)", (real_path, secret)))
         assert not collection.is_locked()
@@ -241,7 +254,9 @@ def test_other_backend_configured_is_left_to_keyring(service, monkeypatch, tmp_p
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert fast_get(service, "default:apiToken") == "abc"
     (tmp_path / "python_keyring").mkdir()
-    (tmp_path / "python_keyring" / "keyringrc.cfg").write_text("[backend]\ndefault-keyring=keyring.backends.null.Keyring\n")
+    (tmp_path / "python_keyring" / "keyringrc.cfg").write_text(
+        "[backend]\ndefault-keyring=keyring.backends.null.Keyring\n"
+    )
     with pytest.raises(secret_service.Unanswerable):
         fast_get(service, "default:apiToken")
 
@@ -250,18 +265,21 @@ def test_other_backend_configured_is_left_to_keyring(service, monkeypatch, tmp_p
 # The wire format and the bus address (pure functions)
 
 
-@pytest.mark.parametrize("signature, value", [
-    ("s", "héllo"),
-    ("o", "/org/freedesktop/secrets/collection/login/1"),
-    ("a{ss}", {"service": "truto:/x y", "username": "default:apiToken", "": "ü"}),
-    ("ao", ["/a", "/b/c"]),
-    ("ao", []),
-    ("(oayays)", ("/s/1", b"", b"\x00\xffsecret", "text/plain; charset=utf8")),
-    ("v", ("b", True)),
-    ("v", ("s", "")),
-    ("a(yv)", [(1, ("o", "/p")), (5, ("u", 7)), (8, ("g", "sa{sv}"))]),
-    ("(ybnqiuxtd)", (1, True, -2, 3, -4, 5, -6, 7, 0.5)),
-])
+@pytest.mark.parametrize(
+    "signature, value",
+    [
+        ("s", "héllo"),
+        ("o", "/org/freedesktop/secrets/collection/login/1"),
+        ("a{ss}", {"service": "truto:/x y", "username": "default:apiToken", "": "ü"}),
+        ("ao", ["/a", "/b/c"]),
+        ("ao", []),
+        ("(oayays)", ("/s/1", b"", b"\x00\xffsecret", "text/plain; charset=utf8")),
+        ("v", ("b", True)),
+        ("v", ("s", "")),
+        ("a(yv)", [(1, ("o", "/p")), (5, ("u", 7)), (8, ("g", "sa{sv}"))]),
+        ("(ybnqiuxtd)", (1, True, -2, 3, -4, 5, -6, 7, 0.5)),
+    ],
+)
 def test_marshal_roundtrip(signature, value):
     for prefix in (b"", b"\x01", b"\x01\x02\x03"):  # alignment from different offsets
         buf = bytearray(prefix)
@@ -288,11 +306,14 @@ def test_split_signature():
     assert secret_service.split_signature("sa{ss}(oayays)aav") == ["s", "a{ss}", "(oayays)", "aav"]
 
 
-@pytest.mark.parametrize("address, path", [
-    ("unix:path=/run/user/1000/bus", "/run/user/1000/bus"),
-    ("unix:abstract=/tmp/dbus-AbC,guid=0123", "\0/tmp/dbus-AbC"),
-    ("tcp:host=localhost,port=1;unix:path=/tmp/with%20space", "/tmp/with space"),
-])
+@pytest.mark.parametrize(
+    "address, path",
+    [
+        ("unix:path=/run/user/1000/bus", "/run/user/1000/bus"),
+        ("unix:abstract=/tmp/dbus-AbC,guid=0123", "\0/tmp/dbus-AbC"),
+        ("tcp:host=localhost,port=1;unix:path=/tmp/with%20space", "/tmp/with space"),
+    ],
+)
 def test_bus_socket_path(address, path):
     assert secret_service.bus_socket_path(address) == path
 
@@ -302,7 +323,9 @@ def test_bus_without_unix_socket_is_unanswerable():
         secret_service.bus_socket_path("tcp:host=localhost,port=4")
 
 
-@pytest.mark.parametrize("data", [b"x" * 16, b"l\x02\x00\x02" + b"\0" * 12, b"l\x02\x00\x01" + struct.pack("<III", 1 << 28, 1, 0)])
+@pytest.mark.parametrize(
+    "data", [b"x" * 16, b"l\x02\x00\x02" + b"\0" * 12, b"l\x02\x00\x01" + struct.pack("<III", 1 << 28, 1, 0)]
+)
 def test_garbage_is_not_a_message(data):
     with pytest.raises(secret_service.Unanswerable):
         secret_service.frame(data)

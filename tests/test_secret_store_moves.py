@@ -1,6 +1,7 @@
 """--secret-store everywhere a store is chosen, and moving a profile between the real keyring, the
 file store and pass through the installed `truto`: nothing lost, even when a store fails or the
 move is killed at a random point."""
+
 import os
 import random
 import signal
@@ -8,7 +9,6 @@ import subprocess
 import time
 
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN, OTHER_TOKEN, keyring_items
 from pass_support import entry_files, gpg_key, pass_env  # noqa: F401
@@ -64,14 +64,20 @@ def test_set_key_with_a_store_moves_the_profile_there_first(run, keyring_profile
     assert_readable(run, pass_env, keyring_profile, "pass")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["login", "--token", GOOD_TOKEN, "--no-verify", "--insecure-storage", "--secret-store", "pass"], "--insecure-storage means"),
-    (["login", "--token", GOOD_TOKEN, "--no-verify", "--secret-store", "gopass"], "invalid choice"),
-    (["profiles", "set", "secret-store", "gopass"], "unknown secret store 'gopass'"),
-    (["profiles", "set", "secret-store", "vault"], "--vault-path"),
-    (["auth", "migrate", "--to", "vault"], "--vault-path"),
-    (["profiles", "unset", "secret-store"], "cannot be removed"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["login", "--token", GOOD_TOKEN, "--no-verify", "--insecure-storage", "--secret-store", "pass"],
+            "--insecure-storage means",
+        ),
+        (["login", "--token", GOOD_TOKEN, "--no-verify", "--secret-store", "gopass"], "invalid choice"),
+        (["profiles", "set", "secret-store", "gopass"], "unknown secret store 'gopass'"),
+        (["profiles", "set", "secret-store", "vault"], "--vault-path"),
+        (["auth", "migrate", "--to", "vault"], "--vault-path"),
+        (["profiles", "unset", "secret-store"], "cannot be removed"),
+    ],
+)
 def test_bad_store_choices_are_usage_errors(run, keyring_profile, pass_env, argv, message):
     done = run("truto", *argv, env=pass_env)
     assert done.returncode == 2 and message in done.stderr, done.stderr
@@ -107,8 +113,12 @@ def test_sigkill_at_random_points_of_a_move_loses_nothing(run, keyring_profile, 
     for k in range(10):
         current = run("truto", "profiles", "get", "secret-store", env=pass_env).stdout.strip()
         target = "pass" if current == "keyring" else "keyring"
-        p = subprocess.Popen([str(BIN / "truto"), "profiles", "set", "secret-store", target], env=pass_env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(
+            [str(BIN / "truto"), "profiles", "set", "secret-store", target],
+            env=pass_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 1.1) * spans[target])
         p.send_signal(signal.SIGKILL)
         p.wait(60)

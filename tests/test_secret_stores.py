@@ -2,8 +2,10 @@
 real (private) gnome-keyring, and what only the keyring does. The in-memory and file stores run the
 same suite in the in-process tier (unit/test_secret_stores_inprocess.py), pass on the real pass and
 gpg in test_pass_store.py."""
+
 from conftest import keyring_items
 from secret_store_conformance import SecretStoreConformance
+
 from truto_credential_helper.secrets.file import FileStore
 from truto_credential_helper.secrets.os_keyring import KeyringStore
 
@@ -30,7 +32,10 @@ def test_legacy_inline_store_lists_the_inline_secrets_read_only(tmp_path):
     directory = tmp_path / "legacy"
     directory.mkdir(mode=0o700)
     path = directory / "config.json"
-    path.write_text(json.dumps({"profiles": {"a": {"apiToken": "tok-a", "firecrawlApiKey": "fc-a"},
-                                             "b": {"apiUrl": "https://b.example"}}}))
+    path.write_text(
+        json.dumps(
+            {"profiles": {"a": {"apiToken": "tok-a", "firecrawlApiKey": "fc-a"}, "b": {"apiUrl": "https://b.example"}}}
+        )
+    )
     os.chmod(path, 0o600)
     assert sorted(LegacyInlineStore(str(directory)).names()) == [("a", "apiToken"), ("a", "firecrawlApiKey")]

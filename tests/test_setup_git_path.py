@@ -1,11 +1,11 @@
 """`truto auth setup-git` writes the helper's absolute path, so git finds it with a PATH that lacks
 the directory truto is installed in (IDEs, GUIs, cron); --remove removes that and the bare `truto`
 older versions wrote; doctor reports a helper git cannot start."""
+
 import json
 import os
 
 import pytest
-
 from cli_support import login
 from conftest import BIN, GOOD_TOKEN
 from test_auth_setup_git import fill, genv, git, password_of  # noqa: F401 (genv: a fixture)

@@ -1,11 +1,11 @@
 """Output that respects the terminal, through a real pty (pexpect): colour only on a TTY and never
 with NO_COLOR, -q silences decorative messages, a spinner on stderr only on a TTY while waiting on
 the network; and the version flags of both console scripts."""
+
 import re
 
 import pexpect
 import pytest
-
 from cli_support import login
 from conftest import BIN
 
@@ -14,8 +14,9 @@ ESC = "\x1b["
 
 def on_pty(env, *argv, timeout=30):
     """Run a console script on a pty; everything it wrote (stdout and stderr share the pty)."""
-    child = pexpect.spawn(str(BIN / argv[0]), list(argv[1:]), env=env, encoding="utf-8", timeout=timeout,
-                          dimensions=(40, 200))
+    child = pexpect.spawn(
+        str(BIN / argv[0]), list(argv[1:]), env=env, encoding="utf-8", timeout=timeout, dimensions=(40, 200)
+    )
     child.expect(pexpect.EOF)
     child.close()
     return child.before, child.exitstatus

@@ -2,11 +2,11 @@
 joining and publishing with `truto login`, rotation seen by the next get / whoami / auth token,
 set-key writing to Vault, logout and the helpers never removing the team's secret, Vault's own
 authentication (VAULT_TOKEN, ~/.vault-token, AppRole, JWT, VAULT_NAMESPACE, VAULT_CACERT)."""
+
 import itertools
 import json
 
 import pytest
-
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing
 from vault_support import READ_POLICY, WRITE_POLICY, JwtIssuer, bao, enable_approle, enable_jwt, start_dev, vault_env  # noqa: F401 (bao: a fixture)
 
@@ -50,7 +50,9 @@ def bearer_tokens(stub):
 # joining and publishing
 
 
-def test_join_verifies_the_teams_token_and_saves_only_the_profile(run, bao, team_path, stub_api, venv, config_dir, read_config):
+def test_join_verifies_the_teams_token_and_saves_only_the_profile(
+    run, bao, team_path, stub_api, venv, config_dir, read_config
+):
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN, "owner": "platform"})
     versions = bao.kv_versions(team_path)
     done = vault_login(run, bao, team_path, stub_api, env=venv)
@@ -89,8 +91,21 @@ def test_join_of_a_secret_without_an_api_token_says_how_to_publish(run, bao, tea
 def test_publish_with_token_writes_a_new_version_keeping_other_keys(run, bao, team_path, stub_api, venv):
     bao.kv_put(team_path, {"apiToken": "tok-old", "owner": "platform"})
     env = dict(venv, VAULT_TOKEN=bao.token([WRITE_POLICY]))
-    done = run("truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{team_path}",
-               "--vault-addr", bao.address, "--api-url", stub_api.url, "--with-token", input=GOOD_TOKEN + "\n", env=env)
+    done = run(
+        "truto",
+        "login",
+        "--secret-store",
+        "vault",
+        "--vault-path",
+        f"secret/{team_path}",
+        "--vault-addr",
+        bao.address,
+        "--api-url",
+        stub_api.url,
+        "--with-token",
+        input=GOOD_TOKEN + "\n",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "Published" in done.stderr
     assert bao.kv_get(team_path) == {"apiToken": GOOD_TOKEN, "owner": "platform"}
@@ -104,7 +119,9 @@ def test_publish_to_a_new_path_creates_the_secret(run, bao, team_path, stub_api,
     assert bao.kv_get(team_path) == {"apiToken": GOOD_TOKEN}
 
 
-def test_publish_without_write_permission_is_one_line_and_saves_nothing(run, bao, team_path, stub_api, venv, config_dir):
+def test_publish_without_write_permission_is_one_line_and_saves_nothing(
+    run, bao, team_path, stub_api, venv, config_dir
+):
     done = vault_login(run, bao, team_path, stub_api, "--token", GOOD_TOKEN, env=venv)  # read-only token
     assert done.returncode == 6
     assert "denied" in done.stderr and f"secret/{team_path}" in done.stderr and bao.address in done.stderr
@@ -116,19 +133,31 @@ def test_publish_without_write_permission_is_one_line_and_saves_nothing(run, bao
 
 def test_vault_address_from_vault_addr(run, bao, team_path, stub_api, venv, read_config):
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
-    done = run("truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{team_path}",
-               "--api-url", stub_api.url, env=dict(venv, VAULT_ADDR=bao.address))
+    done = run(
+        "truto",
+        "login",
+        "--secret-store",
+        "vault",
+        "--vault-path",
+        f"secret/{team_path}",
+        "--api-url",
+        stub_api.url,
+        env=dict(venv, VAULT_ADDR=bao.address),
+    )
     assert done.returncode == 0, done.stderr
     assert read_config()["profiles"]["default"]["vault"]["addresses"] == [bao.address]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--vault-path", "secret"], "MOUNT/PATH"),
-    (["--vault-path", "secret/../x"], "MOUNT/PATH"),
-    ([], "--vault-path"),
-    (["--vault-path", "secret/x", "--vault-addr", "http://vault.example.com:8200"], "unencrypted"),
-    (["--vault-path", "secret/x", "--insecure-storage"], "--insecure-storage"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--vault-path", "secret"], "MOUNT/PATH"),
+        (["--vault-path", "secret/../x"], "MOUNT/PATH"),
+        ([], "--vault-path"),
+        (["--vault-path", "secret/x", "--vault-addr", "http://vault.example.com:8200"], "unencrypted"),
+        (["--vault-path", "secret/x", "--insecure-storage"], "--insecure-storage"),
+    ],
+)
 def test_bad_vault_options_are_usage_errors(run, bao, stub_api, venv, argv, words):
     extra = [] if "--vault-addr" in argv else ["--vault-addr", bao.address]
     done = run("truto", "login", "--secret-store", "vault", *argv, *extra, "--api-url", stub_api.url, env=venv)
@@ -210,9 +239,19 @@ def test_git_erase_and_store_never_change_the_teams_secret(run, bao, team_path, 
     assert vault_login(run, bao, team_path, stub_api, env=venv).returncode == 0
     env = dict(venv, VAULT_TOKEN=bao.root_token)
     host = host_of(stub_api)
-    done = run("git-credential-truto", "store", input=f"protocol=http\nhost={host}\nusername=default\npassword=typed-by-hand\n\n", env=env)
+    done = run(
+        "git-credential-truto",
+        "store",
+        input=f"protocol=http\nhost={host}\nusername=default\npassword=typed-by-hand\n\n",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
-    done = run("git-credential-truto", "erase", input=f"protocol=http\nhost={host}\nusername=default\npassword={GOOD_TOKEN}\n\n", env=env)
+    done = run(
+        "git-credential-truto",
+        "erase",
+        input=f"protocol=http\nhost={host}\nusername=default\npassword={GOOD_TOKEN}\n\n",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert bao.kv_get(team_path) == {"apiToken": GOOD_TOKEN} and bao.kv_versions(team_path) == 1
     assert "default" in read_config()["profiles"]
@@ -234,8 +273,12 @@ def test_token_file_is_used_without_vault_token(run, bao, team_path, stub_api, v
 def test_approle_login_from_the_environment(run, bao, team_path, stub_api, venv):
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
     role_id, secret_id = enable_approle(bao, mount=f"approle-{team_path.replace('/', '-')}")
-    env = dict(venv, TRUTO_VAULT_ROLE_ID=role_id, TRUTO_VAULT_SECRET_ID=secret_id,
-               TRUTO_VAULT_APPROLE_MOUNT=f"approle-{team_path.replace('/', '-')}")
+    env = dict(
+        venv,
+        TRUTO_VAULT_ROLE_ID=role_id,
+        TRUTO_VAULT_SECRET_ID=secret_id,
+        TRUTO_VAULT_APPROLE_MOUNT=f"approle-{team_path.replace('/', '-')}",
+    )
     del env["VAULT_TOKEN"]
     done = vault_login(run, bao, team_path, stub_api, env=env)
     assert done.returncode == 0, done.stderr
@@ -249,7 +292,9 @@ def test_approle_with_a_wrong_secret_id_is_one_line(run, bao, team_path, stub_ap
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
     mount = f"approle-{team_path.replace('/', '-')}"
     role_id, _ = enable_approle(bao, mount=mount)
-    env = dict(venv, TRUTO_VAULT_ROLE_ID=role_id, TRUTO_VAULT_SECRET_ID="wrong-secret-id-1234", TRUTO_VAULT_APPROLE_MOUNT=mount)
+    env = dict(
+        venv, TRUTO_VAULT_ROLE_ID=role_id, TRUTO_VAULT_SECRET_ID="wrong-secret-id-1234", TRUTO_VAULT_APPROLE_MOUNT=mount
+    )
     del env["VAULT_TOKEN"]
     done = vault_login(run, bao, team_path, stub_api, env=env)
     assert done.returncode == 6
@@ -301,7 +346,6 @@ def test_vault_cacert_is_trusted_and_nothing_else_is(run, stub_api, venv, tmp_pa
         assert done.returncode == 6, "VAULT_SKIP_VERIFY must not turn verification off"
     finally:
         server.stop()
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,11 +410,17 @@ def test_auth_status_shows_the_path_and_a_missing_vault_token(run, bao, team_pat
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"secret/{team_path}" in done.stdout and GOOD_TOKEN not in done.stdout
     done = run("truto", "auth", "status", env={k: v for k, v in venv.items() if k != "VAULT_TOKEN"})
-    assert done.returncode == 1 and f"vault (secret/{team_path})" in done.stdout and "no Vault token" in done.stdout, done.stdout
+    assert done.returncode == 1 and f"vault (secret/{team_path})" in done.stdout and "no Vault token" in done.stdout, (
+        done.stdout
+    )
 
 
 def test_join_of_a_path_with_nothing_at_it_saves_nothing(run, bao, team_path, stub_api, venv, config_dir):
     done = vault_login(run, bao, team_path, stub_api, env=venv)
     assert done.returncode == 6
-    assert f"no secret at secret/{team_path}" in done.stderr and bao.address in done.stderr and "--with-token" in done.stderr
+    assert (
+        f"no secret at secret/{team_path}" in done.stderr
+        and bao.address in done.stderr
+        and "--with-token" in done.stderr
+    )
     assert not (config_dir / "config.json").exists()

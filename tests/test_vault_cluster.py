@@ -2,8 +2,8 @@
 127.0.0.1. With every node a voter, the active node is killed; the helper's gets keep answering
 from the others (a refused connection, or a standby without an active node, moves on to the next
 address within the same TRUTO_TIMEOUT)."""
-import pytest
 
+import pytest
 from conftest import GOOD_TOKEN, OTHER_TOKEN
 from vault_support import READ_POLICY, start_cluster, vault_env, wait_until
 
@@ -46,6 +46,8 @@ def test_gets_keep_answering_when_the_active_node_dies(run, env, cluster, stub_a
     # OpenBao's raft standbys serve reads themselves (eventually consistent, by design): wait until
     # every live node has applied the write, then the next read, whichever node answers, sees it.
     live = [n for n in cluster.nodes if n.process.poll() is None]
-    wait_until(lambda: all(n.kv_get("teams/ha") == {"apiToken": OTHER_TOKEN} for n in live), what="the rotation on every node")
+    wait_until(
+        lambda: all(n.kv_get("teams/ha") == {"apiToken": OTHER_TOKEN} for n in live), what="the rotation on every node"
+    )
     done = run("truto", "auth", "token", env=e, timeout=60)
     assert done.stdout == OTHER_TOKEN + "\n", done.stderr

@@ -1,10 +1,10 @@
 """Each way Vault can fail a read, through the installed helpers and `truto auth token`: one line
 naming the Vault address and the secret's path and what to do, exit 6 (docker: on stdout, exit 1,
 as docker reads it), within TRUTO_TIMEOUT, no traceback, never the Vault token or a secret."""
+
 import itertools
 
 import pytest
-
 from conftest import GOOD_TOKEN, stub_api_module
 from vault_support import READ_POLICY, bao, free_port, start_dev, vault_env  # noqa: F401 (bao: a fixture)
 
@@ -17,8 +17,20 @@ def joined(run, env, bao, stub_api, tmp_path):
     path = f"teams/f{next(_paths)}"
     bao.kv_put(path, {"apiToken": GOOD_TOKEN})
     e = vault_env(env, tmp_path, bao.token([READ_POLICY]))
-    done = run("truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{path}", "--vault-addr", bao.address,
-               "--api-url", stub_api.url, "--no-verify", env=e)
+    done = run(
+        "truto",
+        "login",
+        "--secret-store",
+        "vault",
+        "--vault-path",
+        f"secret/{path}",
+        "--vault-addr",
+        bao.address,
+        "--api-url",
+        stub_api.url,
+        "--no-verify",
+        env=e,
+    )
     assert done.returncode == 0, done.stderr
     return e, path
 
@@ -56,8 +68,20 @@ def test_sealed(run, tmp_path, stub_api, env):
         server.standard_policies()
         server.kv_put("teams/s", {"apiToken": GOOD_TOKEN})
         e = dict(vault_env(env, tmp_path, server.token([READ_POLICY])), TRUTO_TIMEOUT="2")
-        done = run("truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/s", "--vault-addr",
-                   server.address, "--api-url", stub_api.url, "--no-verify", env=e)
+        done = run(
+            "truto",
+            "login",
+            "--secret-store",
+            "vault",
+            "--vault-path",
+            "secret/teams/s",
+            "--vault-addr",
+            server.address,
+            "--api-url",
+            stub_api.url,
+            "--no-verify",
+            env=e,
+        )
         assert done.returncode == 0, done.stderr
         server.seal()
         assert_one_clear_line(reads(run, stub_api, e), e, [server.address, "secret/teams/s"], ["sealed"])
@@ -76,7 +100,9 @@ def test_unreachable(run, stub_api, joined, read_config, config_dir):
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     doc["profiles"]["default"]["vault"]["addresses"] = [dead]
     (config_dir / "config.json").write_text(json.dumps(doc))
-    assert_one_clear_line(reads(run, stub_api, dict(env, TRUTO_TIMEOUT="1")), env, [dead, f"secret/{path}"], ["cannot reach Vault"])
+    assert_one_clear_line(
+        reads(run, stub_api, dict(env, TRUTO_TIMEOUT="1")), env, [dead, f"secret/{path}"], ["cannot reach Vault"]
+    )
 
 
 @pytest.fixture
@@ -90,7 +116,9 @@ def hung_vault():
     server.server_close()
 
 
-def test_a_vault_that_never_answers_fails_within_truto_timeout(run, stub_api, joined, read_config, config_dir, hung_vault):
+def test_a_vault_that_never_answers_fails_within_truto_timeout(
+    run, stub_api, joined, read_config, config_dir, hung_vault
+):
     import json
 
     env, path = joined
@@ -98,7 +126,9 @@ def test_a_vault_that_never_answers_fails_within_truto_timeout(run, stub_api, jo
     doc["profiles"]["default"]["vault"]["addresses"] = [hung_vault]
     (config_dir / "config.json").write_text(json.dumps(doc))
     # run()'s own timeout (30 s) fails the test if TRUTO_TIMEOUT=1 does not bound the read.
-    assert_one_clear_line(reads(run, stub_api, dict(env, TRUTO_TIMEOUT="1")), env, [hung_vault, f"secret/{path}"], ["TRUTO_TIMEOUT"])
+    assert_one_clear_line(
+        reads(run, stub_api, dict(env, TRUTO_TIMEOUT="1")), env, [hung_vault, f"secret/{path}"], ["TRUTO_TIMEOUT"]
+    )
 
 
 def test_permission_denied(run, bao, stub_api, joined):

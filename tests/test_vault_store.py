@@ -1,20 +1,27 @@
 """The SecretStore conformance suite against the Vault store on a real OpenBao dev server, and what
 only the Vault store does: the secret's other keys survive every write, every read sees the latest
 version, and the secret is the team's (a removed profile leaves it)."""
+
 import hashlib
 
 import pytest
-
 from secret_store_conformance import SecretStoreConformance
-from truto_credential_helper.secrets.vault import Location, VaultStore
 from vault_support import WRITE_POLICY, bao  # noqa: F401 (bao: a fixture)
+
+from truto_credential_helper.secrets.vault import Location, VaultStore
 
 
 @pytest.fixture(autouse=True)
 def vault_token(bao, monkeypatch, tmp_path):
     monkeypatch.setenv("VAULT_TOKEN", bao.root_token)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.vault-token but the test's own
-    for name in ("VAULT_NAMESPACE", "TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_SECRET_ID", "TRUTO_VAULT_JWT", "TRUTO_VAULT_JWT_FILE"):
+    for name in (
+        "VAULT_NAMESPACE",
+        "TRUTO_VAULT_ROLE_ID",
+        "TRUTO_VAULT_SECRET_ID",
+        "TRUTO_VAULT_JWT",
+        "TRUTO_VAULT_JWT_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

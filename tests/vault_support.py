@@ -3,6 +3,7 @@
 ports picked free at start. Administration goes through Vault's own HTTP API with urllib, never
 through the code under test: policies, tokens, AppRole and JWT auth, KV writes, seal and unseal.
 """
+
 import base64
 import json
 import os
@@ -59,7 +60,9 @@ class Bao:
         self.context = None  # an SSLContext trusting the dev-tls CA
 
     def api(self, method, path, body=None, token=None, namespace=None):
-        return api(self.address, method, path, body, token or self.root_token, context=self.context, namespace=namespace)
+        return api(
+            self.address, method, path, body, token or self.root_token, context=self.context, namespace=namespace
+        )
 
     def ok(self, method, path, body=None, token=None, namespace=None):
         status, doc = self.api(method, path, body, token, namespace)
@@ -153,15 +156,21 @@ def start_dev(directory, tls=False):
         root = "root-" + secrets.token_hex(8)
         log_path = directory / f"bao-{port}.log"
         log = open(log_path, "w+")
-        argv = [str(BAO), "server", "-dev", "-dev-no-store-token", f"-dev-listen-address=127.0.0.1:{port}",
-                f"-dev-root-token-id={root}"]
+        argv = [
+            str(BAO),
+            "server",
+            "-dev",
+            "-dev-no-store-token",
+            f"-dev-listen-address=127.0.0.1:{port}",
+            f"-dev-root-token-id={root}",
+        ]
         if tls:
             argv += ["-dev-tls", f"-dev-tls-cert-dir={directory}"]
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=server_env(directory))
         scheme = "https" if tls else "http"
         address = f"{scheme}://127.0.0.1:{port}"
 
-        def up():
+        def up(process=process, log_path=log_path):
             if process.poll() is not None:
                 return True
             text = log_path.read_text()
@@ -172,13 +181,17 @@ def start_dev(directory, tls=False):
             log.close()
             continue
         time.sleep(0.2)  # the log lines come just before the listener takes requests
-        unseal = [line.split(":", 1)[1].strip() for line in log_path.read_text().splitlines() if line.startswith("Unseal Key:")]
+        unseal = [
+            line.split(":", 1)[1].strip()
+            for line in log_path.read_text().splitlines()
+            if line.startswith("Unseal Key:")
+        ]
         server = Bao(process, address, root, unseal, directory, log)
         if tls:
             import ssl
 
             server.context = ssl.create_default_context(cafile=str(directory / "vault-ca.pem"))
-        wait_until(lambda: server.api("GET", "sys/health")[0] == 200, what=f"bao at {address}")
+        wait_until(lambda server=server: server.api("GET", "sys/health")[0] == 200, what=f"bao at {address}")
         return server
     raise AssertionError(f"bao did not start; see {log_path}")
 
@@ -207,8 +220,11 @@ class JwtIssuer:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.public_pem = self.key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        self.public_pem = (
+            self.key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     def sign(self, subject="repo:acme/app:ref:refs/heads/main", audience=AUDIENCE, lifetime=300):
         from cryptography.hazmat.primitives import hashes
@@ -219,7 +235,14 @@ class JwtIssuer:
 
         now = int(time.time())
         header = {"alg": "RS256", "typ": "JWT"}
-        claims = {"iss": self.ISSUER, "sub": subject, "aud": audience, "iat": now, "nbf": now - 5, "exp": now + lifetime}
+        claims = {
+            "iss": self.ISSUER,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "nbf": now - 5,
+            "exp": now + lifetime,
+        }
         signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(claims).encode())}"
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{b64(signature)}"
@@ -227,11 +250,20 @@ class JwtIssuer:
 
 def enable_jwt(server, issuer, policies=(READ_POLICY,), mount="jwt", role="ci"):
     server.ok("POST", f"sys/auth/{mount}", {"type": "jwt"})
-    server.ok("POST", f"auth/{mount}/config", {"jwt_validation_pubkeys": [issuer.public_pem], "bound_issuer": issuer.ISSUER})
-    server.ok("POST", f"auth/{mount}/role/{role}", {
-        "role_type": "jwt", "user_claim": "sub", "bound_audiences": [issuer.AUDIENCE],
-        "token_policies": list(policies), "token_ttl": "10m",
-    })
+    server.ok(
+        "POST", f"auth/{mount}/config", {"jwt_validation_pubkeys": [issuer.public_pem], "bound_issuer": issuer.ISSUER}
+    )
+    server.ok(
+        "POST",
+        f"auth/{mount}/role/{role}",
+        {
+            "role_type": "jwt",
+            "user_claim": "sub",
+            "bound_audiences": [issuer.AUDIENCE],
+            "token_policies": list(policies),
+            "token_ttl": "10m",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,17 +315,25 @@ def start_cluster(directory, size=3):
     for index, (api_port, cluster_port) in enumerate(ports):
         node_dir = directory / f"node{index}"
         (node_dir / "raft").mkdir(parents=True)
-        joins = "".join(f'  retry_join {{ leader_api_addr = "http://127.0.0.1:{p}" }}\n'
-                        for j, (p, _) in enumerate(ports) if j != index)
+        joins = "".join(
+            f'  retry_join {{ leader_api_addr = "http://127.0.0.1:{p}" }}\n'
+            for j, (p, _) in enumerate(ports)
+            if j != index
+        )
         (node_dir / "config.hcl").write_text(
             f'storage "raft" {{\n  path = "{node_dir / "raft"}"\n  node_id = "node{index}"\n{joins}}}\n'
             f'listener "tcp" {{\n  address = "127.0.0.1:{api_port}"\n  cluster_address = "127.0.0.1:{cluster_port}"\n'
-            f'  tls_disable = true\n}}\n'
+            f"  tls_disable = true\n}}\n"
             f'api_addr = "http://127.0.0.1:{api_port}"\ncluster_addr = "http://127.0.0.1:{cluster_port}"\n'
-            'disable_mlock = true\nui = false\n')
+            "disable_mlock = true\nui = false\n"
+        )
         log = open(node_dir / "bao.log", "w+")
-        process = subprocess.Popen([str(BAO), "server", f"-config={node_dir / 'config.hcl'}"],
-                                   stdout=log, stderr=subprocess.STDOUT, env=server_env(node_dir))
+        process = subprocess.Popen(
+            [str(BAO), "server", f"-config={node_dir / 'config.hcl'}"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=server_env(node_dir),
+        )
         nodes.append(Bao(process, f"http://127.0.0.1:{api_port}", None, [], node_dir, log))
     first = nodes[0]
     wait_until(lambda: api(first.address, "GET", "sys/seal-status", timeout=2)[0] == 200, what="raft node 0")
@@ -306,7 +346,9 @@ def start_cluster(directory, size=3):
     cluster = Cluster(nodes, root, keys)
     wait_until(lambda: cluster.leader() is first, what="the first raft node as leader")
     for node in nodes[1:]:
-        wait_until(lambda node=node: api(node.address, "GET", "sys/seal-status", timeout=2)[0] == 200, what=node.address)
+        wait_until(
+            lambda node=node: api(node.address, "GET", "sys/seal-status", timeout=2)[0] == 200, what=node.address
+        )
         # A joining node needs the unseal key to decrypt what the leader hands it: unseal until it is in.
         wait_until(lambda node=node: _unseal_joined(node), timeout=60, what=f"{node.address} joining")
     wait_until(lambda: len(cluster.voters()) == size, timeout=90, what="every node a raft voter")

@@ -14,7 +14,7 @@ _PUBLIC = {
     "SecretStoreUnavailable": "errors",
 }
 
-__all__ = sorted(_PUBLIC)
+__all__ = sorted(_PUBLIC)  # noqa: PLE0605 (the names exported lazily below)
 
 
 def __getattr__(name):

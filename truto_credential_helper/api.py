@@ -6,6 +6,7 @@ deadline, and the status-to-error map (status_error); request() and pages() on t
 `requests` is imported inside functions only, so commands that never call the API (and the
 credential helper's get path) do not pay for it.
 """
+
 from __future__ import annotations
 
 import os
@@ -78,8 +79,14 @@ def ca_bundle() -> str | bool:
 
 
 class ApiClient:
-    def __init__(self, base_url: str, token: str, source: str = "the API URL", verbose: bool = False,
-                 waiting: Callable[[], ContextManager[object]] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        source: str = "the API URL",
+        verbose: bool = False,
+        waiting: Callable[[], ContextManager[object]] | None = None,
+    ) -> None:
         self.base_url = check_api_url(base_url, source)
         self.token = hold(token)
         self.verbose = verbose
@@ -148,7 +155,9 @@ class ApiClient:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
+                raise ApiUnavailable(
+                    f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT"
+                )
             request = requests.Request(method, url, headers=headers, params=params, json=body)
             prepared = self.session().prepare_request(request)
             self._log(f"> {method} {prepared.url}")
@@ -171,7 +180,9 @@ class ApiClient:
                     continue
                 raise ApiUnavailable(f"cannot reach {self._where()} ({reason}); check the API URL and your network")
             except requests.exceptions.Timeout:
-                raise ApiUnavailable(f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT")
+                raise ApiUnavailable(
+                    f"{self._where()} did not answer within {self.timeout:g} s; check the API URL or raise TRUTO_TIMEOUT"
+                )
             except requests.exceptions.RequestException as e:
                 raise ApiUnavailable(f"the request to {self._where()} failed ({type(e).__name__})")
             except UnicodeError:  # requests decodes a redirect's Location as UTF-8 even when not following it
@@ -202,7 +213,11 @@ class ApiClient:
         def exchange():
             try:
                 response = self.session().send(
-                    prepared, timeout=remaining, allow_redirects=False, verify=ca_bundle(), stream=True,
+                    prepared,
+                    timeout=remaining,
+                    allow_redirects=False,
+                    verify=ca_bundle(),
+                    stream=True,
                     **self._env_settings(prepared.url),
                 )
                 try:
@@ -210,7 +225,9 @@ class ApiClient:
                     for chunk in response.iter_content(65536):
                         size += len(chunk)
                         if size > MAX_BODY:
-                            raise ApiUnavailable(f"{self._where()} sent an answer larger than {MAX_BODY >> 20} MiB; check the API URL")
+                            raise ApiUnavailable(
+                                f"{self._where()} sent an answer larger than {MAX_BODY >> 20} MiB; check the API URL"
+                            )
                         chunks.append(chunk)
                 finally:
                     response.close()
@@ -253,9 +270,13 @@ class ApiClient:
             body = jsondepth.loads(response.content)
         except ValueError:  # jsondepth.TooDeep too: absurdly nested JSON
             kind = clean(response.headers.get("Content-Type", "no content type"), 80)
-            raise ApiUnavailable(f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL")
+            raise ApiUnavailable(
+                f"{self._where()} answered {response.status_code} with a body that is not JSON ({kind}); check the API URL"
+            )
         if not isinstance(body, dict):  # every Truto API answer is an object
-            raise ApiUnavailable(f"{self._where()} answered {response.status_code} with JSON that is not an object; check the API URL")
+            raise ApiUnavailable(
+                f"{self._where()} answered {response.status_code} with JSON that is not an object; check the API URL"
+            )
         return body
 
 
@@ -264,10 +285,14 @@ def status_error(where: str, response: Any, server_message: Callable[[Any], str]
     response -> the API's own cleaned explanation (": ..."), or ""."""
     status = response.status_code
     if status == 429:
-        after = f"; retry after {clean(response.headers['Retry-After'], 40)} s" if "Retry-After" in response.headers else ""
+        after = (
+            f"; retry after {clean(response.headers['Retry-After'], 40)} s" if "Retry-After" in response.headers else ""
+        )
         return ApiUnavailable(f"{where} is rate limiting requests (429){after}")
     if status >= 500:
-        return ApiUnavailable(f"{where} is failing ({status} {clean(response.reason)}{server_message(response)}); try again later")
+        return ApiUnavailable(
+            f"{where} is failing ({status} {clean(response.reason)}{server_message(response)}); try again later"
+        )
     if 300 <= status < 400:
         target = clean(_location_host(response.headers.get("Location")))
         return ApiUnavailable(
@@ -300,10 +325,20 @@ class RetryPolicy:
                 return BACKOFF * (2 ** max(0, len(self.history) - 1))
 
         self.method, self.url, self.deadline = method, url, deadline
-        self.retry = _Retry(total=RETRIES, connect=RETRIES, read=0, redirect=0, status=RETRIES, other=0,
-                            backoff_factor=BACKOFF, status_forcelist=frozenset(range(500, 600)) | {429},
-                            allowed_methods=None, respect_retry_after_header=False, raise_on_status=False,
-                            raise_on_redirect=False)
+        self.retry = _Retry(
+            total=RETRIES,
+            connect=RETRIES,
+            read=0,
+            redirect=0,
+            status=RETRIES,
+            other=0,
+            backoff_factor=BACKOFF,
+            status_forcelist=frozenset(range(500, 600)) | {429},
+            allowed_methods=None,
+            respect_retry_after_header=False,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
 
     def pause_after_connection_error(self, reason: str) -> bool:
         """Sleep and return True when the request should be sent again after a connection failure."""

@@ -4,16 +4,18 @@ locked, atomic edits. Holds no secret ever; see secrets/ for those.
 The read path is on every `get`, so it avoids importing jsonschema: a file whose exact bytes were
 already validated (recorded by content hash in .config.json.valid) is not validated again.
 """
+
 from __future__ import annotations
+
 import errno
 import os
 import stat
 import time
-from .lean_context import contextmanager
 
 from .console import warn
 from .errors import ConfigError
 from .kinds import KEYRING
+from .lean_context import contextmanager
 from .settings import ENV_LOCK_TIMEOUT, config_dir, default_config_dir, seconds
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
@@ -85,7 +87,9 @@ def read_private(path: str) -> bytes | None:
         f = open(path, "rb")
     except FileNotFoundError:
         if os.path.islink(path):
-            raise ConfigError(f"{path}: is a symlink to a file that does not exist; remove it or point it at a config file")
+            raise ConfigError(
+                f"{path}: is a symlink to a file that does not exist; remove it or point it at a config file"
+            )
         return None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a directory, not a file; move it aside")
@@ -129,11 +133,15 @@ def check_private(path: str, st: os.stat_result) -> None:
     if uid is None:
         return
     if st.st_uid != uid:
-        raise ConfigError(f"{path}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing a file another "
-                          f"user controls: check its contents, then `chown {uid} {path}`, or delete it")
+        raise ConfigError(
+            f"{path}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing a file another "
+            f"user controls: check its contents, then `chown {uid} {path}`, or delete it"
+        )
     if st.st_mode & 0o022:
-        raise ConfigError(f"{path}: is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}), who could have "
-                          f"changed it; check its contents, then `chmod 600 {path}`")
+        raise ConfigError(
+            f"{path}: is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}), who could have "
+            f"changed it; check its contents, then `chmod 600 {path}`"
+        )
 
 
 def check_dir(directory: str, must_exist: bool) -> os.stat_result | None:
@@ -156,10 +164,14 @@ def check_dir(directory: str, must_exist: bool) -> os.stat_result | None:
     if st.st_mode & 0o022 and stat.S_ISDIR(st.st_mode):
         mode = stat.S_IMODE(st.st_mode)
         if mode & (stat.S_ISVTX | stat.S_ISGID):
-            raise ConfigError(f"{directory}: is a shared directory other users can write in (mode {mode:04o}); "
-                              "set TRUTO_CONFIG_DIR to a private directory (mkdir -m 700) for truto's files")
-        raise ConfigError(f"{directory}: is writable by other users (mode {mode:04o}), who could replace config.json; "
-                          f"check its files, then `chmod go-w {directory}`, or set TRUTO_CONFIG_DIR to a private directory")
+            raise ConfigError(
+                f"{directory}: is a shared directory other users can write in (mode {mode:04o}); "
+                "set TRUTO_CONFIG_DIR to a private directory (mkdir -m 700) for truto's files"
+            )
+        raise ConfigError(
+            f"{directory}: is writable by other users (mode {mode:04o}), who could replace config.json; "
+            f"check its files, then `chmod go-w {directory}`, or set TRUTO_CONFIG_DIR to a private directory"
+        )
     return st
 
 
@@ -248,7 +260,9 @@ def validate(path: str, doc: dict) -> None:
         e = errors[0]
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.absolute_path)
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise ConfigError(f"{path}: at {where}: {describe_schema_error(e)}{more}; fix the file or delete it to start afresh")
+        raise ConfigError(
+            f"{path}: at {where}: {describe_schema_error(e)}{more}; fix the file or delete it to start afresh"
+        )
     _check_beyond_schema(path, doc)
 
 
@@ -262,14 +276,18 @@ def _check_beyond_schema(path, doc):
     names = list(doc["profiles"]) + ([doc["activeProfile"]] if "activeProfile" in doc else [])
     for name in names:
         if not pattern.fullmatch(name):
-            raise ConfigError(f"{path}: at $.profiles: {describe_name_problem()}; fix the file or delete it to start afresh")
+            raise ConfigError(
+                f"{path}: at $.profiles: {describe_name_problem()}; fix the file or delete it to start afresh"
+            )
     for name, profile in doc["profiles"].items():
         for key, value in profile.items():
             # `$` lets a trailing newline through any pattern, and most settings have none: a control
             # character would reach a helper's answer (authtype=..., username=...) or a header.
             if isinstance(value, str) and any(c < " " or c == "\x7f" for c in value):
-                raise ConfigError(f"{path}: at $.profiles.{name}.{key}: contains a control character; "
-                                  "fix the file or delete it to start afresh")
+                raise ConfigError(
+                    f"{path}: at $.profiles.{name}.{key}: contains a control character; "
+                    "fix the file or delete it to start afresh"
+                )
         try:
             origin_from_url(profile["apiUrl"])
         except ValueError as e:
@@ -325,7 +343,9 @@ def ensure_dir(directory: str) -> None:
     except FileExistsError:
         pass
     except OSError as e:
-        raise ConfigError(f"{directory}: cannot create the config directory ({e.strerror}); set TRUTO_CONFIG_DIR to a writable place")
+        raise ConfigError(
+            f"{directory}: cannot create the config directory ({e.strerror}); set TRUTO_CONFIG_DIR to a writable place"
+        )
     st = check_dir(directory, must_exist=True)
     assert st is not None  # must_exist: it raised instead
     if not stat.S_ISDIR(st.st_mode):

@@ -4,6 +4,7 @@ Both protocols (git, docker) and the `truto` command speak in these records, so 
 shares a single notion of "this profile is the credential for that request", as git's helpers share
 credential_match().
 """
+
 from __future__ import annotations
 
 import time
@@ -15,8 +16,22 @@ class Credential:
     """A plain class rather than a @dataclass: `import dataclasses` pulls in inspect and typing,
     ~8 ms of the budget of a `get` (docs/performance.md). Same constructor, equality and replace() semantics."""
 
-    FIELDS = ("protocol", "host", "path", "username", "password", "authtype", "credential", "authtype_only",
-              "password_expiry_utc", "oauth_refresh_token", "profile", "capabilities", "ephemeral", "wwwauth")
+    FIELDS = (
+        "protocol",
+        "host",
+        "path",
+        "username",
+        "password",
+        "authtype",
+        "credential",
+        "authtype_only",
+        "password_expiry_utc",
+        "oauth_refresh_token",
+        "profile",
+        "capabilities",
+        "ephemeral",
+        "wwwauth",
+    )
     __match_args__ = FIELDS
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as a non-frozen dataclass
 
@@ -63,7 +78,8 @@ class Credential:
 
     def __repr__(self):  # never print secrets, even in a debugger or a traceback
         shown = ", ".join(
-            f"{k}={getattr(self, k)!r}" for k in ("protocol", "host", "path", "username", "profile", "authtype")
+            f"{k}={getattr(self, k)!r}"
+            for k in ("protocol", "host", "path", "username", "profile", "authtype")
             if getattr(self, k) is not None
         )
         return f"Credential({shown})"
@@ -137,8 +153,11 @@ def is_loopback(host):
     if name == "localhost":
         return True
     parts = name.split(".")
-    return (len(parts) == 4 and parts[0] == "127"
-            and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts))
+    return (
+        len(parts) == 4
+        and parts[0] == "127"
+        and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts)
+    )
 
 
 def _is_ipv6_loopback(address):
@@ -225,7 +244,7 @@ def offers_scheme(challenges, scheme):
                 end += 1
             if end == 0 or element[end:].lstrip(" \t").startswith("="):
                 continue  # empty, or an auth-param of the challenge before it
-            if element[end:end + 1] not in ("", " ", "\t"):
+            if element[end : end + 1] not in ("", " ", "\t"):
                 continue  # not a token at all
             if element[:end].lower() == wanted:
                 return True

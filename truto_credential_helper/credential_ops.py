@@ -2,6 +2,7 @@
 request, over the profile repository, and the naming of the profiles they create. Whether a profile
 is the credential for a request is decided by credential.matches/answers only.
 """
+
 from __future__ import annotations
 
 from . import config
@@ -21,8 +22,9 @@ HELPER_SECRET = "apiToken"  # the same item `truto login` writes: a credential i
 REFRESH_SECRET = "oauthRefreshToken"
 
 
-def answer_request(request: Credential, prefer: Callable[[Profile], bool] | None = None,
-                   directory: str | None = None) -> Credential | None:
+def answer_request(
+    request: Credential, prefer: Callable[[Profile], bool] | None = None, directory: str | None = None
+) -> Credential | None:
     """`get` for both protocols: the Credential (with its secrets) answering `request`, or None.
 
     With TRUTO_API_TOKEN set, only the environment's credential answers, and neither config.json
@@ -66,8 +68,13 @@ def _ordered(profiles, prefer, selected):
     return sorted(profiles, key=rank)  # a stable sort: config order among equals
 
 
-def store_credential(incoming: Credential, credential_type: str, base_name: str, docker_server_url: str | None = None,
-                     directory: str | None = None) -> str | None:
+def store_credential(
+    incoming: Credential,
+    credential_type: str,
+    base_name: str,
+    docker_server_url: str | None = None,
+    directory: str | None = None,
+) -> str | None:
     """`store` for both protocols: keep `incoming` (origin, username, and password or authtype +
     credential) as a profile. Returns the profile's name, or None when it is not kept.
 
@@ -87,13 +94,17 @@ def store_credential(incoming: Credential, credential_type: str, base_name: str,
     api_url = _helper_api_url(incoming)
     if len(username) > 1024:
         raise UsageError("the user name is longer than 1024 characters; use a shorter one")
-    request = Credential(protocol=incoming.protocol, host=incoming.host, path=incoming.path,
-                         username=username, profile=incoming.profile)
+    request = Credential(
+        protocol=incoming.protocol, host=incoming.host, path=incoming.path, username=username, profile=incoming.profile
+    )
     store = Profiles(directory)
     with store.edit(by=None) as edit:
         matched = [p for p in edit.profiles() if matches(p.credential(), request)]
-        same = [p for p in matched if _same_form(p, credential_type, incoming.authtype)
-                and store.read_secret(p, HELPER_SECRET) == secret]
+        same = [
+            p
+            for p in matched
+            if _same_form(p, credential_type, incoming.authtype) and store.read_secret(p, HELPER_SECRET) == secret
+        ]
         if same:
             name = _refresh_same(edit, same[0], incoming)
         elif any(not store.secret_store(p.secret_store).owned for p in matched):
@@ -140,10 +151,14 @@ def _replace(edit, matched, incoming, credential_type, secret):
 def _create(edit, incoming, credential_type, secret, username, api_url, base_name):
     name = incoming.profile or choose_profile_name(edit, username, incoming.host, base_name)
     if edit.profile(name) is not None:  # only a profile= naming one of another origin gets here
-        raise UsageError(f"profile '{name}' already exists for {edit.profile(name).api_url}; "
-                         f"name another profile, or `truto logout -p {name}` first")
+        raise UsageError(
+            f"profile '{name}' already exists for {edit.profile(name).api_url}; "
+            f"name another profile, or `truto logout -p {name}` first"
+        )
     if not _valid_profile_name(name):
-        raise UsageError(f"{masked(name)} is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)")
+        raise UsageError(
+            f"{masked(name)} is not a valid profile name (letters, digits, . _ @ + -, starting with a letter or digit)"
+        )
     settings = {"apiUrl": api_url, "storedBy": base_name}
     if username != name:
         settings["username"] = username
@@ -196,11 +211,17 @@ def _same_form(profile, credential_type, authtype):
     if _form(profile.credential_type, profile.settings.get("authtype")) == _form(credential_type, authtype):
         return True
     # A token is both a password and a Bearer credential: neither form makes it a different credential.
-    return profile.credential_type == "token" and _form(credential_type, authtype) in (("password",), ("authtype", "bearer"))
+    return profile.credential_type == "token" and _form(credential_type, authtype) in (
+        ("password",),
+        ("authtype", "bearer"),
+    )
 
 
 def _replaced_type(profile, credential_type, authtype):
-    if profile.credential_type == "token" and _form(credential_type, authtype) in (("password",), ("authtype", "bearer")):
+    if profile.credential_type == "token" and _form(credential_type, authtype) in (
+        ("password",),
+        ("authtype", "bearer"),
+    ):
         return "token"  # a new secret for a `truto login` profile is its new token: never downgraded
     if credential_type == "token" and profile.credential_type == "password":
         return "password"
@@ -285,8 +306,10 @@ def _is_erased(store, profile, secret):
 
 def kept_message(name: str) -> str:
     """The one line a helper prints (on stderr) for a profile an erase kept."""
-    return (f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
-            f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile")
+    return (
+        f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
+        f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile"
+    )
 
 
 def _holds_more_than_its_credential(profile):

@@ -4,6 +4,7 @@ Every other key is kept as it was (docker and its plugins keep auths, proxies, c
 writes are atomic (config.write_file: temp file in the same directory, fsync, rename), through a
 symlinked file to its target as docker itself does, and leave the file 0600.
 """
+
 import json
 import os
 
@@ -33,9 +34,11 @@ def unanswerable(api_url):
     origin = origin_from_url(api_url)
     if origin[:2] in [o[:2] for o in origins_of(origin[1])]:
         return None
-    return (f"{api_url} is plain http and {origin[1]} is not a loopback host: docker asks the helper for "
-            f"'{origin[1]}' without a scheme, which means https, and an http token goes only to loopback "
-            f"registries (localhost, 127.0.0.0/8, ::1)")
+    return (
+        f"{api_url} is plain http and {origin[1]} is not a loopback host: docker asks the helper for "
+        f"'{origin[1]}' without a scheme, which means https, and an http token goes only to loopback "
+        f"registries (localhost, 127.0.0.0/8, ::1)"
+    )
 
 
 def load(path=None):

@@ -2,6 +2,7 @@
 
 The message must never contain a secret: callers build it from names, paths and URLs only.
 """
+
 from __future__ import annotations
 
 EXIT_OK = 0
@@ -50,4 +51,3 @@ NO_KEYRING_HINT = (
     "set TRUTO_API_TOKEN (CI), pass --secret-store pass to keep this profile's secrets in pass (GPG), "
     "or --insecure-storage to keep them in a plaintext credentials.json"
 )
-

@@ -11,6 +11,7 @@ absolute path: git started by an IDE, a GUI or cron often has a PATH without the
 is installed in, and the bare name `truto` (which git turns into `git credential-truto`, looked up
 on PATH) then fails. Older versions wrote that bare name; it is still recognised and removed.
 """
+
 import os
 import shlex
 import shutil
@@ -158,8 +159,11 @@ def points_at_us(helper_value):
     if not helper_value:
         return False
     value = helper_value.strip()
-    return value == HELPER or os.path.basename(value.split()[0].lstrip("!")) in ("git-credential-truto",) or (
-        value.startswith("!") and "git-credential-truto" in value)
+    return (
+        value == HELPER
+        or os.path.basename(value.split()[0].lstrip("!")) in ("git-credential-truto",)
+        or (value.startswith("!") and "git-credential-truto" in value)
+    )
 
 
 def unstartable(helper_value):

@@ -7,6 +7,7 @@
 `get` runs once per git or docker operation, so module-level imports stay minimal and each action
 imports only what it uses; argv is parsed by hand.
 """
+
 import sys
 
 GIT = "git"
@@ -47,7 +48,7 @@ def _main(argv):
             print(USAGE)
             return 0
         elif arg == "--":
-            positional.extend(args[i + 1:])
+            positional.extend(args[i + 1 :])
             break
         elif arg.startswith("-"):
             return _usage_error("unknown option; see --help", USAGE)  # not repeated: it may be a pasted secret
@@ -142,7 +143,11 @@ class _Input:
         except OSError as e:
             from .console import StreamClosed
 
-            raise StreamClosed(f"cannot read the request from stdin ({e.strerror or type(e).__name__}); {STDIN_NEEDED}", "stdin", exit_code=2)
+            raise StreamClosed(
+                f"cannot read the request from stdin ({e.strerror or type(e).__name__}); {STDIN_NEEDED}",
+                "stdin",
+                exit_code=2,
+            )
 
     def read(self, *args):
         return self._call("read", *args)
@@ -301,8 +306,8 @@ def docker_action(action, stdin):
 def docker_get(data):
     """(server URL as sent, Credential) that `docker-credential-truto get` answers `data` with;
     docker.NotFound when nothing answers. `truto doctor` asks through this very function."""
-    from .protocols import docker
     from .credential_ops import answer_request
+    from .protocols import docker
 
     server_url, requests = docker.parse_server_url(data)
     for request in requests:  # in origins_of's order: https before a loopback's http

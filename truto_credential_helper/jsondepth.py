@@ -87,6 +87,7 @@ def loads(data, limit=MAX_DEPTH):
 class _Decoder:
     """What the C scanner reads from json's default JSONDecoder, without importing json: json.decoder
     compiles regular expressions at import (`re` and json are ~3 ms of a `get` that reads config.json)."""
+
     strict = True
     object_hook = None
     object_pairs_hook = None

@@ -9,6 +9,7 @@ document of today's shape whose profiles name the LEGACY_INLINE secret store, an
 ever writes them anywhere but into a secret store, through migrate.py. Pure conversion: it reads
 and writes no file, so config.py can use it without a cycle.
 """
+
 from __future__ import annotations
 
 from .console import warn
@@ -50,8 +51,10 @@ def check_inline_secrets(path: str, doc: dict) -> None:
     for name, profile in doc["profiles"].items():
         for field, value in inline_secrets(profile).items():
             if any(c.isspace() or not c.isprintable() for c in value):
-                raise ConfigError(f"{path}: at $.profiles.{name}.{field}: contains whitespace or control characters; "
-                                  "fix the file (one printable word per secret), then retry")
+                raise ConfigError(
+                    f"{path}: at $.profiles.{name}.{field}: contains whitespace or control characters; "
+                    "fix the file (one printable word per secret), then retry"
+                )
 
 
 def inline_secrets(profile: dict) -> dict[str, str]:
@@ -80,18 +83,21 @@ def warn_read_only(path: str) -> None:
     if path in _warned:
         return
     _warned.add(path)
-    warn(f"{path} is in the standalone Truto CLI's format, with secrets inline in plaintext; truto uses it "
-         f"read-only: {MIGRATE_HINT}")
+    warn(
+        f"{path} is in the standalone Truto CLI's format, with secrets inline in plaintext; truto uses it "
+        f"read-only: {MIGRATE_HINT}"
+    )
 
 
 def read_only_error(path: str) -> TrutoError:
     from .errors import ConfigError
 
-    return ConfigError(f"{path}: is in the standalone Truto CLI's format (secrets inline), which truto only reads; "
-                       f"{MIGRATE_HINT}, then retry")
+    return ConfigError(
+        f"{path}: is in the standalone Truto CLI's format (secrets inline), which truto only reads; "
+        f"{MIGRATE_HINT}, then retry"
+    )
 
 
 def is_converted(doc: dict) -> bool:
     """Whether a document came from as_config() for the read-only store (config.edit refuses it)."""
     return any(p.get("secretStore") == LEGACY_INLINE for p in doc.get("profiles", {}).values())
-

@@ -1,5 +1,6 @@
 """`truto auth migrate`: move the secrets a standalone Truto CLI config.json holds inline into a
 secret store, then rewrite the file in today's format (legacy.py converts, this writes)."""
+
 from __future__ import annotations
 
 from . import config, legacy
@@ -33,8 +34,8 @@ def migrate(directory: str, store_kind: str) -> list[tuple[str, str]] | None:
                 if target.get(name, field) != value:
                     raise SecretStoreUnavailable(
                         f"the secret store did not give back {field} of profile '{name}' after saving it; "
-                        f"{path} is left as it was: check the keyring and retry")
+                        f"{path} is left as it was: check the keyring and retry"
+                    )
                 moved.append((name, field))
         config.write_file(directory, config.CONFIG_NAME, config.dump(converted))
         return moved
-

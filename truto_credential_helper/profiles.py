@@ -3,13 +3,13 @@ The one repository behind both the `truto` command and the credential helpers, s
 `git credential approve` write the same thing. Knows nothing of argv, stdin, output formats or the
 environment (resolution.py picks the profile, token and URL a command uses).
 """
-from __future__ import annotations
 
-from .lean_context import contextmanager
+from __future__ import annotations
 
 from . import config
 from .credential import Credential, origin_from_url
 from .errors import NotLoggedIn, UsageError
+from .lean_context import contextmanager
 from .secrets import KEYRING, SECRET_FIELDS, open_store
 from .settings import config_dir
 from .untrusted import hold, masked
@@ -172,8 +172,9 @@ class Edit:
             raise no_such_profile(name)
         return profile
 
-    def save_profile(self, name: str, settings: dict, secrets: dict[str, str] | None = None,
-                     store_kind: str | None = None) -> None:
+    def save_profile(
+        self, name: str, settings: dict, secrets: dict[str, str] | None = None, store_kind: str | None = None
+    ) -> None:
         """Create or replace profile `name`: its settings and, when given, its secrets
         ({field: value}). Secrets of the old profile that are not given again are removed.
 
@@ -205,6 +206,7 @@ class Edit:
                     in_place.discard(field)
         self.doc["profiles"][name] = new_settings
         self._touched(name)
+
         def write_secrets():
             for field, value in secrets.items():
                 target.set(name, field, value)
@@ -282,14 +284,17 @@ class Edit:
 def _same_origin(profile, settings):
     """Whether new settings keep a profile's secrets meant for the same origin and user."""
     try:
-        return (origin_from_url(profile.api_url) == origin_from_url(settings["apiUrl"])
-                and profile.username == settings.get("username", profile.name))
+        return origin_from_url(profile.api_url) == origin_from_url(
+            settings["apiUrl"]
+        ) and profile.username == settings.get("username", profile.name)
     except ValueError:
         return False
 
 
 def no_such_profile(name: str) -> NotLoggedIn:
-    return NotLoggedIn(f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`")
+    return NotLoggedIn(
+        f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`"
+    )
 
 
 def missing_name(name: str) -> str:

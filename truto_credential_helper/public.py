@@ -8,6 +8,7 @@ Resolved exactly as every `truto` command resolves them (resolution.py):
 arguments > TRUTO_API_TOKEN / TRUTO_API_URL / TRUTO_PROFILE > the profile > the default API URL.
 Imports nothing heavy: no HTTP client; `keyring` only when the Secret Service fast path cannot answer.
 """
+
 from .errors import UsageError
 
 __all__ = ["Credentials", "credentials"]
@@ -18,8 +19,9 @@ class Credentials:
 
     __slots__ = ("api_url", "token", "default_integrated_account", "profile", "token_source", "api_url_source")
 
-    def __init__(self, api_url, token, default_integrated_account=None, profile=None,
-                 token_source=None, api_url_source=None):
+    def __init__(
+        self, api_url, token, default_integrated_account=None, profile=None, token_source=None, api_url_source=None
+    ):
         self.api_url = api_url
         self.token = token
         self.default_integrated_account = default_integrated_account
@@ -28,8 +30,10 @@ class Credentials:
         self.api_url_source = api_url_source  # "argument", "environment", "profile" or "default"
 
     def __repr__(self):
-        return (f"Credentials(profile={self.profile!r}, api_url={self.api_url!r}, token=<hidden>, "
-                f"default_integrated_account={self.default_integrated_account!r})")
+        return (
+            f"Credentials(profile={self.profile!r}, api_url={self.api_url!r}, token=<hidden>, "
+            f"default_integrated_account={self.default_integrated_account!r})"
+        )
 
 
 _SOURCE_WORDS = {"flag": "argument"}

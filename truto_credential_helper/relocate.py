@@ -7,6 +7,7 @@ before it leaves the profile on the old store, intact); (3) delete the old copie
 the lock again and only while config.json does not point the profile at the old store any more, so
 a concurrent move back is never undone; a crash before it only leaves unused copies behind.
 """
+
 from __future__ import annotations
 
 from .console import warn
@@ -36,7 +37,8 @@ def move_profile(store: Profiles, name: str, kind: str) -> list[str] | None:
             if target.get(name, field) != value:
                 raise SecretStoreUnavailable(
                     f"{target.describe()} did not give back {field} of profile '{name}' after saving it; "
-                    f"the profile stays in {old_kind}: check the store and retry")
+                    f"the profile stays in {old_kind}: check the store and retry"
+                )
             moved.append(field)
         edit.update_settings(name, secretStore=kind, secrets=sorted(moved))
     forget_old_copies(store, name, old_kind, profile.secrets)
@@ -55,5 +57,7 @@ def forget_old_copies(store: Profiles, name: str, old_kind: str, fields: tuple[s
             for field in fields:
                 old.delete(name, field)
         except TrutoError as e:
-            warn(f"profile '{name}' was moved, but its old copies in {old.describe()} could not be deleted ({e}); "
-                 f"delete them there by hand")
+            warn(
+                f"profile '{name}' was moved, but its old copies in {old.describe()} could not be deleted ({e}); "
+                f"delete them there by hand"
+            )

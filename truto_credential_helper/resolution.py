@@ -2,6 +2,7 @@
 argument) > the environment (TRUTO_PROFILE, TRUTO_API_TOKEN, TRUTO_API_URL) > the profile > the
 default, decided here only: the CLI, the Python API and the helpers all resolve through it.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,11 @@ from . import config
 from .credential import Credential, origin_from_url
 from .errors import ConfigError, NotLoggedIn
 from .profiles import missing_name
+from .settings import DEFAULT_API_URL, ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
 if TYPE_CHECKING:
     from .profiles import Profiles
-from .settings import DEFAULT_API_URL, ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 
 
 def env_token() -> str | None:
@@ -73,7 +74,9 @@ def resolve_token(store: Profiles, profile_name: str, flag: str | None = None) -
     token = store.read_secret(profile, "apiToken") if profile is not None else None
     if token is None:
         if profile is None:
-            raise NotLoggedIn(f"not logged in: no profile {missing_name(profile_name)}; run `truto login` (or set {ENV_TOKEN})")
+            raise NotLoggedIn(
+                f"not logged in: no profile {missing_name(profile_name)}; run `truto login` (or set {ENV_TOKEN})"
+            )
         raise NotLoggedIn(f"profile '{profile_name}' has no token; run `truto login --profile-name {profile_name}`")
     return token, "profile"
 
@@ -90,7 +93,9 @@ def env_credential() -> Credential | None:
     except ValueError as e:
         raise ConfigError(f"{ENV_API_URL}: {e}; set it to the API's https:// base URL")
     name = env_profile() or config.DEFAULT_PROFILE
-    return Credential(protocol=protocol, host=host, path=path, username=name, password=token, authtype="Bearer", profile=name)
+    return Credential(
+        protocol=protocol, host=host, path=path, username=name, password=token, authtype="Bearer", profile=name
+    )
 
 
 def crosses_origin(profiles: Profiles, profile_name: str, token_source: str, api_url: str, url_source: str) -> bool:

@@ -8,6 +8,7 @@ expected); the caller runs jsonschema for anything but True, so every message ab
 is still jsonschema's. tests/test_schema_subset.py holds the verdicts to jsonschema's over
 generated documents.
 """
+
 import re
 
 # Annotations: no effect on validity.
@@ -90,7 +91,7 @@ def _enum(value, instance, schema, root):
 def _ref(value, instance, schema, root):
     if not isinstance(value, str) or not value.startswith("#/$defs/"):
         return None
-    target = root.get("$defs", {}).get(value[len("#/$defs/"):])
+    target = root.get("$defs", {}).get(value[len("#/$defs/") :])
     return None if target is None else verdict(target, instance, root)
 
 
@@ -166,9 +167,20 @@ def _if(value, instance, schema, root):
 
 
 _KEYWORDS = {
-    "type": _type, "const": _const, "enum": _enum, "$ref": _ref, "required": _required,
-    "properties": _properties, "additionalProperties": _additional, "propertyNames": _property_names,
-    "items": _items, "minItems": _min_items, "uniqueItems": _unique, "pattern": _pattern,
-    "maxLength": _max_length, "minLength": _min_length, "minimum": _minimum,
+    "type": _type,
+    "const": _const,
+    "enum": _enum,
+    "$ref": _ref,
+    "required": _required,
+    "properties": _properties,
+    "additionalProperties": _additional,
+    "propertyNames": _property_names,
+    "items": _items,
+    "minItems": _min_items,
+    "uniqueItems": _unique,
+    "pattern": _pattern,
+    "maxLength": _max_length,
+    "minLength": _min_length,
+    "minimum": _minimum,
     "if": _if,
 }

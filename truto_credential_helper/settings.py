@@ -6,6 +6,7 @@ read a setting the same way and give the same verdict on a bad one.
 A bad value is a usage error naming the variable and what is wrong, never repeating the value
 (someone may have pasted a token into the wrong variable).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,7 +40,7 @@ CHOICES = {
 # Every variable truto reads, with what it does: `truto doctor` explains them from here.
 VARIABLES = {
     ENV_TOKEN: "overrides the stored token of every profile; the git/docker helper answers from it "
-               "for TRUTO_API_URL's origin only",
+    "for TRUTO_API_URL's origin only",
     ENV_API_URL: "overrides the API URL of every profile",
     ENV_PROFILE: "overrides the active profile",
     ENV_CONFIG_DIR: "config directory instead of ~/.truto",
@@ -75,7 +76,9 @@ def choice(name: str) -> str:
     if raw is None:
         return allowed[0]
     if raw.strip() not in allowed:
-        raise UsageError(f"{name} {_what_is_wrong(raw)}: it must be {' or '.join(allowed)}; set it to one of them, or unset it")
+        raise UsageError(
+            f"{name} {_what_is_wrong(raw)}: it must be {' or '.join(allowed)}; set it to one of them, or unset it"
+        )
     return raw.strip()
 
 

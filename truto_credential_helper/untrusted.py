@@ -10,6 +10,7 @@ through it.
 
 Imports only `re` and only when there is something to clean: the helpers' error path uses it.
 """
+
 from __future__ import annotations
 
 import os
@@ -112,7 +113,9 @@ _ESCAPES = (
     r"|\x1b[ -/]*[0-~]?"
 )
 _BREAKS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
-_INVISIBLE = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+_INVISIBLE = (
+    "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
+)
 _compiled: list[Pattern[str]] = []
 
 
@@ -120,8 +123,9 @@ def _strip(text, one_line):
     import re
 
     if not _compiled:
-        _compiled.extend((re.compile(_ESCAPES), re.compile(f"[{_INVISIBLE}]"), re.compile(f"[{_BREAKS}]"),
-                          re.compile(r"[ \t]+")))
+        _compiled.extend(
+            (re.compile(_ESCAPES), re.compile(f"[{_INVISIBLE}]"), re.compile(f"[{_BREAKS}]"), re.compile(r"[ \t]+"))
+        )
     escapes, invisible, breaks, spaces = _compiled
     text = invisible.sub("", escapes.sub("", text))
     if one_line:

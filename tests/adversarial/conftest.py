@@ -1,4 +1,5 @@
 """Fixtures and checks shared by the adversarial tests."""
+
 import json
 import os
 import secrets
@@ -7,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, ROOT, stub_api_module
 
 HERE = Path(__file__).resolve().parent
@@ -81,7 +81,7 @@ def assert_no_secret(secret, *texts):
     for t in texts:
         t = _text(t)
         assert secret not in t, t
-        assert secret[len(secret) // 2:] not in t, t  # nor a tail longer than a mask's 4 characters
+        assert secret[len(secret) // 2 :] not in t, t  # nor a tail longer than a mask's 4 characters
 
 
 def _text(value):
@@ -112,7 +112,9 @@ def assert_valid_config(path):
 
 
 def login(run, env, name, token, api_url, *extra, check=True):
-    proc = run(BIN / "truto", "login", "--token", token, "--api-url", api_url, "--profile-name", name, "-f", *extra, env=env)
+    proc = run(
+        BIN / "truto", "login", "--token", token, "--api-url", api_url, "--profile-name", name, "-f", *extra, env=env
+    )
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc
@@ -124,8 +126,9 @@ def python_in_venv():
 
 def spawn(argv, env, stdin_bytes=None):
     """Popen with pipes; the caller owns the process."""
-    proc = subprocess.Popen([str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     return proc
 
 

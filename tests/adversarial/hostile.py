@@ -1,6 +1,7 @@
 """Hostile servers of our own, real sockets on loopback: an HTTP(S) server whose every answer is
 scripted (hang, 5xx, 429, garbage, endless body, redirect), which records what reached it, and a
 Unix socket that accepts a connection and never says a word (a wedged D-Bus peer)."""
+
 import json
 import os
 import socket
@@ -206,15 +207,50 @@ def make_ca(directory):
     def ossl(*args):
         subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
 
-    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-         "-subj", "/CN=truto adversarial test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    ossl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=truto adversarial test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
+    ossl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"
+    )
     with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
-                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-         "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+        f.write(
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+            "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+        )
+    ossl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    )
     return tuple(os.path.join(d, n) for n in ("ca.pem", "server.pem", "server.key"))
 
 
@@ -284,6 +320,7 @@ def dbus_huge_message(conn, stopping):
 
 # --- a server that repeats secrets in every place it controls, dressed to attack a terminal
 
+
 def loud(word, cr="\r"):
     """word wrapped in what a terminal obeys: colour, a window title, a clear-screen (7- and 8-bit),
     a carriage return that would overwrite the line."""
@@ -304,9 +341,15 @@ def echo_everywhere(status, extra=(), padding=3000, json_body=True):
         quiet = " ".join(loud(w, cr="") for w in words)
         pad = "x" * padding
         text = f"\u202e{noise}\u2066 {pad}"
-        body = {"error": text, "message": text, "id": noise, "name": text, "domain": sent,
-                "result": [{"id": w, "name": text, "environment_id": w} for w in words],
-                "next_cursor": sent}
+        body = {
+            "error": text,
+            "message": text,
+            "id": noise,
+            "name": text,
+            "domain": sent,
+            "result": [{"id": w, "name": text, "environment_id": w} for w in words],
+            "next_cursor": sent,
+        }
         data = json.dumps(body).encode() if json_body else f"<html>{text}</html>".encode()
         h.send_response(status, f"Echo {noise} {pad}")
         h.send_header("Content-Length", str(len(data)))

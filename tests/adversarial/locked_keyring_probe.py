@@ -1,6 +1,7 @@
 """Run inside a private keyring session of its own (scripts/keyring-session): store a credential,
 lock the default collection over D-Bus, then run the commands given as JSON on argv[1] and print
 their results as JSON. A separate session, so locking it never disturbs the suite's keyring."""
+
 import json
 import os
 import subprocess
@@ -28,8 +29,12 @@ def main():
         start = time.monotonic()
         try:
             p = subprocess.run(argv, input=data, env=env2, capture_output=True, text=True, timeout=spec["guard"])
-            results[name] = {"rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr,
-                             "elapsed": time.monotonic() - start}
+            results[name] = {
+                "rc": p.returncode,
+                "stdout": p.stdout,
+                "stderr": p.stderr,
+                "elapsed": time.monotonic() - start,
+            }
         except subprocess.TimeoutExpired:
             results[name] = {"rc": None, "stdout": "", "stderr": "", "elapsed": time.monotonic() - start, "hung": True}
     results["_still_locked"] = collection.is_locked()

@@ -1,11 +1,11 @@
 """6. API failures for login, whoami and api-tokens, against hostile servers of our own on 127.0.0.1:
 clear one-line messages, the documented exit codes, bounded time, nothing saved on a failed login,
 and the token never in any output."""
+
 import subprocess
 import time
 
 import pytest
-
 from conftest import BIN, keyring_items
 
 from . import hostile as h
@@ -156,6 +156,11 @@ def test_server_echoing_the_token_back_is_redacted(env, config_dir, hostile, can
 @pytest.mark.parametrize("value", ["abc", "0", "-3", "nan", "inf"])
 def test_bad_truto_timeout_is_a_usage_error(env, canary, value, hostile):
     server = hostile(h.team())
-    p = subprocess.run([str(BIN / "truto"), "whoami", "--token", canary, "--api-url", server.url],
-                       env=dict(env, TRUTO_TIMEOUT=value), capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [str(BIN / "truto"), "whoami", "--token", canary, "--api-url", server.url],
+        env=dict(env, TRUTO_TIMEOUT=value),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert_clean_error(p, code=2, mentions=["TRUTO_TIMEOUT"])

@@ -1,6 +1,7 @@
 """1. Concurrency: many writers at once (helper `store`, `truto login`, `truto logout`) never lose
 each other's changes, never leave config.json invalid, and never leave config.json and the keyring
 disagreeing (a profile without its secret, or a secret without its profile)."""
+
 import subprocess
 
 from conftest import BIN, keyring_items, stub_api_module
@@ -9,8 +10,14 @@ from .conftest import assert_valid_config, git_input, new_canary
 
 
 def start(argv, env, data=None):
-    p = subprocess.Popen([str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [str(a) for a in argv],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     p.data = data
     return p
 
@@ -37,12 +44,31 @@ def test_30_stores_and_15_logins_at_once_all_land(env, config_dir):
         procs = []
         # Interleaved, so both kinds contend for the lock and the keyring at the same moments.
         for i in range(30):
-            procs.append(start([BIN / "git-credential-truto", "store"], env,
-                               git_input(protocol="https", host=f"h{i}.example", username=f"g{i}", password=store_secrets[i])))
+            procs.append(
+                start(
+                    [BIN / "git-credential-truto", "store"],
+                    env,
+                    git_input(protocol="https", host=f"h{i}.example", username=f"g{i}", password=store_secrets[i]),
+                )
+            )
             if i % 2 == 0:
                 j = i // 2
-                procs.append(start([BIN / "truto", "login", "--token", login_tokens[j], "--api-url", api.url,
-                                    "--profile-name", f"l{j}", "-f"], env))
+                procs.append(
+                    start(
+                        [
+                            BIN / "truto",
+                            "login",
+                            "--token",
+                            login_tokens[j],
+                            "--api-url",
+                            api.url,
+                            "--profile-name",
+                            f"l{j}",
+                            "-f",
+                        ],
+                        env,
+                    )
+                )
         results = finish(procs)
     finally:
         api.shutdown()
@@ -60,8 +86,13 @@ def test_30_stores_and_15_logins_at_once_all_land(env, config_dir):
         assert items.get(f"l{j}:apiToken") == token
     # And through our own read path, for a sample.
     for i in (0, 17, 29):
-        p = subprocess.run([str(BIN / "git-credential-truto"), "get"], env=env, capture_output=True, text=True,
-                           input=git_input(protocol="https", host=f"h{i}.example"))
+        p = subprocess.run(
+            [str(BIN / "git-credential-truto"), "get"],
+            env=env,
+            capture_output=True,
+            text=True,
+            input=git_input(protocol="https", host=f"h{i}.example"),
+        )
         assert f"password={store_secrets[i]}\n" in p.stdout
 
 
@@ -70,16 +101,36 @@ def test_logout_racing_store_leaves_a_consistent_store(run, env, config_dir):
     new = {i: new_canary() for i in range(10)}
     fresh = {i: new_canary() for i in range(10)}
     for i in range(10):
-        p = run(BIN / "truto", "login", "--token", old[i], "--api-url", f"https://r{i}.example", "--profile-name", f"p{i}",
-                "-f", "--no-verify")
+        p = run(
+            BIN / "truto",
+            "login",
+            "--token",
+            old[i],
+            "--api-url",
+            f"https://r{i}.example",
+            "--profile-name",
+            f"p{i}",
+            "-f",
+            "--no-verify",
+        )
         assert p.returncode == 0, p.stderr
     procs = []
     for i in range(10):
         procs.append(start([BIN / "truto", "logout", "--profile-name", f"p{i}", "-f"], env))
-        procs.append(start([BIN / "git-credential-truto", "store"], env,
-                           git_input(protocol="https", host=f"r{i}.example", username=f"p{i}", password=new[i])))
-        procs.append(start([BIN / "git-credential-truto", "store"], env,
-                           git_input(protocol="https", host=f"n{i}.example", username=f"n{i}", password=fresh[i])))
+        procs.append(
+            start(
+                [BIN / "git-credential-truto", "store"],
+                env,
+                git_input(protocol="https", host=f"r{i}.example", username=f"p{i}", password=new[i]),
+            )
+        )
+        procs.append(
+            start(
+                [BIN / "git-credential-truto", "store"],
+                env,
+                git_input(protocol="https", host=f"n{i}.example", username=f"n{i}", password=fresh[i]),
+            )
+        )
     results = finish(procs)
     failed = [(a, rc, err) for a, rc, _, err in results if rc != 0]
     assert not failed, failed

@@ -1,6 +1,7 @@
 """2. Crash safety: writers killed with SIGKILL at random points leave config.json either the old
 or the new version, always valid, never without an unrelated profile; a lock left by a killed
 process never blocks the next one."""
+
 import fcntl
 import json
 import os
@@ -10,7 +11,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import HERE, assert_valid_config, git_input, new_canary
@@ -20,8 +20,9 @@ LOOPS = 36  # 12 per kind of writer
 
 
 def popen(argv, env, data=None):
-    p = subprocess.Popen([str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     if data is not None:
         p.stdin.write(data.encode())
     p.stdin.close()
@@ -32,11 +33,28 @@ def writer(kind, k, env):
     """(argv, stdin, profile it changes, the change as (key, new value)) for writer `kind`, round k."""
     url = f"https://t{k}.example"
     if kind == "store":
-        return ([BIN / "git-credential-truto", "store"], git_input(protocol="https", host=f"t{k}.example",
-                                                                   username=f"s{k}", password=new_canary()), f"s{k}")
+        return (
+            [BIN / "git-credential-truto", "store"],
+            git_input(protocol="https", host=f"t{k}.example", username=f"s{k}", password=new_canary()),
+            f"s{k}",
+        )
     if kind == "login":
-        return ([BIN / "truto", "login", "--token", new_canary(), "--api-url", url, "--profile-name", "target", "-f",
-                 "--no-verify"], None, "target")
+        return (
+            [
+                BIN / "truto",
+                "login",
+                "--token",
+                new_canary(),
+                "--api-url",
+                url,
+                "--profile-name",
+                "target",
+                "-f",
+                "--no-verify",
+            ],
+            None,
+            "target",
+        )
     return ([BIN / "truto", "profiles", "set", "api-url", url, "-p", "target"], None, "target")
 
 
@@ -51,8 +69,18 @@ def duration(argv, data, env):
 @pytest.fixture
 def populated(run, config_dir):
     for name in UNRELATED + ["target"]:
-        p = run(BIN / "truto", "login", "--token", new_canary(), "--api-url", f"https://{name}.example",
-                "--profile-name", name, "-f", "--no-verify")
+        p = run(
+            BIN / "truto",
+            "login",
+            "--token",
+            new_canary(),
+            "--api-url",
+            f"https://{name}.example",
+            "--profile-name",
+            name,
+            "-f",
+            "--no-verify",
+        )
         assert p.returncode == 0, p.stderr
     with open(config_dir / "config.json") as f:
         return json.load(f)
@@ -87,10 +115,14 @@ def test_sigkill_at_random_points_leaves_old_or_new(run, env, config_dir, popula
             outcomes["old"] += 1
         else:
             outcomes["new"] += 1
-            assert doc["profiles"][changed]["apiUrl"] == f"https://t{k}.example", f"round {k} ({kind}): neither old nor new"
+            assert doc["profiles"][changed]["apiUrl"] == f"https://t{k}.example", (
+                f"round {k} ({kind}): neither old nor new"
+            )
         if k % 6 == 5:
             # The kill may have hit a lock holder: the next writer still gets through.
-            p = run(BIN / "truto", "profiles", "set", "default-integrated-account", f"acct-{k}", "-p", "target", env=env)
+            p = run(
+                BIN / "truto", "profiles", "set", "default-integrated-account", f"acct-{k}", "-p", "target", env=env
+            )
             assert p.returncode == 0, p.stderr
     print("kill outcomes", outcomes)
     # Whatever point the kills hit, no keyring item is left that no profile names.
@@ -118,14 +150,46 @@ def doctor_orphan_row(run, env=None):
 
 STALLING = {
     # kind: (argv, stdin, the profile it writes, the URL it writes)
-    "login-new": ([BIN / "truto", "login", "--token", "tok-stall-new-0123456789", "--api-url", "https://fresh.example",
-                   "--profile-name", "fresh", "-f", "--no-verify"], None, "fresh", "https://fresh.example"),
-    "login-elsewhere": ([BIN / "truto", "login", "--token", "tok-stall-moved-0123456789", "--api-url",
-                         "https://moved.example", "--profile-name", "target", "-f", "--no-verify"], None, "target",
-                        "https://moved.example"),
-    "git-store": ([BIN / "git-credential-truto", "store"],
-                  git_input(protocol="https", host="new.example", username="newu", password="pw-stall-0123456789"),
-                  "newu", "https://new.example"),
+    "login-new": (
+        [
+            BIN / "truto",
+            "login",
+            "--token",
+            "tok-stall-new-0123456789",
+            "--api-url",
+            "https://fresh.example",
+            "--profile-name",
+            "fresh",
+            "-f",
+            "--no-verify",
+        ],
+        None,
+        "fresh",
+        "https://fresh.example",
+    ),
+    "login-elsewhere": (
+        [
+            BIN / "truto",
+            "login",
+            "--token",
+            "tok-stall-moved-0123456789",
+            "--api-url",
+            "https://moved.example",
+            "--profile-name",
+            "target",
+            "-f",
+            "--no-verify",
+        ],
+        None,
+        "target",
+        "https://moved.example",
+    ),
+    "git-store": (
+        [BIN / "git-credential-truto", "store"],
+        git_input(protocol="https", host="new.example", username="newu", password="pw-stall-0123456789"),
+        "newu",
+        "https://new.example",
+    ),
 }
 
 
@@ -140,8 +204,14 @@ def test_a_writer_killed_at_its_keyring_write_leaves_no_orphan(run, env, config_
     old_tokens = {u: secret for s, u, secret in keyring_items(service) if s == service}
     argv, data, name, url = STALLING[kind]
     mark = tmp_path / "stalled"
-    stalling = dict(env, PYTHONPATH=str(HERE / "backends"), PYTHON_KEYRING_BACKEND="adv_keyring.StallsOnSave",
-                    ADV_STALL=stall, ADV_STALL_MARK=str(mark), TRUTO_KEYRING_TIMEOUT="300")
+    stalling = dict(
+        env,
+        PYTHONPATH=str(HERE / "backends"),
+        PYTHON_KEYRING_BACKEND="adv_keyring.StallsOnSave",
+        ADV_STALL=stall,
+        ADV_STALL_MARK=str(mark),
+        TRUTO_KEYRING_TIMEOUT="300",
+    )
     p = popen(argv, stalling, data)
     deadline = time.monotonic() + 60
     while not mark.exists():
@@ -194,11 +264,26 @@ def lock_is_held(config_dir):
 def test_a_killed_lock_holder_does_not_block_the_next(run, env, config_dir, populated, hanging_keyring_env, kind):
     """A writer stuck in the keyring while holding the config lock is killed; the next one proceeds."""
     if kind == "store":
-        argv, data = [BIN / "git-credential-truto", "store"], git_input(protocol="https", host="stuck.example",
-                                                                         username="stuck", password="pw-stuck")
+        argv, data = (
+            [BIN / "git-credential-truto", "store"],
+            git_input(protocol="https", host="stuck.example", username="stuck", password="pw-stuck"),
+        )
     else:
-        argv, data = [BIN / "truto", "login", "--token", "tok-stuck-0123456789", "--api-url", "https://stuck.example",
-                      "--profile-name", "stuck", "-f", "--no-verify"], None
+        argv, data = (
+            [
+                BIN / "truto",
+                "login",
+                "--token",
+                "tok-stuck-0123456789",
+                "--api-url",
+                "https://stuck.example",
+                "--profile-name",
+                "stuck",
+                "-f",
+                "--no-verify",
+            ],
+            None,
+        )
     before = (config_dir / "config.json").read_bytes()
     p = popen(argv, hanging_keyring_env, data)
     deadline = time.monotonic() + 60
@@ -209,8 +294,12 @@ def test_a_killed_lock_holder_does_not_block_the_next(run, env, config_dir, popu
     p.kill()
     p.wait(30)
     assert (config_dir / "config.json").read_bytes() == before
-    nxt = run(BIN / "git-credential-truto", "store", env=dict(env, TRUTO_LOCK_TIMEOUT="10"),
-              input=git_input(protocol="https", host="next.example", username="next", password="pw-next"))
+    nxt = run(
+        BIN / "git-credential-truto",
+        "store",
+        env=dict(env, TRUTO_LOCK_TIMEOUT="10"),
+        input=git_input(protocol="https", host="next.example", username="next", password="pw-next"),
+    )
     assert nxt.returncode == 0, nxt.stderr
     doc = assert_valid_config(config_dir / "config.json")
     assert "next" in doc["profiles"] and "stuck" not in doc["profiles"]

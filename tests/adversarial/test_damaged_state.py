@@ -1,19 +1,22 @@
 """3. Damaged state: every way config.json can be broken gives a one-line error naming the file and
 the problem, a non-zero exit, no traceback, and leaves the file exactly as it was, for the `truto`
 commands and for the helpers' get alike."""
+
 import json
 import os
 import shutil
 import subprocess
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import IS_ROOT, assert_clean_error, git_input
 
-GOOD = {"version": 1, "activeProfile": "default",
-        "profiles": {"default": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "secrets": []}}}
+GOOD = {
+    "version": 1,
+    "activeProfile": "default",
+    "profiles": {"default": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "secrets": []}},
+}
 GOOD_BYTES = (json.dumps(GOOD, indent=2) + "\n").encode()
 
 DAMAGE = {
@@ -21,9 +24,17 @@ DAMAGE = {
     "truncated": (GOOD_BYTES[: len(GOOD_BYTES) // 2], ["not valid JSON"]),
     "not-json": (b"profiles: [default]\n", ["not valid JSON"]),
     "binary": (b"\x00\xff\xfe\x80garbage", ["UTF-8"]),
-    "schema-invalid": (json.dumps({"profiles": {"default": {"apiUrl": 42, "secretStore": "keyring"}}}).encode(), ["apiUrl"]),
+    "schema-invalid": (
+        json.dumps({"profiles": {"default": {"apiUrl": 42, "secretStore": "keyring"}}}).encode(),
+        ["apiUrl"],
+    ),
     "schema-wrong-top": (b"[1, 2, 3]", ["type"]),
-    "inline-secret-unknown-key": (json.dumps({"profiles": {"default": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "password": "x"}}}).encode(), ["password"]),
+    "inline-secret-unknown-key": (
+        json.dumps(
+            {"profiles": {"default": {"apiUrl": "https://api.truto.one", "secretStore": "keyring", "password": "x"}}}
+        ).encode(),
+        ["password"],
+    ),
     "empty": (b"", ["empty"]),
     "whitespace": (b"  \n\t\n", ["empty"]),
 }
@@ -33,11 +44,30 @@ COMMANDS = {
     "profiles-list": (["truto", "profiles", "list"], None, "stderr"),
     "profiles-list-json": (["truto", "profiles", "list", "-o", "json"], None, "stderr"),
     "whoami": (["truto", "whoami"], None, "stderr"),
-    "login": (["truto", "login", "--token", "tok-x", "--api-url", "https://api.truto.one", "--profile-name", "new", "-f", "--no-verify"], None, "stderr"),
+    "login": (
+        [
+            "truto",
+            "login",
+            "--token",
+            "tok-x",
+            "--api-url",
+            "https://api.truto.one",
+            "--profile-name",
+            "new",
+            "-f",
+            "--no-verify",
+        ],
+        None,
+        "stderr",
+    ),
     "profiles-set": (["truto", "profiles", "set", "api-url", "https://other.truto.one"], None, "stderr"),
     "logout": (["truto", "logout", "-f"], None, "stderr"),
     "git-get": (["git-credential-truto", "get"], git_input(protocol="https", host="api.truto.one"), "stderr"),
-    "git-store": (["git-credential-truto", "store"], git_input(protocol="https", host="x.example", username="u", password="p"), "stderr"),
+    "git-store": (
+        ["git-credential-truto", "store"],
+        git_input(protocol="https", host="x.example", username="u", password="p"),
+        "stderr",
+    ),
     "docker-get": (["docker-credential-truto", "get"], "https://api.truto.one", "stdout"),
     "docker-list": (["docker-credential-truto", "list"], "", "stdout"),
 }
@@ -119,23 +149,37 @@ def test_unreadable_config(run, env, config_dir, command):
     kw = {"preexec_fn": drop_file_override_capabilities} if IS_ROOT else {}
     before = snapshot(path)
     argv, data, where = COMMANDS[command]
-    proc = subprocess.run([str(BIN / argv[0]), *argv[1:]], input=data, env=env, capture_output=True, text=True,
-                          timeout=60, **kw)
+    proc = subprocess.run(
+        [str(BIN / argv[0]), *argv[1:]], input=data, env=env, capture_output=True, text=True, timeout=60, **kw
+    )
     assert_clean_error(proc, where=where, mentions=[str(path), "permission"])
     assert before == snapshot(path)
 
 
 def test_damaged_credentials_json_fails_cleanly(run, env, config_dir, read_config):
     """The plaintext store (--insecure-storage) damaged: same rules."""
-    p = run(BIN / "truto", "login", "--token", "tok-insecure-123456", "--api-url", "https://api.truto.one",
-            "--profile-name", "plain", "-f", "--no-verify", "--insecure-storage")
+    p = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        "tok-insecure-123456",
+        "--api-url",
+        "https://api.truto.one",
+        "--profile-name",
+        "plain",
+        "-f",
+        "--no-verify",
+        "--insecure-storage",
+    )
     assert p.returncode == 0, p.stderr
     creds = config_dir / "credentials.json"
     for data in (b"{", b"", b'{"profiles": {"plain": {"apiToken": 5}}}', b"[]"):
         creds.write_bytes(data)
         before = snapshot(creds)
-        for argv, inp in ((["git-credential-truto", "get"], git_input(protocol="https", host="api.truto.one")),
-                          (["truto", "whoami", "-p", "plain"], None)):
+        for argv, inp in (
+            (["git-credential-truto", "get"], git_input(protocol="https", host="api.truto.one")),
+            (["truto", "whoami", "-p", "plain"], None),
+        ):
             proc = run(BIN / argv[0], *argv[1:], input=inp)
             assert_clean_error(proc, mentions=[str(creds)])
         assert snapshot(creds) == before
@@ -148,7 +192,17 @@ def test_broken_state_then_repair_works(run, env, config_dir):
     proc = run(BIN / "truto", "profiles", "list")
     assert proc.returncode != 0 and "delete" in proc.stderr.lower()
     os.unlink(config_dir / "config.json")
-    proc = run(BIN / "truto", "login", "--token", "tok-x-123456789", "--api-url", "https://api.truto.one",
-               "--profile-name", "p", "-f", "--no-verify")
+    proc = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        "tok-x-123456789",
+        "--api-url",
+        "https://api.truto.one",
+        "--profile-name",
+        "p",
+        "-f",
+        "--no-verify",
+    )
     assert proc.returncode == 0, proc.stderr
     shutil.rmtree(config_dir)

@@ -3,13 +3,14 @@ documented one-line error (never `internal error (RecursionError)`), through the
 scripts: config.json, credentials.json, a standalone Truto CLI config, docker's config.json, the
 docker helper's `store` request, an API answer. The D-Bus reply decoder, which falls back to keyring
 on anything it cannot read, is fed hostile bytes in-process."""
+
 import json
 import os
 import struct
 
 import pytest
-
 from conftest import BIN
+
 from truto_credential_helper import jsondepth
 from truto_credential_helper.secrets import secret_service
 
@@ -30,8 +31,10 @@ def nested_array(depth):
 
 def deep_profiles(depth):
     """A config.json whose profile is valid up to one setting nested `depth` levels deep."""
-    return ('{"version": 1, "activeProfile": "default", "profiles": {"default": {"apiUrl": "https://api.truto.one",'
-            ' "secretStore": "keyring", "secrets": [], "extra": ' + nested_object(depth) + "}}}")
+    return (
+        '{"version": 1, "activeProfile": "default", "profiles": {"default": {"apiUrl": "https://api.truto.one",'
+        ' "secretStore": "keyring", "secrets": [], "extra": ' + nested_object(depth) + "}}}"
+    )
 
 
 GIT_GET = git_input(protocol="https", host="api.truto.one")
@@ -45,10 +48,16 @@ CONFIG_COMMANDS = {
 
 
 @pytest.mark.parametrize("command", sorted(CONFIG_COMMANDS))
-@pytest.mark.parametrize("document", [
-    deep_profiles(VERY_DEEP), deep_profiles(DEEPER_THAN_THE_BOUND), nested_array(VERY_DEEP),
-    "[" * VERY_DEEP,  # not even balanced: the decoder would still descend all the way
-], ids=["object-100000", "object-65", "array-100000", "unbalanced-100000"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        deep_profiles(VERY_DEEP),
+        deep_profiles(DEEPER_THAN_THE_BOUND),
+        nested_array(VERY_DEEP),
+        "[" * VERY_DEEP,  # not even balanced: the decoder would still descend all the way
+    ],
+    ids=["object-100000", "object-65", "array-100000", "unbalanced-100000"],
+)
 def test_deep_config_json_is_a_one_line_config_error(run, env, config_dir, command, document):
     config_dir.mkdir(mode=0o700)
     path = config_dir / "config.json"
@@ -66,11 +75,16 @@ def test_deep_legacy_config_is_refused_by_every_reader(run, env, config_dir):
     way by a read (the read-only conversion) and by `truto auth migrate`, nothing moved."""
     config_dir.mkdir(mode=0o700)
     path = config_dir / "config.json"
-    document = ('{"activeProfile": "default", "profiles": {"default": {"apiUrl": "https://api.truto.one",'
-                ' "apiToken": ' + nested_array(VERY_DEEP) + "}}}")
+    document = (
+        '{"activeProfile": "default", "profiles": {"default": {"apiUrl": "https://api.truto.one",'
+        ' "apiToken": ' + nested_array(VERY_DEEP) + "}}}"
+    )
     path.write_text(document)
-    for argv, data in ((["truto", "auth", "migrate"], None), (["git-credential-truto", "get"], GIT_GET),
-                       (["truto", "profiles", "list"], None)):
+    for argv, data in (
+        (["truto", "auth", "migrate"], None),
+        (["git-credential-truto", "get"], GIT_GET),
+        (["truto", "profiles", "list"], None),
+    ):
         proc = run(BIN / argv[0], *argv[1:], input=data)
         assert_clean_error(proc, code=1, mentions=[str(path), "nested more than"])
     assert path.read_text() == document
@@ -78,8 +92,19 @@ def test_deep_legacy_config_is_refused_by_every_reader(run, env, config_dir):
 
 @pytest.mark.parametrize("depth", [VERY_DEEP, DEEPER_THAN_THE_BOUND])
 def test_deep_credentials_json_is_a_one_line_config_error(run, env, config_dir, depth):
-    p = run(BIN / "truto", "login", "--token", "tok-insecure-123456", "--api-url", "https://api.truto.one",
-            "--profile-name", "plain", "-f", "--no-verify", "--insecure-storage")
+    p = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        "tok-insecure-123456",
+        "--api-url",
+        "https://api.truto.one",
+        "--profile-name",
+        "plain",
+        "-f",
+        "--no-verify",
+        "--insecure-storage",
+    )
     assert p.returncode == 0, p.stderr
     creds = config_dir / "credentials.json"
     creds.write_text('{"profiles": {"plain": {"apiToken": "tok-insecure-123456"}}, "x": ' + nested_object(depth) + "}")
@@ -89,11 +114,17 @@ def test_deep_credentials_json_is_a_one_line_config_error(run, env, config_dir, 
         assert "tok-insecure-123456" not in line + proc.stdout
 
 
-@pytest.mark.parametrize("request_text", [
-    '{"ServerURL": "https://r.example", "Username": "u", "Secret": "s", "x": ' + nested_array(VERY_DEEP) + "}",
-    '{"ServerURL": "https://r.example", "Username": "u", "Secret": "s", "x": ' + nested_object(DEEPER_THAN_THE_BOUND) + "}",
-    "[" * VERY_DEEP,
-], ids=["array-100000", "object-65", "unbalanced-100000"])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        '{"ServerURL": "https://r.example", "Username": "u", "Secret": "s", "x": ' + nested_array(VERY_DEEP) + "}",
+        '{"ServerURL": "https://r.example", "Username": "u", "Secret": "s", "x": '
+        + nested_object(DEEPER_THAN_THE_BOUND)
+        + "}",
+        "[" * VERY_DEEP,
+    ],
+    ids=["array-100000", "object-65", "unbalanced-100000"],
+)
 def test_deep_docker_store_request_is_docker_s_one_line_error(run, config_dir, request_text):
     proc = run(BIN / "docker-credential-truto", "store", input=request_text)
     # docker reads a helper's error from stdout; docker's helpers always exit 1.
@@ -102,8 +133,18 @@ def test_deep_docker_store_request_is_docker_s_one_line_error(run, config_dir, r
 
 
 def test_deep_docker_config_json_is_refused_by_setup_docker(run, env, tmp_path, config_dir):
-    p = run(BIN / "truto", "login", "--token", "tok-x-123456789", "--api-url", "https://api.truto.one",
-            "--profile-name", "p", "-f", "--no-verify")
+    p = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        "tok-x-123456789",
+        "--api-url",
+        "https://api.truto.one",
+        "--profile-name",
+        "p",
+        "-f",
+        "--no-verify",
+    )
     assert p.returncode == 0, p.stderr
     docker_config = tmp_path / "docker-config"
     docker_config.mkdir()
@@ -114,14 +155,20 @@ def test_deep_docker_config_json_is_refused_by_setup_docker(run, env, tmp_path, 
     assert (docker_config / "config.json").read_text() == document
 
 
-@pytest.mark.parametrize("body", [
-    nested_array(VERY_DEEP).encode(),
-    ('{"id": "team_7f3a", "name": "Team", "x": ' + nested_object(DEEPER_THAN_THE_BOUND) + "}").encode(),
-], ids=["array-100000", "object-65"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        nested_array(VERY_DEEP).encode(),
+        ('{"id": "team_7f3a", "name": "Team", "x": ' + nested_object(DEEPER_THAN_THE_BOUND) + "}").encode(),
+    ],
+    ids=["array-100000", "object-65"],
+)
 def test_deep_api_answer_is_exit_5(run, env, hostile, canary, body):
     server = hostile(h.reply(200, raw=body))
-    for argv in (["truto", "whoami", "--token", canary, "--api-url", server.url],
-                 ["truto", "login", "--token", canary, "--api-url", server.url, "--profile-name", "p", "-f"]):
+    for argv in (
+        ["truto", "whoami", "--token", canary, "--api-url", server.url],
+        ["truto", "login", "--token", canary, "--api-url", server.url, "--profile-name", "p", "-f"],
+    ):
         proc = run(BIN / argv[0], *argv[1:])
         line = assert_clean_error(proc, code=5)  # exit codes: API answer malformed
         assert canary not in line + proc.stdout
@@ -176,10 +223,19 @@ def test_deep_dbus_arrays_are_unanswerable():
 # The bound itself (pure function)
 
 
-@pytest.mark.parametrize("text, depth", [
-    ("1", 0), ("[]", 1), ("{}", 1), ('{"a": [1, {"b": []}]}', 4), ('["[[[[", "\\"[[["]', 1),
-    ('[[], [[]], [[[]]]]', 4), ('"\\\\"', 0), ('["\\\\", [[]]]', 3),
-])
+@pytest.mark.parametrize(
+    "text, depth",
+    [
+        ("1", 0),
+        ("[]", 1),
+        ("{}", 1),
+        ('{"a": [1, {"b": []}]}', 4),
+        ('["[[[[", "\\"[[["]', 1),
+        ("[[], [[]], [[[]]]]", 4),
+        ('"\\\\"', 0),
+        ('["\\\\", [[]]]', 3),
+    ],
+)
 def test_depth_exceeds_is_exact_for_json(text, depth):
     assert json.loads(text) is not None or text == "null"
     assert not jsondepth.depth_exceeds(text, depth)

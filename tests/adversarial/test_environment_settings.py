@@ -2,12 +2,12 @@
 parser: garbage, empty, nan, inf, zero, negative or absurdly large is exit 2 with one line naming
 the variable (never repeating the value: it may be a misplaced token), for every command that reads
 it, and `truto doctor` gives the same verdict from the same parser."""
+
 import fcntl
 import json
 import os
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import assert_clean_error, assert_no_secret, git_input, new_canary
@@ -19,27 +19,47 @@ BAD_DEBUG = ["", "yes", "true", "2", CANARY]
 GOOD_DEBUG = ["0", "1"]
 
 
-
 def consumers(url):
     """variable -> [(argv, stdin)] of commands that read it."""
     host = url.split("://")[1]
     get = (["git-credential-truto", "get"], git_input(protocol="http", host=host))
     return {
-        "TRUTO_TIMEOUT": [(["truto", "whoami", "-p", "p"], None), (["truto", "doctor", "--online", "-o", "json"], None)],
-        "TRUTO_KEYRING_TIMEOUT": [get, (["docker-credential-truto", "get"], url), (["truto", "auth", "token", "-p", "p"], None)],
-        "TRUTO_LOCK_TIMEOUT": [(["git-credential-truto", "store"], git_input(protocol="https", host="x.example", username="u", password="pw-123456")),
-                               (["truto", "profiles", "use", "p"], None)],
-        "TRUTO_DEBUG": [get, (["truto", "profiles", "list"], None), (["truto-credential-helper", "--protocol", "docker", "list"], "")],
+        "TRUTO_TIMEOUT": [
+            (["truto", "whoami", "-p", "p"], None),
+            (["truto", "doctor", "--online", "-o", "json"], None),
+        ],
+        "TRUTO_KEYRING_TIMEOUT": [
+            get,
+            (["docker-credential-truto", "get"], url),
+            (["truto", "auth", "token", "-p", "p"], None),
+        ],
+        "TRUTO_LOCK_TIMEOUT": [
+            (
+                ["git-credential-truto", "store"],
+                git_input(protocol="https", host="x.example", username="u", password="pw-123456"),
+            ),
+            (["truto", "profiles", "use", "p"], None),
+        ],
+        "TRUTO_DEBUG": [
+            get,
+            (["truto", "profiles", "list"], None),
+            (["truto-credential-helper", "--protocol", "docker", "list"], ""),
+        ],
     }
 
 
 def doctor_verdict(run, env):
     p = run(BIN / "truto", "doctor", "-o", "json", env=env)
-    return p, {c["message"].split(" ")[0].split("=")[0].split(":")[0]: c for c in json.loads(p.stdout)["checks"]
-               if c["check"] == "environment"}
+    return p, {
+        c["message"].split(" ")[0].split("=")[0].split(":")[0]: c
+        for c in json.loads(p.stdout)["checks"]
+        if c["check"] == "environment"
+    }
 
 
-CASES = [(name, value) for name in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT") for value in BAD_SECONDS]
+CASES = [
+    (name, value) for name in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT") for value in BAD_SECONDS
+]
 CASES += [("TRUTO_DEBUG", value) for value in BAD_DEBUG]
 
 
@@ -62,8 +82,11 @@ def test_bad_setting_is_a_usage_error_everywhere_and_doctor_agrees(run, env, can
     assert_no_secret(CANARY, p.stdout, p.stderr)
 
 
-@pytest.mark.parametrize("name, value", [(n, v) for n in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT") for v in GOOD_SECONDS]
-                         + [("TRUTO_DEBUG", v) for v in GOOD_DEBUG])
+@pytest.mark.parametrize(
+    "name, value",
+    [(n, v) for n in ("TRUTO_TIMEOUT", "TRUTO_KEYRING_TIMEOUT", "TRUTO_LOCK_TIMEOUT") for v in GOOD_SECONDS]
+    + [("TRUTO_DEBUG", v) for v in GOOD_DEBUG],
+)
 def test_good_setting_works_everywhere_and_doctor_agrees(run, env, canary_profile, name, value):
     e = dict(env, **{name: value})
     for argv, data in consumers(canary_profile.url)[name]:

@@ -1,11 +1,11 @@
 """8. Files: loosened modes are re-tightened on the next write with a warning; writes never follow a
 symlink planted where they write (temp file, lock, cache); a config directory owned by another user
 is refused."""
+
 import os
 import stat
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import IS_ROOT, assert_clean_error, git_input
@@ -19,8 +19,19 @@ def mode(path):
 
 
 def login(run, *extra):
-    p = run(TRUTO, "login", "--token", "tok-files-0123456789", "--api-url", "https://api.truto.one",
-            "--profile-name", "p", "-f", "--no-verify", *extra)
+    p = run(
+        TRUTO,
+        "login",
+        "--token",
+        "tok-files-0123456789",
+        "--api-url",
+        "https://api.truto.one",
+        "--profile-name",
+        "p",
+        "-f",
+        "--no-verify",
+        *extra,
+    )
     assert p.returncode == 0, p.stderr
     return p
 
@@ -35,13 +46,18 @@ def test_new_files_are_private_from_the_start(run, config_dir):
 @pytest.mark.parametrize("loosen", ["config", "credentials", "directory"])
 def test_loosened_modes_are_tightened_with_a_warning(run, config_dir, loosen):
     login(run, "--insecure-storage")
-    target = {"config": config_dir / "config.json", "credentials": config_dir / "credentials.json",
-              "directory": config_dir}[loosen]
+    target = {
+        "config": config_dir / "config.json",
+        "credentials": config_dir / "credentials.json",
+        "directory": config_dir,
+    }[loosen]
     # Readable, not writable, by others (writable is refused: test_trust.py). The directory gets
     # only other-bits: one the user named with group access is shared on purpose and left as it is.
     os.chmod(target, 0o705 if loosen == "directory" else 0o644)
     if loosen == "credentials":
-        p = run(TRUTO, "profiles", "set-key", "anthropic", "sk-ant-files-0123456789", "-p", "p")  # writes credentials.json
+        p = run(
+            TRUTO, "profiles", "set-key", "anthropic", "sk-ant-files-0123456789", "-p", "p"
+        )  # writes credentials.json
     else:
         p = run(TRUTO, "profiles", "set", "default-integrated-account", "acct-1", "-p", "p")  # writes config.json
     assert p.returncode == 0, p.stderr
@@ -94,7 +110,9 @@ def planted_name(n):
 
 
 @pytest.mark.parametrize("target", ["config.json", "credentials.json", ".config.json.valid"])
-def test_writes_never_follow_a_symlink_planted_at_the_temp_path(run, config_dir, tmp_path, predictable_temp_names, target):
+def test_writes_never_follow_a_symlink_planted_at_the_temp_path(
+    run, config_dir, tmp_path, predictable_temp_names, target
+):
     login(run, "--insecure-storage")
     victims = []
     for n in range(1, 6):
@@ -146,10 +164,25 @@ def test_config_dir_owned_by_another_user_is_refused(run, env, config_dir, tmp_p
     else:
         directory = "/"  # owned by root: another user for us
         env["TRUTO_CONFIG_DIR"] = "/"
-    for argv, inp in ((["truto", "profiles", "list"], None), (["truto", "whoami"], None),
-                      (["truto", "login", "--token", "tok-x-0123456789", "--api-url", "https://api.truto.one", "-f", "--no-verify"], None),
-                      (["git-credential-truto", "get"], git_input(protocol="https", host="api.truto.one")),
-                      (["git-credential-truto", "store"], git_input(protocol="https", host="x.example", username="u", password="pw"))):
+    for argv, inp in (
+        (["truto", "profiles", "list"], None),
+        (["truto", "whoami"], None),
+        (
+            [
+                "truto",
+                "login",
+                "--token",
+                "tok-x-0123456789",
+                "--api-url",
+                "https://api.truto.one",
+                "-f",
+                "--no-verify",
+            ],
+            None,
+        ),
+        (["git-credential-truto", "get"], git_input(protocol="https", host="api.truto.one")),
+        (["git-credential-truto", "store"], git_input(protocol="https", host="x.example", username="u", password="pw")),
+    ):
         p = run(BIN / argv[0], *argv[1:], input=inp)
         assert_clean_error(p, mentions=[str(directory), "owned"])
     if IS_ROOT:

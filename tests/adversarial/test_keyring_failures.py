@@ -5,6 +5,7 @@ the way on, never a traceback, never the secret, and config.json is left as it w
 
 The time bound is the issue's own promise ("within TRUTO_KEYRING_TIMEOUT plus a second or two"),
 so one wait passes and two waits in a row (a fast path, then a fallback) fail."""
+
 import json
 import os
 import subprocess
@@ -12,11 +13,10 @@ import sys
 import time
 
 import pytest
-
 from conftest import BIN, ROOT
 
-from .conftest import HERE, assert_clean_error, assert_no_secret, git_input, new_canary
 from . import hostile
+from .conftest import HERE, assert_clean_error, assert_no_secret, git_input, new_canary
 
 KT = 2  # TRUTO_KEYRING_TIMEOUT for the tests that wait on a keyring that never answers
 LIMIT = KT + 2  # "within TRUTO_KEYRING_TIMEOUT plus a second or two"; two waits in a row exceed it
@@ -25,18 +25,46 @@ LIMIT = KT + 2  # "within TRUTO_KEYRING_TIMEOUT plus a second or two"; two waits
 def commands(secret):
     """name -> (argv, stdin, where the error goes): reads, writes and deletes of the keyring."""
     return {
-        "login": ([BIN / "truto", "login", "--token", secret, "--api-url", "https://api.truto.one",
-                   "--profile-name", "fresh", "-f", "--no-verify"], None, "stderr"),
-        "set-key": ([BIN / "truto", "profiles", "set-key", "anthropic", secret + "-ant", "-p", "stored"], None, "stderr"),
+        "login": (
+            [
+                BIN / "truto",
+                "login",
+                "--token",
+                secret,
+                "--api-url",
+                "https://api.truto.one",
+                "--profile-name",
+                "fresh",
+                "-f",
+                "--no-verify",
+            ],
+            None,
+            "stderr",
+        ),
+        "set-key": (
+            [BIN / "truto", "profiles", "set-key", "anthropic", secret + "-ant", "-p", "stored"],
+            None,
+            "stderr",
+        ),
         "whoami": ([BIN / "truto", "whoami", "-p", "stored"], None, "stderr"),
         "auth-token": ([BIN / "truto", "auth", "token", "-p", "stored"], None, "stderr"),
         "logout": ([BIN / "truto", "logout", "--profile-name", "stored", "-f"], None, "stderr"),
-        "git-get": ([BIN / "git-credential-truto", "get"], git_input(protocol="https", host="stored.example"), "stderr"),
-        "git-store": ([BIN / "git-credential-truto", "store"],
-                      git_input(protocol="https", host="new.example", username="u", password=secret + "-g"), "stderr"),
+        "git-get": (
+            [BIN / "git-credential-truto", "get"],
+            git_input(protocol="https", host="stored.example"),
+            "stderr",
+        ),
+        "git-store": (
+            [BIN / "git-credential-truto", "store"],
+            git_input(protocol="https", host="new.example", username="u", password=secret + "-g"),
+            "stderr",
+        ),
         # as git rejects: with the password, which erase compares with the stored one
-        "git-erase": ([BIN / "git-credential-truto", "erase"],
-                      git_input(protocol="https", host="stored.example", username="stored", password=secret), "stderr"),
+        "git-erase": (
+            [BIN / "git-credential-truto", "erase"],
+            git_input(protocol="https", host="stored.example", username="stored", password=secret),
+            "stderr",
+        ),
         "docker-get": ([BIN / "docker-credential-truto", "get"], "stored.example", "stdout"),
     }
 
@@ -45,8 +73,19 @@ def commands(secret):
 def stored_profile(run, env, config_dir):
     """A profile 'stored' for https://stored.example whose token is in the real keyring."""
     secret = new_canary()
-    p = run(BIN / "truto", "login", "--token", secret, "--api-url", "https://stored.example", "--profile-name", "stored",
-            "-f", "--no-verify", env=env)
+    p = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        secret,
+        "--api-url",
+        "https://stored.example",
+        "--profile-name",
+        "stored",
+        "-f",
+        "--no-verify",
+        env=env,
+    )
     assert p.returncode == 0, p.stderr
     return secret
 
@@ -57,7 +96,9 @@ def check(proc, name, where, secret, config_before, config_dir, words=("keyring"
     for w in words:
         assert w in line.lower(), (name, line)
     assert_no_secret(secret, proc.stdout, proc.stderr)
-    assert (config_dir / "config.json").read_bytes() == config_before, f"{name} changed config.json on a keyring failure"
+    assert (config_dir / "config.json").read_bytes() == config_before, (
+        f"{name} changed config.json on a keyring failure"
+    )
     return line
 
 
@@ -70,7 +111,9 @@ def run_timed(argv, env, data, guard):
 # --- no D-Bus session at all
 
 
-@pytest.mark.parametrize("name", ["login", "set-key", "whoami", "auth-token", "logout", "git-get", "git-store", "git-erase", "docker-get"])
+@pytest.mark.parametrize(
+    "name", ["login", "set-key", "whoami", "auth-token", "logout", "git-get", "git-store", "git-erase", "docker-get"]
+)
 def test_no_dbus_session(run, env, config_dir, stored_profile, name):
     e = dict(env)
     e.pop("DBUS_SESSION_BUS_ADDRESS")
@@ -109,8 +152,11 @@ PEERS = {  # kind -> (script, TRUTO_KEYRING_TIMEOUT)
 }
 
 
-@pytest.mark.parametrize("kind,name", [("silent", n) for n in ("login", "whoami", "git-get", "git-store", "docker-get")]
-                         + [(k, n) for k in sorted(PEERS) if k != "silent" for n in ("login", "git-get")])
+@pytest.mark.parametrize(
+    "kind,name",
+    [("silent", n) for n in ("login", "whoami", "git-get", "git-store", "docker-get")]
+    + [(k, n) for k in sorted(PEERS) if k != "silent" for n in ("login", "git-get")],
+)
 def test_misbehaving_dbus_peer_is_bounded(env, config_dir, stored_profile, peer, kind, name):
     script, kt = PEERS[kind]
     e = dict(env, DBUS_SESSION_BUS_ADDRESS=peer(script), TRUTO_KEYRING_TIMEOUT=str(kt))
@@ -127,19 +173,30 @@ def test_misbehaving_dbus_peer_is_bounded(env, config_dir, stored_profile, peer,
 
 
 def backend_env(env, backend):
-    return dict(env, PYTHONPATH=str(HERE / "backends"), PYTHON_KEYRING_BACKEND=f"adv_keyring.{backend}",
-                TRUTO_KEYRING_TIMEOUT=str(KT))
+    return dict(
+        env,
+        PYTHONPATH=str(HERE / "backends"),
+        PYTHON_KEYRING_BACKEND=f"adv_keyring.{backend}",
+        TRUTO_KEYRING_TIMEOUT=str(KT),
+    )
 
 
-@pytest.mark.parametrize("backend,name", [("Raising", n) for n in ("login", "set-key", "whoami", "logout", "git-get",
-                                                                   "git-store", "git-erase", "docker-get")]
-                         + [(b, n) for b in ("Locked", "BrokenInit", "ExitsProcess") for n in ("login", "git-get", "logout")])
+@pytest.mark.parametrize(
+    "backend,name",
+    [
+        ("Raising", n)
+        for n in ("login", "set-key", "whoami", "logout", "git-get", "git-store", "git-erase", "docker-get")
+    ]
+    + [(b, n) for b in ("Locked", "BrokenInit", "ExitsProcess") for n in ("login", "git-get", "logout")],
+)
 def test_keyring_raising_unexpected_errors(env, config_dir, stored_profile, backend, name):
     before = (config_dir / "config.json").read_bytes()
     argv, data, where = commands(stored_profile)[name]
     p, _ = run_timed(argv, backend_env(env, backend), data, guard=60)
     line = check(p, name, where, stored_profile, before, config_dir)
-    assert "exploded" not in line and "holding" not in line, "the backend's own message (which may hold a secret) was shown"
+    assert "exploded" not in line and "holding" not in line, (
+        "the backend's own message (which may hold a secret) was shown"
+    )
     if backend == "Locked":
         assert "locked" in line.lower() and "unlock" in line.lower()
 
@@ -156,8 +213,13 @@ def test_hanging_keyring_backend_is_bounded(env, config_dir, stored_profile, nam
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "nan", "inf"])
 def test_bad_keyring_timeout_is_a_usage_error(run, env, stored_profile, value):
-    p = run(BIN / "git-credential-truto", "get", input=git_input(protocol="https", host="stored.example"),
-            env=dict(env, TRUTO_KEYRING_TIMEOUT=value), timeout=30)
+    p = run(
+        BIN / "git-credential-truto",
+        "get",
+        input=git_input(protocol="https", host="stored.example"),
+        env=dict(env, TRUTO_KEYRING_TIMEOUT=value),
+        timeout=30,
+    )
     assert_clean_error(p, code=2, mentions=["TRUTO_KEYRING_TIMEOUT"])
 
 
@@ -168,15 +230,45 @@ def test_locked_collection(env, tmp_path):
     canary = new_canary()
     cfg = str(tmp_path / "locked-cfg")
     spec = {
-        "keyring_timeout": KT, "guard": KT * 5,
-        "setup": [["login", [str(BIN / "truto"), "login", "--token", canary, "--api-url", "https://stored.example",
-                             "--profile-name", "stored", "-f", "--no-verify"], None]],
-        "commands": [[name, [str(a) for a in argv], data] for name, (argv, data, _) in commands(canary).items()
-                     if name in ("login", "whoami", "git-get", "git-store", "docker-get")],
+        "keyring_timeout": KT,
+        "guard": KT * 5,
+        "setup": [
+            [
+                "login",
+                [
+                    str(BIN / "truto"),
+                    "login",
+                    "--token",
+                    canary,
+                    "--api-url",
+                    "https://stored.example",
+                    "--profile-name",
+                    "stored",
+                    "-f",
+                    "--no-verify",
+                ],
+                None,
+            ]
+        ],
+        "commands": [
+            [name, [str(a) for a in argv], data]
+            for name, (argv, data, _) in commands(canary).items()
+            if name in ("login", "whoami", "git-get", "git-store", "docker-get")
+        ],
     }
     e = dict(env, TRUTO_CONFIG_DIR=cfg)
-    p = subprocess.run([str(ROOT / "scripts" / "keyring-session"), sys.executable, str(HERE / "locked_keyring_probe.py"),
-                        json.dumps(spec)], env=e, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            str(ROOT / "scripts" / "keyring-session"),
+            sys.executable,
+            str(HERE / "locked_keyring_probe.py"),
+            json.dumps(spec),
+        ],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     results = json.loads(p.stdout.strip().splitlines()[-1])
     assert results.pop("_still_locked"), "the collection got unlocked behind our back"

@@ -3,11 +3,11 @@ to the same rules as any config.json: the schema's profile names, an apiUrl ever
 (https/http, no user info, a valid port), and an inline secret that is one printable word. A file
 that breaks one is refused by every command with one line naming the file, nothing sent, nothing
 stored, the secret never shown."""
+
 import json
 import os
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import assert_clean_error, assert_no_secret, git_input, new_canary
@@ -57,9 +57,20 @@ def hostile_doc(kind, url, token):
     return doc
 
 
-KINDS = ["name with a newline", "name ending in a newline", "name with ../", "active profile with a newline",
-         "apiUrl with user info", "apiUrl ftp", "apiUrl port out of range", "apiUrl ending in a newline",
-         "token with a newline", "token with an escape", "byok key with a newline", "default account with a newline"]
+KINDS = [
+    "name with a newline",
+    "name ending in a newline",
+    "name with ../",
+    "active profile with a newline",
+    "apiUrl with user info",
+    "apiUrl ftp",
+    "apiUrl port out of range",
+    "apiUrl ending in a newline",
+    "token with a newline",
+    "token with an escape",
+    "byok key with a newline",
+    "default account with a newline",
+]
 
 
 def commands(url):
@@ -100,15 +111,23 @@ def test_hostile_legacy_config_is_refused(run, config_dir, recorder, kind, comma
 
 def test_the_rules_do_not_refuse_a_well_formed_legacy_file(run, config_dir, recorder):
     token = new_canary()
-    write_legacy(config_dir, {"activeProfile": "work", "profiles": {
-        "work": {"apiUrl": recorder.url + "/", "apiToken": token, "anthropicApiKey": "sk-ant-" + token[-8:]},
-        "a.b@c+d-e_f": {"apiToken": token + "x"}}})
+    write_legacy(
+        config_dir,
+        {
+            "activeProfile": "work",
+            "profiles": {
+                "work": {"apiUrl": recorder.url + "/", "apiToken": token, "anthropicApiKey": "sk-ant-" + token[-8:]},
+                "a.b@c+d-e_f": {"apiToken": token + "x"},
+            },
+        },
+    )
     p = run(BIN / "git-credential-truto", "get", input=git_input(protocol="http", host=recorder.url.split("://")[1]))
     assert p.returncode == 0 and f"password={token}\n" in p.stdout, p.stderr
 
 
-@pytest.mark.parametrize("key,value", [("authtype", "Bearer\n"), ("username", "u\r\npassword=x"),
-                                       ("dockerServerUrl", "https://h\x1b[2J")])
+@pytest.mark.parametrize(
+    "key,value", [("authtype", "Bearer\n"), ("username", "u\r\npassword=x"), ("dockerServerUrl", "https://h\x1b[2J")]
+)
 def test_a_control_character_in_any_setting_of_todays_format_is_refused(run, config_dir, recorder, key, value):
     """Not legacy, but the same gap: the schema's `$` and settings without a pattern let it in."""
     token = new_canary()

@@ -2,8 +2,8 @@
 an ID or key name) is never printed back: an error about a value says what is wrong with it, with at
 most its masked form and length. A canary token goes in through every such input, for the commands,
 the helpers and `truto doctor`, and must not come out."""
-import pytest
 
+import pytest
 from conftest import BIN
 
 from .conftest import assert_no_secret, git_input, new_canary, no_traceback
@@ -27,8 +27,11 @@ def inputs(t, url):
         (["truto", "whoami"], {"TRUTO_API_URL": t}, None),
         (["truto", "whoami", "-p", "p"], {"TRUTO_API_URL": other}, None),
         (["truto", "whoami"], {"TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"}, None),
-        (["git-credential-truto", "get"], {"TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"},
-         git_input(protocol="https", host="api.truto.one")),
+        (
+            ["git-credential-truto", "get"],
+            {"TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"},
+            git_input(protocol="https", host="api.truto.one"),
+        ),
         (["docker-credential-truto", "list"], {"TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"}, ""),
         # a profile name: -p, --profile-name, TRUTO_PROFILE, git's profile attribute
         (["truto", "whoami", "-p", t], {}, None),
@@ -40,15 +43,22 @@ def inputs(t, url):
         (["truto", "logout", "--profile-name", t, "-f"], {}, None),
         (["truto", "auth", "token", "-p", t], {}, None),
         (["truto", "auth", "setup-git", "-p", t], {}, None),
-        (["truto", "login", "--token", "tok-a-real-one-123456", "--api-url", url, "--profile-name", t + "!", "-f"], {}, None),
+        (
+            ["truto", "login", "--token", "tok-a-real-one-123456", "--api-url", url, "--profile-name", t + "!", "-f"],
+            {},
+            None,
+        ),
         (["truto", "login", "--token", "tok-a-real-one-123456", "--api-url", url, "-p", t + "/..", "-f"], {}, None),
         (["truto", "whoami"], {"TRUTO_PROFILE": t}, None),
         (["truto", "profiles", "current"], {"TRUTO_PROFILE": t}, None),
         (["truto", "auth", "token"], {"TRUTO_PROFILE": t}, None),
         (["truto", "auth", "status", "-o", "json"], {"TRUTO_PROFILE": t, "TRUTO_API_URL": t}, None),
         (["truto", "auth", "status"], {"TRUTO_PROFILE": t, "TRUTO_API_URL": f"http://{t}.example"}, None),
-        (["git-credential-truto", "store"], {},
-         git_input(protocol="https", host="x.example", username="u", password="pw-123456", profile=t + "!")),
+        (
+            ["git-credential-truto", "store"],
+            {},
+            git_input(protocol="https", host="x.example", username="u", password="pw-123456", profile=t + "!"),
+        ),
         # an ID, a key name, a key kind, an option or protocol of the helpers
         (["truto", "api-tokens", "get", t, "-p", "p"], {}, None),  # the stub answers 404
         (["truto", "profiles", "get", t, "-p", "p"], {}, None),
@@ -58,7 +68,6 @@ def inputs(t, url):
         (["truto-credential-helper", f"--{t}", "get"], {}, ""),
         (["git-credential-truto", f"--{t}"], {}, ""),
     ]
-
 
 
 def test_misplaced_canary_is_never_echoed(run, env, canary_profile):
@@ -85,8 +94,12 @@ def test_python_api_errors_never_echo_a_misplaced_canary(run, env, canary_profil
 @pytest.mark.parametrize("output", ["table", "json"])
 def test_doctor_never_echoes_a_misplaced_canary(run, env, canary_profile, output):
     t = new_canary()
-    for extra in ({"TRUTO_PROFILE": t}, {"TRUTO_API_URL": t}, {"TRUTO_API_URL": f"https://{t}.example:99999"},
-                  {"TRUTO_PROFILE": t, "TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"}):
+    for extra in (
+        {"TRUTO_PROFILE": t},
+        {"TRUTO_API_URL": t},
+        {"TRUTO_API_URL": f"https://{t}.example:99999"},
+        {"TRUTO_PROFILE": t, "TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"},
+    ):
         for args in ([], ["--online"]):
             p = run(BIN / "truto", "doctor", "-o", output, *args, env=dict(env, TRUTO_TIMEOUT="3", **extra), timeout=60)
             no_traceback(p)
@@ -108,7 +121,9 @@ def test_login_prompt_does_not_offer_an_invalid_url_as_its_default(env, tmp_path
     t = new_canary()
     log = tmp_path / "transcript"
     with open(log, "w") as f:
-        child = pexpect.spawn(str(BIN / "truto"), ["login"], env=dict(env, TRUTO_API_URL=t), encoding="utf-8", timeout=30)
+        child = pexpect.spawn(
+            str(BIN / "truto"), ["login"], env=dict(env, TRUTO_API_URL=t), encoding="utf-8", timeout=30
+        )
         child.logfile_read = f
         child.expect_exact("Profile name [default]: ")
         child.sendline("")

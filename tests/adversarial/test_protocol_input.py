@@ -1,11 +1,11 @@
 """4. Hostile protocol input: oversized, malformed and ambiguous requests on the helpers' stdin get
 the documented behaviour, never a traceback, and never a secret for an origin that was not stored."""
+
 import json
 import subprocess
 import threading
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import assert_clean_error, assert_no_secret, git_input, no_traceback
@@ -20,7 +20,11 @@ def stored(run, env, canary):
     """A credential stored by git for https://stored.example, and one by docker for registry.example:5000."""
     p = run(GIT, "store", input=git_input(protocol="https", host="stored.example", username="alice", password=canary))
     assert p.returncode == 0, p.stderr
-    p = run(DOCKER, "store", input=json.dumps({"ServerURL": "registry.example:5000", "Username": "bob", "Secret": canary + "-d"}))
+    p = run(
+        DOCKER,
+        "store",
+        input=json.dumps({"ServerURL": "registry.example:5000", "Username": "bob", "Secret": canary + "-d"}),
+    )
     assert p.returncode == 0, p.stdout
     return canary
 
@@ -28,8 +32,9 @@ def stored(run, env, canary):
 def feed_endless(argv, env, payload_line, total=OVERSIZE):
     """Write `total` bytes to the helper's stdin as fast as it reads them; returns (proc result,
     bytes the helper let us write before it stopped reading)."""
-    proc = subprocess.Popen([str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(a) for a in argv], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     written = [0]
 
     def writer():
@@ -52,8 +57,10 @@ def feed_endless(argv, env, payload_line, total=OVERSIZE):
 def _drain(proc):
     # communicate() would also write stdin; read the two pipes ourselves.
     out, err = [], []
-    ts = [threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
-          threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)]
+    ts = [
+        threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True),
+        threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True),
+    ]
     for t in ts:
         t.start()
     proc.wait(timeout=60)
@@ -87,12 +94,15 @@ def test_docker_oversized_input_refused_without_reading_it_all(env, action, conf
     assert not (config_dir / "config.json").exists()
 
 
-@pytest.mark.parametrize("data,what", [
-    (b"protocol=https\nhost=stored.example\xff\xfe\n\n", "UTF-8"),
-    (b"protocol=https\nhost=stored.example\0evil\n\n", "NUL"),
-    (b"protocol=https\nhost=stored.example\rhost=evil.example\n\n", "carriage return"),
-    (b"protocol=https\nhost stored.example\n\n", "'='"),
-])
+@pytest.mark.parametrize(
+    "data,what",
+    [
+        (b"protocol=https\nhost=stored.example\xff\xfe\n\n", "UTF-8"),
+        (b"protocol=https\nhost=stored.example\0evil\n\n", "NUL"),
+        (b"protocol=https\nhost=stored.example\rhost=evil.example\n\n", "carriage return"),
+        (b"protocol=https\nhost stored.example\n\n", "'='"),
+    ],
+)
 @pytest.mark.parametrize("action", ["get", "store", "erase"])
 def test_git_malformed_request_is_refused(run, stored, action, data, what, read_config):
     before = read_config()
@@ -130,29 +140,32 @@ def test_git_lines_after_the_blank_line_are_not_read(run, stored):
     assert_no_secret(stored, proc.stdout, proc.stderr)
 
 
-@pytest.mark.parametrize("attrs", [
-    {"protocol": "https", "host": "stored.example" + "a" * 100000},
-    {"protocol": "https", "host": "a" * 200000 + ".stored.example"},
-    {"protocol": "https", "host": "stored.example:99999999999999999999"},
-    {"protocol": "https", "host": "stored.example:-443"},
-    {"protocol": "https", "host": "[::1"},
-    {"protocol": "https", "host": ""},
-    {"protocol": "javascript", "host": "stored.example"},
-    {"protocol": "http", "host": "stored.example"},
-    {"protocol": "", "host": "stored.example"},
-    {"url": "https://"},
-    {"url": "://stored.example"},
-    {"url": "stored.example"},
-    {"url": "https://evil.example@stored.example.evil.example/"},
-    {"url": "https://stored.example@evil.example/"},
-    {"url": "https://stored.example:notaport/"},
-    {"url": "https://stored.example%2fevil.example/"},
-    {"url": "http://stored.example/"},
-    {"url": "https://" + "x" * 500000},
-    {"protocol": "https", "host": "stored.example.", "username": "alice"},
-    {"protocol": "https", "host": "xn--stored.example"},
-    {"protocol": "https", "host": "stored.examp\u0435"},  # Cyrillic e
-])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {"protocol": "https", "host": "stored.example" + "a" * 100000},
+        {"protocol": "https", "host": "a" * 200000 + ".stored.example"},
+        {"protocol": "https", "host": "stored.example:99999999999999999999"},
+        {"protocol": "https", "host": "stored.example:-443"},
+        {"protocol": "https", "host": "[::1"},
+        {"protocol": "https", "host": ""},
+        {"protocol": "javascript", "host": "stored.example"},
+        {"protocol": "http", "host": "stored.example"},
+        {"protocol": "", "host": "stored.example"},
+        {"url": "https://"},
+        {"url": "://stored.example"},
+        {"url": "stored.example"},
+        {"url": "https://evil.example@stored.example.evil.example/"},
+        {"url": "https://stored.example@evil.example/"},
+        {"url": "https://stored.example:notaport/"},
+        {"url": "https://stored.example%2fevil.example/"},
+        {"url": "http://stored.example/"},
+        {"url": "https://" + "x" * 500000},
+        {"protocol": "https", "host": "stored.example.", "username": "alice"},
+        {"protocol": "https", "host": "xn--stored.example"},
+        {"protocol": "https", "host": "stored.examp\u0435"},  # Cyrillic e
+    ],
+)
 def test_git_absurd_urls_never_answer_another_origin(run, stored, attrs):
     proc = run(GIT, "get", input=git_input(**attrs))
     no_traceback(proc)
@@ -167,12 +180,24 @@ def test_git_url_host_is_percent_decoded_as_git_decodes_it(run, stored):
     assert proc.returncode == 0 and f"password={stored}\n" in proc.stdout
 
 
-@pytest.mark.parametrize("url", [
-    "https://", "://", "http://registry.example:5000", "registry.example:5000@evil.example", "registry.example:99999",
-    "registry.example:5000\0", "x" * 900000, "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
-    "https://registry.example:5000?x=1", "https://registry.example:5001",
-    "registry.example", "https://[::1", "\t\n",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://",
+        "://",
+        "http://registry.example:5000",
+        "registry.example:5000@evil.example",
+        "registry.example:99999",
+        "registry.example:5000\0",
+        "x" * 900000,
+        "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+        "https://registry.example:5000?x=1",
+        "https://registry.example:5001",
+        "registry.example",
+        "https://[::1",
+        "\t\n",
+    ],
+)
 def test_docker_absurd_server_urls_never_answer_another_origin(run, stored, url):
     proc = run(DOCKER, "get", input=url.encode("utf-8", "surrogateescape") if isinstance(url, str) else url)
     no_traceback(proc)
@@ -181,21 +206,24 @@ def test_docker_absurd_server_urls_never_answer_another_origin(run, stored, url)
     assert proc.returncode == 1 and proc.stdout.strip(), "docker expects an error message on stdout"
 
 
-@pytest.mark.parametrize("doc", [
-    {"ServerURL": "registry.example:5000", "Username": "bob\nhost=evil.example", "Secret": "s"},
-    {"ServerURL": "registry.example:5000", "Username": "bob", "Secret": "s\npassword=injected"},
-    {"ServerURL": "registry.example:5000\nhost=evil.example", "Username": "bob", "Secret": "s"},
-    {"ServerURL": "registry.example:5000", "Username": "bob\r", "Secret": "s"},
-    {"ServerURL": "registry.example:5000", "Username": "bob\0", "Secret": "s"},
-    {"ServerURL": "registry.example:5000", "Username": "bob", "Secret": 12},
-    {"ServerURL": "registry.example:5000", "Username": ["bob"], "Secret": "s"},
-    {"ServerURL": "", "Username": "bob", "Secret": "s"},
-    {"ServerURL": "registry.example:5000", "Username": "", "Secret": "s"},
-    {"ServerURL": "ftp://registry.example", "Username": "bob", "Secret": "s"},
-    {"ServerURL": "https://user:pw@registry.example", "Username": "bob", "Secret": "s"},
-    [1, 2, 3],
-    "just a string",
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"ServerURL": "registry.example:5000", "Username": "bob\nhost=evil.example", "Secret": "s"},
+        {"ServerURL": "registry.example:5000", "Username": "bob", "Secret": "s\npassword=injected"},
+        {"ServerURL": "registry.example:5000\nhost=evil.example", "Username": "bob", "Secret": "s"},
+        {"ServerURL": "registry.example:5000", "Username": "bob\r", "Secret": "s"},
+        {"ServerURL": "registry.example:5000", "Username": "bob\0", "Secret": "s"},
+        {"ServerURL": "registry.example:5000", "Username": "bob", "Secret": 12},
+        {"ServerURL": "registry.example:5000", "Username": ["bob"], "Secret": "s"},
+        {"ServerURL": "", "Username": "bob", "Secret": "s"},
+        {"ServerURL": "registry.example:5000", "Username": "", "Secret": "s"},
+        {"ServerURL": "ftp://registry.example", "Username": "bob", "Secret": "s"},
+        {"ServerURL": "https://user:pw@registry.example", "Username": "bob", "Secret": "s"},
+        [1, 2, 3],
+        "just a string",
+    ],
+)
 def test_docker_store_refuses_what_could_inject_or_mislead(run, stored, doc, read_config):
     before = read_config()
     proc = run(DOCKER, "store", input=json.dumps(doc))
@@ -209,7 +237,12 @@ def test_docker_store_refuses_what_could_inject_or_mislead(run, stored, doc, rea
 
 def test_docker_store_bad_json_and_bad_utf8(run, stored, read_config):
     before = read_config()
-    for data in (b'{"ServerURL": "registry.example:5000", "Username": "bob", "Secret": "s"', b"\xff\xfe{}", b"", b"null"):
+    for data in (
+        b'{"ServerURL": "registry.example:5000", "Username": "bob", "Secret": "s"',
+        b"\xff\xfe{}",
+        b"",
+        b"null",
+    ):
         proc = run(DOCKER, "store", input=data)
         assert_clean_error(proc, code=1, where="stdout")
     assert read_config() == before

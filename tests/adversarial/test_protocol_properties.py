@@ -5,6 +5,7 @@ Most examples run in-process through helper.run() with redirected stdin/stdout (
 example would take minutes); a smaller sample goes through the installed console scripts.
 The oracle below is written independently of credential.py: same origin = same scheme, same
 lower-cased host, same port (the scheme's default when none is given)."""
+
 import io
 import json
 import os
@@ -13,10 +14,9 @@ import threading
 from contextlib import contextmanager, redirect_stderr
 
 import pytest
+from conftest import BIN, TRUTO_VARS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import BIN, TRUTO_VARS
 
 from .conftest import git_input, new_canary
 
@@ -36,11 +36,21 @@ def world(tmp_path_factory):
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["TRUTO_CONFIG_DIR"] = str(root / "cfg")
     secrets = {"git": new_canary(), "docker": new_canary()}
-    p = subprocess.run([str(BIN / "git-credential-truto"), "store"], env=env, capture_output=True, text=True,
-                       input=git_input(protocol="https", host="stored.example", username="alice", password=secrets["git"]))
+    p = subprocess.run(
+        [str(BIN / "git-credential-truto"), "store"],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=git_input(protocol="https", host="stored.example", username="alice", password=secrets["git"]),
+    )
     assert p.returncode == 0, p.stderr
-    p = subprocess.run([str(BIN / "docker-credential-truto"), "store"], env=env, capture_output=True, text=True,
-                       input=json.dumps({"ServerURL": "registry.example:5000", "Username": "bob", "Secret": secrets["docker"]}))
+    p = subprocess.run(
+        [str(BIN / "docker-credential-truto"), "store"],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=json.dumps({"ServerURL": "registry.example:5000", "Username": "bob", "Secret": secrets["docker"]}),
+    )
     assert p.returncode == 0, p.stdout
     return env, secrets
 
@@ -145,13 +155,35 @@ def test_random_bytes_erase_never_removes_an_unnamed_credential(world, data):
 
 # --- random but well-formed requests
 
-HOSTS = st.sampled_from([
-    "stored.example", "STORED.Example", "stored.example:443", "stored.example:8443", "stored.example:80",
-    "stored.example.", "evil.stored.example", "stored.example.evil", "stored.examp\u0435", "registry.example:5000",
-    "registry.example", "REGISTRY.EXAMPLE:5000", "registry.example:05000", "registry.example:5001",
-    "registry.example:443", "127.0.0.1", "[::1]:5000", "localhost",
-]) | st.text(alphabet=st.characters(blacklist_characters="\n\r\0", blacklist_categories=("Cs",)), max_size=40)
-CANONICAL_SPELLINGS = {"stored.example", "STORED.Example", "stored.example:443", "registry.example:5000", "REGISTRY.EXAMPLE:5000"}
+HOSTS = st.sampled_from(
+    [
+        "stored.example",
+        "STORED.Example",
+        "stored.example:443",
+        "stored.example:8443",
+        "stored.example:80",
+        "stored.example.",
+        "evil.stored.example",
+        "stored.example.evil",
+        "stored.examp\u0435",
+        "registry.example:5000",
+        "registry.example",
+        "REGISTRY.EXAMPLE:5000",
+        "registry.example:05000",
+        "registry.example:5001",
+        "registry.example:443",
+        "127.0.0.1",
+        "[::1]:5000",
+        "localhost",
+    ]
+) | st.text(alphabet=st.characters(blacklist_characters="\n\r\0", blacklist_categories=("Cs",)), max_size=40)
+CANONICAL_SPELLINGS = {
+    "stored.example",
+    "STORED.Example",
+    "stored.example:443",
+    "registry.example:5000",
+    "REGISTRY.EXAMPLE:5000",
+}
 SCHEMES = st.sampled_from(["https", "http", "HTTPS", "Https", "ftp", "", "git", "ssh"])
 USERS = st.sampled_from([None, "alice", "bob", "ALICE", "", "mallory"])
 PATHS = st.sampled_from([None, "", "v1", "a/b", "../x"])

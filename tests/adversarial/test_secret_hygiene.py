@@ -4,7 +4,6 @@ answers whose job is to print it (helper get, `truto auth token`, `profiles get 
 file the tools write (config.json, lock, cache, git and docker configuration)."""
 
 import pytest
-
 from conftest import BIN, files_containing
 
 from . import hostile as h
@@ -70,9 +69,14 @@ def test_canary_through_every_command(run, env, config_dir, tmp_path, logged_in,
         elif p.returncode == 0 and argv[-1] != "--reveal":
             assert token in p.stdout  # the command that exists to print it does
     # git's credential approve/reject path and logout, with -v where there is one.
-    for argv, data in ((["git-credential-truto", "store"], git_input(protocol="https", host="x.example", username="u", password=token)),
-                       (["git-credential-truto", "erase"], git_input(protocol="https", host="x.example")),
-                       (["truto", "logout", "--profile-name", "p", "-f", "-v"], None)):
+    for argv, data in (
+        (
+            ["git-credential-truto", "store"],
+            git_input(protocol="https", host="x.example", username="u", password=token),
+        ),
+        (["git-credential-truto", "erase"], git_input(protocol="https", host="x.example")),
+        (["truto", "logout", "--profile-name", "p", "-f", "-v"], None),
+    ):
         p = run(BIN / argv[0], *argv[1:], input=data)
         assert p.returncode == 0, (argv, p.stderr)
         assert_no_secret(token, p.stdout, p.stderr)
@@ -131,12 +135,15 @@ def test_token_from_stdin_and_environment_never_echoed(run, env, tmp_path, canar
     assert files_containing(tmp_path, token) == []
 
 
-@pytest.mark.parametrize("argv", [
-    ["whoami", "-o", "{t}"],                  # a token pasted after the wrong option
-    ["whoami", "{t}"],                         # or where no argument goes
-    ["api-tokens", "list", "--limit", "{t}"],  # or into a typed option
-    ["profiles", "{t}"],                       # or as a subcommand
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["whoami", "-o", "{t}"],  # a token pasted after the wrong option
+        ["whoami", "{t}"],  # or where no argument goes
+        ["api-tokens", "list", "--limit", "{t}"],  # or into a typed option
+        ["profiles", "{t}"],  # or as a subcommand
+    ],
+)
 def test_token_misplaced_on_the_command_line_is_not_echoed(run, argv):
     token = new_canary()
     p = run(BIN / "truto", *[a.format(t=token) for a in argv])

@@ -1,11 +1,11 @@
 """Every console script with a standard stream closed, a reader that leaves early, or a directory
 as stdin: a one-line error or a clean exit, never a traceback, and nothing written where it does
 not belong (an error meant for a closed stderr does not land on stdout)."""
+
 import os
 import subprocess
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import git_input
@@ -16,14 +16,19 @@ NOISE = ("Traceback", "Fatal Python error", "Exception ignored", 'File "')
 
 def run_with(argv, env, close=(), stdin=None, stdout=subprocess.PIPE, input=None):
     """Run a console script with the standard descriptors in `close` closed when it starts."""
+
     def preexec():
         for fd in close:
             os.close(fd)
 
-    p = subprocess.Popen([str(BIN / argv[0]), *argv[1:]], env=env, preexec_fn=preexec,
-                         stdin=subprocess.PIPE if input is not None else (stdin if stdin is not None else subprocess.DEVNULL),
-                         stdout=stdout if 1 not in close else subprocess.DEVNULL,
-                         stderr=subprocess.PIPE if 2 not in close else subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [str(BIN / argv[0]), *argv[1:]],
+        env=env,
+        preexec_fn=preexec,
+        stdin=subprocess.PIPE if input is not None else (stdin if stdin is not None else subprocess.DEVNULL),
+        stdout=stdout if 1 not in close else subprocess.DEVNULL,
+        stderr=subprocess.PIPE if 2 not in close else subprocess.DEVNULL,
+    )
     out, err = p.communicate(input.encode() if input is not None else None, timeout=60)
     return p.returncode, (out or b"").decode(), (err or b"").decode()
 
@@ -34,7 +39,6 @@ def assert_quiet_or_one_line(code, out, err, argv):
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) <= 1, (argv, code, lines)
     return lines[0] if lines else ""
-
 
 
 def requests(url):
@@ -71,7 +75,7 @@ def test_stdin_closed(env, canary_profile):
 def test_stdout_closed(env, canary_profile):
     req = requests(canary_profile.url)
     for argv, data, code in (
-        (["git-credential-truto", "get"], req["git"], 1),          # an answer it cannot deliver
+        (["git-credential-truto", "get"], req["git"], 1),  # an answer it cannot deliver
         (["truto-credential-helper", "get"], req["git"], 1),
         (["docker-credential-truto", "get"], req["docker"], 1),
         (["docker-credential-truto", "list"], "", 1),
@@ -113,10 +117,18 @@ def test_every_script_with_all_three_closed(env):
     """Nothing to read, write or complain to: the documented exit code still comes out."""
     for argv, code in (
         # `truto` alone prints its overview on stdout, as --version prints the version: closed, exit 1
-        (["truto"], 1), (["truto", "get"], 2), (["truto", "--version"], 1),
-        (["truto-credential-helper"], 2), (["truto-credential-helper", "get"], 2), (["truto-credential-helper", "--version"], 1),
-        (["git-credential-truto"], 2), (["git-credential-truto", "get"], 2), (["git-credential-truto", "--version"], 1),
-        (["docker-credential-truto"], 1), (["docker-credential-truto", "get"], 1), (["docker-credential-truto", "--version"], 1),
+        (["truto"], 1),
+        (["truto", "get"], 2),
+        (["truto", "--version"], 1),
+        (["truto-credential-helper"], 2),
+        (["truto-credential-helper", "get"], 2),
+        (["truto-credential-helper", "--version"], 1),
+        (["git-credential-truto"], 2),
+        (["git-credential-truto", "get"], 2),
+        (["git-credential-truto", "--version"], 1),
+        (["docker-credential-truto"], 1),
+        (["docker-credential-truto", "get"], 1),
+        (["docker-credential-truto", "--version"], 1),
     ):
         got, out, err = run_with(argv, env, close=(0, 1, 2))
         assert got == code, (argv, got)
@@ -146,13 +158,22 @@ def test_reader_that_leaves_early(env, canary_profile):
 
 
 def test_stderr_reader_that_leaves_early(env):
-    for argv, code in ((["truto", "whoami", "-p", "nobody"], 3), (["git-credential-truto", "get", "x", "y"], 2),
-                       (["truto-credential-helper", "--bogus"], 2)):
+    for argv, code in (
+        (["truto", "whoami", "-p", "nobody"], 3),
+        (["git-credential-truto", "get", "x", "y"], 2),
+        (["truto-credential-helper", "--bogus"], 2),
+    ):
         read_end, write_end = os.pipe()
         os.close(read_end)
         try:
-            p = subprocess.run([str(BIN / argv[0]), *argv[1:]], env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=write_end, timeout=60)
+            p = subprocess.run(
+                [str(BIN / argv[0]), *argv[1:]],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=write_end,
+                timeout=60,
+            )
         finally:
             os.close(write_end)
         assert p.returncode == code, (argv, p.returncode)
@@ -160,8 +181,11 @@ def test_stderr_reader_that_leaves_early(env):
             assert noise.encode() not in p.stdout, (argv, p.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="CPython itself refuses to start with a directory as stdin "
-                                       "(init_sys_streams: 'Fatal Python error'), before any code of ours runs")
+@pytest.mark.xfail(
+    strict=True,
+    reason="CPython itself refuses to start with a directory as stdin "
+    "(init_sys_streams: 'Fatal Python error'), before any code of ours runs",
+)
 def test_directory_as_stdin(env, tmp_path):
     fd = os.open(tmp_path, os.O_RDONLY)
     try:

@@ -3,12 +3,12 @@ cache, the lock and the config directory must be ours and writable by nobody els
 Otherwise one line naming the path and the fix, exit 1, and the token goes nowhere.
 
 Run as root here: "another user" is uid 65534 (os.chown) or a group/world write bit."""
+
 import json
 import os
 import stat
 
 import pytest
-
 from conftest import BIN
 
 from .conftest import IS_ROOT, assert_clean_error, assert_no_secret, git_input, login, new_canary
@@ -151,8 +151,11 @@ def test_a_lock_another_user_controls_is_refused(run, config_dir, victim, attack
     lock = config_dir / "config.lock"
     hand_over(lock, owner, 0o666)
     before = (config_dir / "config.json").read_bytes()
-    p = run(BIN / "git-credential-truto", "store",
-            input=git_input(protocol="https", host="x.example", username="u", password="pw-lock-0123456789"))
+    p = run(
+        BIN / "git-credential-truto",
+        "store",
+        input=git_input(protocol="https", host="x.example", username="u", password="pw-lock-0123456789"),
+    )
     assert_clean_error(p, code=1, mentions=[str(lock)])
     assert (config_dir / "config.json").read_bytes() == before
 
@@ -178,8 +181,18 @@ def test_a_shared_directory_the_user_named_is_never_re_moded(run, env, config_di
 def test_a_directory_others_can_write_is_refused_before_anything_is_written(run, env, config_dir, canary_api, bits):
     config_dir.mkdir()
     os.chmod(config_dir, bits)
-    p = run(BIN / "truto", "login", "--token", new_canary(), "--api-url", canary_api.url, "--profile-name", "work",
-            "-f", "--no-verify")
+    p = run(
+        BIN / "truto",
+        "login",
+        "--token",
+        new_canary(),
+        "--api-url",
+        canary_api.url,
+        "--profile-name",
+        "work",
+        "-f",
+        "--no-verify",
+    )
     assert_clean_error(p, code=1, mentions=[str(config_dir)])
     assert os.listdir(config_dir) == []
     assert mode(config_dir) == bits

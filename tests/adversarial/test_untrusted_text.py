@@ -3,11 +3,11 @@ stdout, stderr, -v and TRUTO_DEBUG output only cleaned: every secret the process
 any letter case, terminal escapes and control characters removed, the length capped. A hostile
 server on 127.0.0.1 repeats the token it was sent (as sent, upper-case, case swapped) in every
 place it controls, wrapped in escapes and padded to huge lengths."""
+
 import re
 import subprocess
 
 import pytest
-
 from conftest import BIN
 
 from . import hostile as h
@@ -79,8 +79,10 @@ def test_token_held_from_the_environment_and_the_keyring_is_redacted(run, env, h
     # The stored token goes only to its own origin: point the profile at the hostile server.
     p = run(BIN / "truto", "profiles", "set", "api-url", server.url, "-p", "p")
     assert p.returncode == 0, p.stderr
-    for extra, argv in (({}, ["whoami", "-p", "p", "-v"]),
-                        ({"TRUTO_API_TOKEN": new_canary(), "TRUTO_API_URL": server.url}, ["whoami", "-v"])):
+    for extra, argv in (
+        ({}, ["whoami", "-p", "p", "-v"]),
+        ({"TRUTO_API_TOKEN": new_canary(), "TRUTO_API_URL": server.url}, ["whoami", "-v"]),
+    ):
         p = run(BIN / "truto", *argv, env=dict(env, TRUTO_TIMEOUT="5", **extra))
         assert p.returncode == 5, p.stderr
         assert_clean(extra.get("TRUTO_API_TOKEN", canary), p.stdout, p.stderr)

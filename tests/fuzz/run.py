@@ -6,6 +6,7 @@ TARGET is one of targets.TARGETS (git, docker, dbus, config). Our package is ins
 coverage, so inputs that reach new branches are kept and mutated further. tests/fuzz/test_fuzz.py
 runs each target for a bounded time on a copy of tests/fuzz/corpus/TARGET.
 """
+
 import os
 import sys
 

@@ -4,6 +4,7 @@ input, and the input becomes a regression case in tests/fuzz/test_fuzz.py.
 
 Plain functions, so the committed corpus also runs through them without atheris (any Python).
 """
+
 import io
 import os
 import tempfile

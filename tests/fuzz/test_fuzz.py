@@ -7,6 +7,7 @@ which then becomes a plain unit test in tests/fuzz/test_regressions.py.
 TRUTO_FUZZ_SECONDS sets the time per target (default 30; 0 skips the atheris runs). The corpus
 also runs through every target in-process, so it is a regression suite where atheris has no wheel.
 """
+
 import base64
 import os
 import shutil
@@ -58,12 +59,25 @@ def test_fuzz_target_for_a_bounded_time(target, tmp_path):
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     r = subprocess.run(
-        [sys.executable, str(HERE / "run.py"), target, f"-max_total_time={SECONDS}", f"-timeout={SLOW_INPUT}",
-         "-rss_limit_mb=1024", "-max_len=8192", f"-artifact_prefix={artifacts}/", str(corpus)],
-        capture_output=True, text=True, timeout=SECONDS * 3 + 60, cwd=tmp_path,
+        [
+            sys.executable,
+            str(HERE / "run.py"),
+            target,
+            f"-max_total_time={SECONDS}",
+            f"-timeout={SLOW_INPUT}",
+            "-rss_limit_mb=1024",
+            "-max_len=8192",
+            f"-artifact_prefix={artifacts}/",
+            str(corpus),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SECONDS * 3 + 60,
+        cwd=tmp_path,
         env=dict(os.environ, TMPDIR=str(tmp_path)),
     )
     found = {p.name: base64.b64encode(p.read_bytes()).decode() for p in artifacts.iterdir()}
     assert r.returncode == 0 and not found, (
         f"the {target} fuzzer found a crash; add the input (base64) to tests/fuzz/test_regressions.py, "
-        f"then fix it: {found}\n{r.stderr[-4000:]}")
+        f"then fix it: {found}\n{r.stderr[-4000:]}"
+    )

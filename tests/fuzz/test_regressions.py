@@ -1,5 +1,6 @@
 """Inputs the fuzzers (tests/fuzz/test_fuzz.py) found, each a plain unit test: the parser must give
 its documented error, promptly."""
+
 import base64
 
 import pytest

@@ -1,4 +1,5 @@
 """Credentials as git and docker hand them to the store, for the rule tables."""
+
 from truto_credential_helper import config
 from truto_credential_helper.credential import Credential
 from truto_credential_helper.credential_ops import store_credential
@@ -13,7 +14,9 @@ def git(user, secret, host=HOST, protocol="https", path=None, **more):
 
 def git_authtype(scheme, secret, host=HOST, user=None, **more):
     """git 2.46+ with the authtype capability: a pre-encoded credential, no password."""
-    return "authtype", Credential(protocol="https", host=host, username=user, authtype=scheme, credential=secret, **more)
+    return "authtype", Credential(
+        protocol="https", host=host, username=user, authtype=scheme, credential=secret, **more
+    )
 
 
 def docker(user, secret, host=HOST):
@@ -38,6 +41,13 @@ def store_all(config_dir, steps):
     names = []
     for kind, incoming in steps:
         docker_url = f"https://{incoming.host}" if kind == "token" else None
-        names.append(store_credential(incoming, kind, base_name="docker" if kind == "token" else "git",
-                                      docker_server_url=docker_url, directory=str(config_dir)))
+        names.append(
+            store_credential(
+                incoming,
+                kind,
+                base_name="docker" if kind == "token" else "git",
+                docker_server_url=docker_url,
+                directory=str(config_dir),
+            )
+        )
     return names

@@ -1,6 +1,7 @@
 """The API client's parts, each on its own: the status-to-error map, the retry policy (urllib3's
 Retry under one deadline), and the paginator, against the stub API as a real HTTP server on
 127.0.0.1 in this process."""
+
 import importlib.util
 import pathlib
 import time
@@ -36,17 +37,20 @@ class Answer:
         self.reason = reason
 
 
-@pytest.mark.parametrize("status, error, words", [
-    (200, None, None),
-    (204, None, None),
-    (301, ApiUnavailable, "does not follow redirects"),
-    (401, TokenRejected, "rejected the token (401"),
-    (403, TokenRejected, "rejected the token (403"),
-    (404, api.NotFound, "not found at"),
-    (422, TrutoError, "refused the request (422"),
-    (429, ApiUnavailable, "rate limiting"),
-    (503, ApiUnavailable, "is failing (503"),
-])
+@pytest.mark.parametrize(
+    "status, error, words",
+    [
+        (200, None, None),
+        (204, None, None),
+        (301, ApiUnavailable, "does not follow redirects"),
+        (401, TokenRejected, "rejected the token (401"),
+        (403, TokenRejected, "rejected the token (403"),
+        (404, api.NotFound, "not found at"),
+        (422, TrutoError, "refused the request (422"),
+        (429, ApiUnavailable, "rate limiting"),
+        (503, ApiUnavailable, "is failing (503"),
+    ],
+)
 def test_each_status_maps_to_its_error(status, error, words):
     found = api.status_error("https://api.example", Answer(status), lambda response: "")
     if error is None:

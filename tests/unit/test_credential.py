@@ -1,4 +1,5 @@
 """The one matching rule and URL normalization: pure functions, plain unit tests."""
+
 import pytest
 
 from truto_credential_helper.credential import Credential, answers, matches, normalize_host, origin_from_url
@@ -10,19 +11,33 @@ def stored(**kw):
     return Credential(**base)
 
 
-@pytest.mark.parametrize("url,origin", [
-    ("https://api.truto.one", ("https", "api.truto.one", None)),
-    ("https://API.Truto.one:443/", ("https", "api.truto.one", None)),
-    ("http://127.0.0.1:8080/v1/", ("http", "127.0.0.1:8080", "v1")),
-    ("http://[::1]:80", ("http", "[::1]", None)),
-    ("https://h.example:8443/a/b", ("https", "h.example:8443", "a/b")),
-])
+@pytest.mark.parametrize(
+    "url,origin",
+    [
+        ("https://api.truto.one", ("https", "api.truto.one", None)),
+        ("https://API.Truto.one:443/", ("https", "api.truto.one", None)),
+        ("http://127.0.0.1:8080/v1/", ("http", "127.0.0.1:8080", "v1")),
+        ("http://[::1]:80", ("http", "[::1]", None)),
+        ("https://h.example:8443/a/b", ("https", "h.example:8443", "a/b")),
+    ],
+)
 def test_origin_from_url_normalizes(url, origin):
     assert origin_from_url(url) == origin
 
 
-@pytest.mark.parametrize("url", ["api.truto.one", "ftp://h", "https://", "https://u:p@h", "https://h?x=1",
-                                 "https://h:99999", "https://h:abc", "https://h x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "api.truto.one",
+        "ftp://h",
+        "https://",
+        "https://u:p@h",
+        "https://h?x=1",
+        "https://h:99999",
+        "https://h:abc",
+        "https://h x",
+    ],
+)
 def test_origin_from_url_rejects(url):
     with pytest.raises(ValueError):
         origin_from_url(url)

@@ -1,6 +1,7 @@
 """The documents link to each other by relative path and #anchor: every such link must reach an
 existing file and, with an anchor, an existing heading, as GitHub renders them. The README is the
 way in, so every document in docs/ is linked from it."""
+
 import re
 from pathlib import Path
 
@@ -61,13 +62,16 @@ def broken_links(path, root=ROOT):
     return problems
 
 
-@pytest.mark.parametrize("heading, expected", [
-    ("Teams and CI at scale", "teams-and-ci-at-scale"),
-    ("How `get` stays within budget", "how-get-stays-within-budget"),
-    ("Vault / OpenBao profiles", "vault--openbao-profiles"),
-    ("truto_credential_helper.credentials()", "truto_credential_helpercredentials"),
-    ("Use [git](https://git-scm.com) here", "use-git-here"),
-])
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("Teams and CI at scale", "teams-and-ci-at-scale"),
+        ("How `get` stays within budget", "how-get-stays-within-budget"),
+        ("Vault / OpenBao profiles", "vault--openbao-profiles"),
+        ("truto_credential_helper.credentials()", "truto_credential_helpercredentials"),
+        ("Use [git](https://git-scm.com) here", "use-git-here"),
+    ],
+)
 def test_slug_follows_githubs_rule(heading, expected):
     assert slug(heading) == expected
 
@@ -82,9 +86,11 @@ def test_broken_links_are_found(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "b.md").write_text("# B\n## Here\n", encoding="utf-8")
     doc = tmp_path / "a.md"
-    doc.write_text("[ok](docs/b.md#here) [gone](docs/c.md) [no anchor](docs/b.md#there) [self](#b-side)\n"
-                   "`[in code](nowhere.md)` [web](https://example.com/x.md) [up](../x.md)\n\n## B side\n",
-                   encoding="utf-8")
+    doc.write_text(
+        "[ok](docs/b.md#here) [gone](docs/c.md) [no anchor](docs/b.md#there) [self](#b-side)\n"
+        "`[in code](nowhere.md)` [web](https://example.com/x.md) [up](../x.md)\n\n## B side\n",
+        encoding="utf-8",
+    )
     assert broken_links(doc, root=tmp_path) == [
         "docs/c.md: no such file",
         "docs/b.md#there: no heading with anchor #there in docs/b.md",

@@ -1,5 +1,6 @@
 """Which origins a docker server URL names (protocols.docker.origins_of) and the loopback predicate
 behind it (credential.is_loopback): pure functions. Through the installed helper: test_docker_loopback.py."""
+
 import pytest
 
 from truto_credential_helper import api
@@ -7,15 +8,35 @@ from truto_credential_helper.credential import is_loopback
 from truto_credential_helper.protocols.docker import origins_of
 
 
-@pytest.mark.parametrize("host,loopback", [
-    ("127.0.0.1", True), ("127.0.0.1:5000", True), ("127.255.255.254:1", True), ("localhost", True),
-    ("localhost:5000", True), ("[::1]", True), ("[::1]:5000", True), ("[0::1]:5000", True),
-    ("[0000:0:0:0:0:0:0:0001]", True),
-    ("128.0.0.1", False), ("126.0.0.1:5000", False), ("127.0.0.01", False), ("127.1", False), ("127.0.0.256", False),
-    ("127.0.0.1.example", False), ("localhost.example", False), ("mylocalhost", False), ("[::]", False),
-    ("[::2]", False), ("[1::1]", False), ("[::1::]", False), ("[::ffff:127.0.0.1]", False), ("[0:0:0:0:0:0:0:0:1]", False),
-    ("１２７.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    "host,loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.1:5000", True),
+        ("127.255.255.254:1", True),
+        ("localhost", True),
+        ("localhost:5000", True),
+        ("[::1]", True),
+        ("[::1]:5000", True),
+        ("[0::1]:5000", True),
+        ("[0000:0:0:0:0:0:0:0001]", True),
+        ("128.0.0.1", False),
+        ("126.0.0.1:5000", False),
+        ("127.0.0.01", False),
+        ("127.1", False),
+        ("127.0.0.256", False),
+        ("127.0.0.1.example", False),
+        ("localhost.example", False),
+        ("mylocalhost", False),
+        ("[::]", False),
+        ("[::2]", False),
+        ("[1::1]", False),
+        ("[::1::]", False),
+        ("[::ffff:127.0.0.1]", False),
+        ("[0:0:0:0:0:0:0:0:1]", False),
+        ("１２７.0.0.1", False),
+    ],
+)
 def test_loopback_by_spelling(host, loopback):
     assert is_loopback(host) is loopback
     if "ffff" not in host:  # ipaddress itself changed its answer for IPv4-mapped addresses in 3.13

@@ -2,6 +2,7 @@
 the protocols end to end (request in, answer out, exit codes), without a subprocess or a keyring.
 The same behaviour against the installed scripts, real git, docker and gnome-keyring is in the
 full tier (test_git_helper.py, test_docker_helper.py, ...)."""
+
 import json
 
 import pytest
@@ -43,8 +44,11 @@ def test_docker_store_get_list_erase(cli, stored_secrets):
     assert cli("docker-credential-truto", "erase", stdin=b"api.example").returncode == 0
     assert stored_secrets() == {}
     # docker reads its helpers' errors from stdout, with exit 1.
-    assert cli("docker-credential-truto", "get", stdin=b"api.example") == \
-        (1, b"credentials not found in native keychain\n", b"")
+    assert cli("docker-credential-truto", "get", stdin=b"api.example") == (
+        1,
+        b"credentials not found in native keychain\n",
+        b"",
+    )
 
 
 def test_an_empty_request_answers_with_the_selected_profile(cli):
@@ -75,13 +79,24 @@ FAILURES = [
     ("git: a line without '='", ["git-credential-truto", "get"], b"protocol\n\n", 2, "has no '='"),
     ("git: invalid UTF-8", ["git-credential-truto", "get"], b"host=\xff\n\n", 2, "not valid UTF-8"),
     ("git: two actions", ["git-credential-truto", "get", "store"], b"", 2, "exactly one action"),
-    ("helper: an unknown protocol", ["truto-credential-helper", "--protocol", "svn", "get"], b"", 2,
-     "unknown protocol"),
+    (
+        "helper: an unknown protocol",
+        ["truto-credential-helper", "--protocol", "svn", "get"],
+        b"",
+        2,
+        "unknown protocol",
+    ),
     ("helper: an unknown option", ["truto-credential-helper", "--frobnicate", "get"], b"", 2, "unknown option"),
     ("docker: an unknown action", ["docker-credential-truto", "frobnicate"], b"", 1, "Unknown credential action"),
     ("docker: no action", ["docker-credential-truto"], b"", 1, "Usage: docker-credential-truto"),
     ("truto: an unknown command (argparse's SystemExit)", ["truto", "frobnicate"], b"", 2, "invalid choice"),
-    ("truto: no profile", ["truto", "profiles", "use", "nobody"], b"", 3, "no profile named '****' (6 characters)"),  # the name not repeated
+    (
+        "truto: no profile",
+        ["truto", "profiles", "use", "nobody"],
+        b"",
+        3,
+        "no profile named '****' (6 characters)",
+    ),  # the name not repeated
 ]
 
 
@@ -98,8 +113,9 @@ def test_an_unknown_git_action_is_ignored(cli):
     assert cli("git-credential-truto", "frobnicate", stdin=REQUEST) == (0, b"", b"")
 
 
-@pytest.mark.parametrize("argv", [["truto", "--version"], ["git-credential-truto", "--version"],
-                                  ["truto-credential-helper", "--version"]])
+@pytest.mark.parametrize(
+    "argv", [["truto", "--version"], ["git-credential-truto", "--version"], ["truto-credential-helper", "--version"]]
+)
 def test_versions(cli, argv):
     done = cli(*argv, stdin="")
     assert done.returncode == 0 and __version__ in done.stdout

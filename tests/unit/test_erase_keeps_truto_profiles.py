@@ -1,6 +1,7 @@
 """Who stored a profile's token decides whether a protocol client's erase may remove it: what git
 or docker stored is theirs to erase; what the user saved with `truto` stays, and the erase says so
 (store.erase_credentials, Profile.stored_by), over the in-memory secret store."""
+
 import pytest
 
 from truto_credential_helper.credential import Credential
@@ -67,14 +68,17 @@ def test_the_message_names_the_profile_and_both_ways_out():
     assert "`truto login -p work`" in line and "`truto logout -p work`" in line
 
 
-@pytest.mark.parametrize("settings, owner", [
-    ({}, "truto"),
-    ({"defaultIntegratedAccount": "ia"}, "truto"),
-    ({"credentialType": "password"}, "git"),
-    ({"credentialType": "authtype", "authtype": "Bearer"}, "git"),
-    ({"dockerServerUrl": "api.example"}, "docker"),
-    ({"credentialType": "password", "storedBy": "truto"}, "truto"),  # the marker wins
-    ({"storedBy": "docker"}, "docker"),
-])
+@pytest.mark.parametrize(
+    "settings, owner",
+    [
+        ({}, "truto"),
+        ({"defaultIntegratedAccount": "ia"}, "truto"),
+        ({"credentialType": "password"}, "git"),
+        ({"credentialType": "authtype", "authtype": "Bearer"}, "git"),
+        ({"dockerServerUrl": "api.example"}, "docker"),
+        ({"credentialType": "password", "storedBy": "truto"}, "truto"),  # the marker wins
+        ({"storedBy": "docker"}, "docker"),
+    ],
+)
 def test_profiles_without_the_marker_are_classified_by_their_shape(settings, owner):
     assert Profile("p", {"apiUrl": URL, "secretStore": "keyring", **settings}).stored_by == owner

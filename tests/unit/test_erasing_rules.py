@@ -1,6 +1,7 @@
 """What a credential helper `erase` removes (store.erase_credentials), as a table over the
 in-memory secret store. Every row erases credentials a protocol client stored (git or docker),
 never a `truto login` profile: those have rules of their own."""
+
 import pytest
 
 from truto_credential_helper.credential import Credential
@@ -29,22 +30,40 @@ ERASES = [
     ("another port: nothing", BOTH, at(host=f"{HOST}:8443"), None, [], ["alice", "bob"]),
     ("a user it does not have: nothing", BOTH, at(username="carol"), None, [], ["alice", "bob"]),
     ("a request path when none is stored", BOTH, at(path="v1", username="bob"), None, ["bob"], ["alice"]),
-    ("another path than the stored one: nothing", [git("alice", "s1", path="v1")], at(path="v2"), None,
-     [], ["alice"]),
+    ("another path than the stored one: nothing", [git("alice", "s1", path="v1")], at(path="v2"), None, [], ["alice"]),
     ("its profile by name", BOTH, Credential(profile="bob"), None, ["bob"], ["alice"]),
     ("an empty request erases nothing", BOTH, Credential(), None, [], ["alice", "bob"]),
-    ("an expired credential is erased too", [git("alice", "s1", password_expiry_utc=PAST)], at(), None,
-     ["alice"], []),
-    ("an authtype credential by its credential", [git("alice", "s1"), *[
-        ("authtype", Credential(protocol="https", host=HOST, username="tok", authtype="Bearer", credential="c1"))]],
-     at(), "c1", ["tok"], ["alice"]),
-    ("docker's login for the registry", [docker("robot", "d1"), git("alice", "s1", host="other.example")], at(),
-     None, ["robot"], ["alice"]),
+    ("an expired credential is erased too", [git("alice", "s1", password_expiry_utc=PAST)], at(), None, ["alice"], []),
+    (
+        "an authtype credential by its credential",
+        [
+            git("alice", "s1"),
+            *[
+                (
+                    "authtype",
+                    Credential(protocol="https", host=HOST, username="tok", authtype="Bearer", credential="c1"),
+                )
+            ],
+        ],
+        at(),
+        "c1",
+        ["tok"],
+        ["alice"],
+    ),
+    (
+        "docker's login for the registry",
+        [docker("robot", "d1"), git("alice", "s1", host="other.example")],
+        at(),
+        None,
+        ["robot"],
+        ["alice"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("steps, request_credential, secret, removed, left",
-                         [row[1:] for row in ERASES], ids=[row[0] for row in ERASES])
+@pytest.mark.parametrize(
+    "steps, request_credential, secret, removed, left", [row[1:] for row in ERASES], ids=[row[0] for row in ERASES]
+)
 def test_erase(config_dir, stored_secrets, steps, request_credential, secret, removed, left):
     store_all(config_dir, steps)
     before = stored_secrets()

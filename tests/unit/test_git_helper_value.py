@@ -1,5 +1,6 @@
 """git_config's pure decisions about credential.helper values: which are ours, and whether git
 could start one (resolved as git does)."""
+
 import os
 import shutil
 import stat
@@ -8,11 +9,22 @@ from truto_credential_helper import git_config
 
 
 def test_ours_are_the_reset_the_bare_name_and_an_absolute_helper_path():
-    for value in ("", "truto", "!/opt/truto/bin/git-credential-truto", "!'/my tools/bin/git-credential-truto'",
-                  "/opt/truto/bin/git-credential-truto"):
+    for value in (
+        "",
+        "truto",
+        "!/opt/truto/bin/git-credential-truto",
+        "!'/my tools/bin/git-credential-truto'",
+        "/opt/truto/bin/git-credential-truto",
+    ):
         assert git_config.is_ours(value), value
-    for value in ("store", "cache --timeout 60", "!/opt/bin/git-credential-truto --extra", "!git-credential-truto",
-                  "!/opt/bin/other-helper", "!'unterminated"):
+    for value in (
+        "store",
+        "cache --timeout 60",
+        "!/opt/bin/git-credential-truto --extra",
+        "!git-credential-truto",
+        "!/opt/bin/other-helper",
+        "!'unterminated",
+    ):
         assert not git_config.is_ours(value), value
 
 

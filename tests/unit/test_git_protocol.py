@@ -1,4 +1,5 @@
 """git's key=value format and docker's JSON format: pure parse/format functions, plain unit tests."""
+
 import io
 import json
 
@@ -10,9 +11,17 @@ from truto_credential_helper.protocols import docker, git
 
 
 def test_parse_reads_the_attributes_git_sends():
-    req = git.parse(b"protocol=https\nhost=API.Truto.one:443\npath=/repo.git/\nusername=alice\npassword=pw\n"
-                    b"password_expiry_utc=1700000000\noauth_refresh_token=rt\nprofile=staging\n\n")
-    assert (req.protocol, req.host, req.path, req.username, req.password) == ("https", "api.truto.one", "repo.git", "alice", "pw")
+    req = git.parse(
+        b"protocol=https\nhost=API.Truto.one:443\npath=/repo.git/\nusername=alice\npassword=pw\n"
+        b"password_expiry_utc=1700000000\noauth_refresh_token=rt\nprofile=staging\n\n"
+    )
+    assert (req.protocol, req.host, req.path, req.username, req.password) == (
+        "https",
+        "api.truto.one",
+        "repo.git",
+        "alice",
+        "pw",
+    )
     assert (req.password_expiry_utc, req.oauth_refresh_token, req.profile) == (1700000000, "rt", "staging")
 
 
@@ -44,13 +53,16 @@ def test_url_attribute_replaces_the_description():
     assert (req.protocol, req.host, req.path, req.username) == ("https", "h.example:8443", "a/b", "bob")
 
 
-@pytest.mark.parametrize("data,fragment", [
-    (b"protocol=https\nhost\n", "no '='"),
-    (b"protocol=https\nhost=a\rb\n", "carriage return"),
-    (b"protocol=https\r\nhost=a\n", "carriage return"),
-    (b"protocol=https\nhost=a\0b\n", "NUL"),
-    (b"host=\xff\xfe\n", "UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (b"protocol=https\nhost\n", "no '='"),
+        (b"protocol=https\nhost=a\rb\n", "carriage return"),
+        (b"protocol=https\r\nhost=a\n", "carriage return"),
+        (b"protocol=https\nhost=a\0b\n", "NUL"),
+        (b"host=\xff\xfe\n", "UTF-8"),
+    ],
+)
 def test_parse_refuses_malformed_requests(data, fragment):
     with pytest.raises(git.RequestError) as e:
         git.parse(data)
@@ -89,7 +101,11 @@ def lines(data):
 
 
 def test_format_username_password_for_a_client_without_authtype():
-    out = lines(git.format_answer(answer(authtype="Bearer", credential="tok"), git.parse(b"protocol=https\nhost=api.truto.one\n")))
+    out = lines(
+        git.format_answer(
+            answer(authtype="Bearer", credential="tok"), git.parse(b"protocol=https\nhost=api.truto.one\n")
+        )
+    )
     assert out == ["protocol=https", "host=api.truto.one", "username=default", "password=tok"]
 
 
@@ -108,8 +124,12 @@ def test_format_password_credential_stays_username_password_even_with_capability
 
 
 def test_format_expiry_refresh_token_and_empty_values():
-    out = lines(git.format_answer(answer(username="", password="", password_expiry_utc=123, oauth_refresh_token="rt"),
-                                  git.parse(b"protocol=https\nhost=api.truto.one\n")))
+    out = lines(
+        git.format_answer(
+            answer(username="", password="", password_expiry_utc=123, oauth_refresh_token="rt"),
+            git.parse(b"protocol=https\nhost=api.truto.one\n"),
+        )
+    )
     assert out[2:] == ["username=", "password=", "password_expiry_utc=123", "oauth_refresh_token=rt"]
 
 
@@ -129,8 +149,10 @@ def test_format_refuses_values_that_would_inject_lines(bad):
 # docker
 
 
-@pytest.mark.parametrize("url", ["api.truto.one", "https://api.truto.one", "https://api.truto.one/", "api.truto.one/",
-                                 "https://API.truto.one:443"])
+@pytest.mark.parametrize(
+    "url",
+    ["api.truto.one", "https://api.truto.one", "https://api.truto.one/", "api.truto.one/", "https://API.truto.one:443"],
+)
 def test_docker_server_url_forms_name_the_same_origin(url):
     assert docker.origin_of(url) == ("https", "api.truto.one", None)
 
@@ -144,18 +166,30 @@ def test_docker_server_url_keeps_port_path_and_an_explicit_http():
 def test_docker_parse_store_and_standard_messages():
     url, cred = docker.parse_store(b'{"ServerURL": "h:5000", "Username": "u", "Secret": "s", "Extra": 1}')
     assert url == "h:5000" and (cred.host, cred.username, cred.password) == ("h:5000", "u", "s")
-    _, cred = docker.parse_store(b'{"serverurl": "h", "username": "u", "secret": "s"}')  # Go decodes keys case-insensitively
+    _, cred = docker.parse_store(
+        b'{"serverurl": "h", "username": "u", "secret": "s"}'
+    )  # Go decodes keys case-insensitively
     assert cred.username == "u"
-    for doc, message in [({"Username": "u", "Secret": "s"}, "no credentials server URL"),
-                         ({"ServerURL": "h", "Secret": "s"}, "no credentials username"),
-                         ({"ServerURL": "h", "Username": "", "Secret": "s"}, "no credentials username")]:
+    for doc, message in [
+        ({"Username": "u", "Secret": "s"}, "no credentials server URL"),
+        ({"ServerURL": "h", "Secret": "s"}, "no credentials username"),
+        ({"ServerURL": "h", "Username": "", "Secret": "s"}, "no credentials username"),
+    ]:
         with pytest.raises(docker.DockerError) as e:
             docker.parse_store(json.dumps(doc).encode())
         assert str(e.value) == message
 
 
-@pytest.mark.parametrize("data", [b"not json", b"[1]", b'{"ServerURL": 5, "Username": "u"}', b"\xff",
-                                  b'{"ServerURL": "h", "Username": "u", "Secret": "a\\nb"}'])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not json",
+        b"[1]",
+        b'{"ServerURL": 5, "Username": "u"}',
+        b"\xff",
+        b'{"ServerURL": "h", "Username": "u", "Secret": "a\\nb"}',
+    ],
+)
 def test_docker_parse_store_refuses_bad_input(data):
     with pytest.raises(docker.DockerError):
         docker.parse_store(data)

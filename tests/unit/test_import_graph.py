@@ -2,6 +2,7 @@
 inside functions included (a deferred import hides a cycle from Python, not from a reader), has no
 cycle. Built from the source's syntax tree, so it sees imports no test run happens to execute.
 """
+
 import ast
 import pathlib
 
@@ -31,7 +32,7 @@ def imports_of(name, path, is_package, known):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
@@ -80,7 +81,8 @@ def cycles(edges):
 def test_the_import_graph_has_no_cycle():
     found = cycles(graph())
     assert not found, "modules that import each other (directly or around a loop): " + "; ".join(
-        " <-> ".join(m.replace(PACKAGE + ".", "") for m in c) for c in found)
+        " <-> ".join(m.replace(PACKAGE + ".", "") for m in c) for c in found
+    )
 
 
 def test_the_graph_sees_deferred_and_relative_imports():

@@ -1,5 +1,6 @@
 """lean_context.contextmanager behaves as contextlib.contextmanager for generators that yield once:
 value, normal exit, the body's exception re-raised, caught and suppressed, or replaced."""
+
 import contextlib
 
 import pytest
@@ -66,7 +67,9 @@ def outcome(decorator, index, body_raises):
 @pytest.mark.parametrize("index", range(6))
 @pytest.mark.parametrize("body_raises", [False, True])
 def test_same_as_contextlib(index, body_raises):
-    assert outcome(lean_context.contextmanager, index, body_raises) == outcome(contextlib.contextmanager, index, body_raises)
+    assert outcome(lean_context.contextmanager, index, body_raises) == outcome(
+        contextlib.contextmanager, index, body_raises
+    )
 
 
 def test_keeps_name_and_doc():

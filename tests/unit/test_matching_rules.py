@@ -1,6 +1,7 @@
 """The one rule that decides whether a stored credential is the one a request names
 (credential.matches) and may be returned to it (credential.answers), and how an origin is read
 from a URL: as tables, one row per case."""
+
 import pytest
 
 from truto_credential_helper.credential import Credential, answers, matches, normalize_host, origin_from_url
@@ -46,8 +47,9 @@ MATCHES = [
 ]
 
 
-@pytest.mark.parametrize("stored_credential, request_credential, expected",
-                         [row[1:] for row in MATCHES], ids=[row[0] for row in MATCHES])
+@pytest.mark.parametrize(
+    "stored_credential, request_credential, expected", [row[1:] for row in MATCHES], ids=[row[0] for row in MATCHES]
+)
 def test_matches(stored_credential, request_credential, expected):
     assert matches(stored_credential, request_credential) is expected
 
@@ -58,18 +60,31 @@ ANSWERS = [
     ("not expired yet", stored(password_expiry_utc=NOW + 1), request(**ORIGIN), True),
     ("expired", stored(password_expiry_utc=NOW - 1), request(**ORIGIN), False),
     ("expiring this second", stored(password_expiry_utc=NOW), request(**ORIGIN), False),
-    ("authtype-only to a client without the capability", stored(authtype="Bearer", authtype_only=True),
-     request(**ORIGIN), False),
-    ("authtype-only to a client with it", stored(authtype="Bearer", authtype_only=True),
-     request(**ORIGIN, capabilities=frozenset({"authtype"})), True),
-    ("a token to a client with the capability", stored(authtype="Bearer"),
-     request(**ORIGIN, capabilities=frozenset({"authtype"})), True),
+    (
+        "authtype-only to a client without the capability",
+        stored(authtype="Bearer", authtype_only=True),
+        request(**ORIGIN),
+        False,
+    ),
+    (
+        "authtype-only to a client with it",
+        stored(authtype="Bearer", authtype_only=True),
+        request(**ORIGIN, capabilities=frozenset({"authtype"})),
+        True,
+    ),
+    (
+        "a token to a client with the capability",
+        stored(authtype="Bearer"),
+        request(**ORIGIN, capabilities=frozenset({"authtype"})),
+        True,
+    ),
     ("not matching, though valid", stored(), request(protocol="https", host="evil.example"), False),
 ]
 
 
-@pytest.mark.parametrize("stored_credential, request_credential, expected",
-                         [row[1:] for row in ANSWERS], ids=[row[0] for row in ANSWERS])
+@pytest.mark.parametrize(
+    "stored_credential, request_credential, expected", [row[1:] for row in ANSWERS], ids=[row[0] for row in ANSWERS]
+)
 def test_answers(stored_credential, request_credential, expected):
     assert answers(stored_credential, request_credential, now=NOW) is expected
 

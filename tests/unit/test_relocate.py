@@ -2,12 +2,13 @@
 keyring's stand-in) and the file store, with one of them made to fail at each step: whatever fails,
 the profile keeps reading its secrets and none is lost. The same moves run against the real keyring
 and pass, with SIGKILL at random points, in tests/test_secret_store_moves.py."""
+
 import pytest
 
 from truto_credential_helper import relocate
 from truto_credential_helper.errors import SecretStoreUnavailable
-from truto_credential_helper.secrets.file import FileStore
 from truto_credential_helper.profiles import Profiles
+from truto_credential_helper.secrets.file import FileStore
 
 SECRETS = {"apiToken": "tok-moving-1", "anthropicApiKey": "sk-moving-2"}
 
@@ -55,7 +56,9 @@ def test_a_store_that_does_not_give_the_secret_back_stops_the_move(store, config
     assert readable(config_dir) == (SECRETS, "keyring")
 
 
-def test_failing_to_delete_the_old_copies_keeps_the_move_and_says_so(store, config_dir, monkeypatch, capsys, stored_secrets):
+def test_failing_to_delete_the_old_copies_keeps_the_move_and_says_so(
+    store, config_dir, monkeypatch, capsys, stored_secrets
+):
     from truto_credential_helper.secrets import memory
 
     def broken(self, profile, field):

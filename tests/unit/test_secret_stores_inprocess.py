@@ -1,10 +1,12 @@
 """The SecretStore conformance suite (secret_store_conformance.py) against the in-memory store the
 in-process tier uses in the keyring's place, and against the plaintext FileStore. The OS keyring
 runs the same suite on gnome-keyring in tests/test_secret_stores.py."""
+
 import os
 import stat
 
 from secret_store_conformance import SecretStoreConformance
+
 from truto_credential_helper.secrets.file import FileStore
 from truto_credential_helper.secrets.memory import MEMORY, MemoryStore
 

@@ -1,5 +1,6 @@
 """settings.py's one parser of the environment's numbers and choices (pure functions, in-process);
 through every command that reads them, and doctor's verdict, in adversarial/test_environment_settings.py."""
+
 import pytest
 
 from truto_credential_helper import settings

@@ -1,6 +1,7 @@
 """The one sanitiser of untrusted text (untrusted.py), a pure function: secrets held by the process
 redacted in any letter case, escapes and control characters removed, the length capped. The same
 rules end to end, against a hostile server, are in adversarial/test_untrusted_text.py."""
+
 import secrets
 
 import pytest
@@ -24,8 +25,15 @@ def test_clean_redacts_every_held_secret_in_any_case(untrusted):
     token, key = new_canary(), "sk-ant-" + new_canary()
     untrusted.hold(token)
     untrusted.hold(key)
-    for text in (token, token.upper(), token.swapcase(), f"x{key.upper()}y", f"{token[:9]}\x1b[0m{token[9:]}",
-                 f"{key[:5]}\u202e{key[5:]}", f"{token[:3]}\x00{token[3:]}"):
+    for text in (
+        token,
+        token.upper(),
+        token.swapcase(),
+        f"x{key.upper()}y",
+        f"{token[:9]}\x1b[0m{token[9:]}",
+        f"{key[:5]}\u202e{key[5:]}",
+        f"{token[:3]}\x00{token[3:]}",
+    ):
         out = untrusted.clean(f"before {text} after")
         assert token.lower() not in out.lower() and key.lower() not in out.lower(), out
         assert out.startswith("before ") and out.endswith(" after"), out
@@ -37,15 +45,18 @@ def test_clean_redacts_the_environment_token(untrusted, monkeypatch):
     assert token not in untrusted.clean(f"a {token.upper()} b").upper()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("\x1b[31mred\x1b[0m", "red"),
-    ("\x1b]0;title\x07after", "after"),
-    ("\x9b2Jcleared", "cleared"),
-    ("over\rwrite", "over write"),
-    ("a\u202eb\u2066c\u200bd\ufeffe", "abcde"),
-    ("tab\there\nnew line", "tab here new line"),
-    ("nul\x00del\x7fc1\x85", "nuldelc1"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("\x1b]0;title\x07after", "after"),
+        ("\x9b2Jcleared", "cleared"),
+        ("over\rwrite", "over write"),
+        ("a\u202eb\u2066c\u200bd\ufeffe", "abcde"),
+        ("tab\there\nnew line", "tab here new line"),
+        ("nul\x00del\x7fc1\x85", "nuldelc1"),
+    ],
+)
 def test_clean_strips_escapes_and_controls(untrusted, text, expected):
     assert untrusted.clean(text) == expected
 

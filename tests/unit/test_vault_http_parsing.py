@@ -2,6 +2,7 @@
 edge cases (Content-Length, chunked, until EOF), answers split across reads, malformed and oversized
 answers, and the bytes of the request. A real OpenBao proves the rest (tests/test_vault_*.py); these
 are protocol cases no real server would produce on demand."""
+
 import json
 import socket
 import threading
@@ -79,19 +80,22 @@ def head(*lines):
 def chunked(body, size=7, extension=""):
     out = b""
     for i in range(0, len(body), size):
-        part = body[i:i + size]
+        part = body[i : i + size]
         out += f"{len(part):x}{extension}\r\n".encode() + part + b"\r\n"
     return out + b"0\r\n"
 
 
 def each_byte(data):
-    return [data[i:i + 1] for i in range(len(data))]
+    return [data[i : i + 1] for i in range(len(data))]
 
 
 # -- framing
 
+
 def test_content_length_body_split_in_single_bytes():
-    answer, _ = ask(each_byte(head("HTTP/1.1 200 OK", f"Content-Length: {len(BODY)}", "Content-Type: application/json") + BODY))
+    answer, _ = ask(
+        each_byte(head("HTTP/1.1 200 OK", f"Content-Length: {len(BODY)}", "Content-Type: application/json") + BODY)
+    )
     assert answer.status == 200 and answer.doc == DOC
 
 
@@ -102,9 +106,12 @@ def test_content_length_stops_at_the_length_even_if_more_follows():
 
 @pytest.mark.parametrize("extension", ["", ";name=value", " ; a=b;c"])
 def test_chunked_body_with_extensions_and_trailers_split_across_reads(extension):
-    data = (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + chunked(BODY, 5, extension)
-            + b"X-Trailer: ignored\r\nAnother: one\r\n\r\n")
-    answer, _ = ask([data[i:i + 3] for i in range(0, len(data), 3)])
+    data = (
+        head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked")
+        + chunked(BODY, 5, extension)
+        + b"X-Trailer: ignored\r\nAnother: one\r\n\r\n"
+    )
+    answer, _ = ask([data[i : i + 3] for i in range(0, len(data), 3)])
     assert answer.status == 200 and answer.doc == DOC
 
 
@@ -125,7 +132,7 @@ def test_body_until_eof_without_length():
 
 
 def test_bare_lf_line_ends_and_interim_answers():
-    data = b"HTTP/1.1 100 Continue\n\nHTTP/1.1 404 Not Found\nContent-Length: 13\n\n{\"errors\":[]}"
+    data = b'HTTP/1.1 100 Continue\n\nHTTP/1.1 404 Not Found\nContent-Length: 13\n\n{"errors":[]}'
     answer, _ = ask([data])
     assert answer.status == 404 and answer.errors == []
 
@@ -137,30 +144,34 @@ def test_no_body_for_204():
 
 # -- malformed answers: each a one-line "broken HTTP answer", never a traceback
 
-@pytest.mark.parametrize("data, why", [
-    (b"", "RemoteDisconnected"),
-    (b"HTTP/1.1 200 OK\r\nContent-Len", "IncompleteRead"),
-    (b"ICY 200 OK\r\n\r\n", "BadStatusLine"),
-    (b"HTTP/1.1 2000 OK\r\n\r\n", "BadStatusLine"),
-    (b"HTTP/1.1 abc OK\r\n\r\n", "BadStatusLine"),
-    (b"HTTP/2 200\r\n\r\n", "BadStatusLine"),
-    (head("HTTP/1.1 200 OK", "Content-Type: application/json", " folded: continuation"), "folded header line"),
-    (head("HTTP/1.1 200 OK", "\tfolded"), "folded header line"),
-    (head("HTTP/1.1 200 OK", "no colon here"), "malformed header line"),
-    (head("HTTP/1.1 200 OK", "Bad Name: x"), "malformed header line"),
-    (head("HTTP/1.1 200 OK", ": no name"), "malformed header line"),
-    (head("HTTP/1.1 200 OK", "Content-Length: 10") + b"{}", "IncompleteRead"),
-    (head("HTTP/1.1 200 OK", "Content-Length: -1"), "bad Content-Length"),
-    (head("HTTP/1.1 200 OK", "Content-Length: 2", "Content-Length: 3") + b"{}", "conflicting Content-Length"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked"), "unsupported Transfer-Encoding"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n", "bad chunk size"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"\r\n", "bad chunk size"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"2\r\n{}XX0\r\n\r\n", "chunk without its CRLF"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"10\r\n{}", "IncompleteRead"),
-    (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"2\r\n{}\r\n", "IncompleteRead"),
-    (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"a" * 70000 + b"\r\n\r\n", "LineTooLong"),
-    (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", "too many headers"),
-])
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"", "RemoteDisconnected"),
+        (b"HTTP/1.1 200 OK\r\nContent-Len", "IncompleteRead"),
+        (b"ICY 200 OK\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/1.1 2000 OK\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/1.1 abc OK\r\n\r\n", "BadStatusLine"),
+        (b"HTTP/2 200\r\n\r\n", "BadStatusLine"),
+        (head("HTTP/1.1 200 OK", "Content-Type: application/json", " folded: continuation"), "folded header line"),
+        (head("HTTP/1.1 200 OK", "\tfolded"), "folded header line"),
+        (head("HTTP/1.1 200 OK", "no colon here"), "malformed header line"),
+        (head("HTTP/1.1 200 OK", "Bad Name: x"), "malformed header line"),
+        (head("HTTP/1.1 200 OK", ": no name"), "malformed header line"),
+        (head("HTTP/1.1 200 OK", "Content-Length: 10") + b"{}", "IncompleteRead"),
+        (head("HTTP/1.1 200 OK", "Content-Length: -1"), "bad Content-Length"),
+        (head("HTTP/1.1 200 OK", "Content-Length: 2", "Content-Length: 3") + b"{}", "conflicting Content-Length"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: gzip, chunked"), "unsupported Transfer-Encoding"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n", "bad chunk size"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"\r\n", "bad chunk size"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"2\r\n{}XX0\r\n\r\n", "chunk without its CRLF"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"10\r\n{}", "IncompleteRead"),
+        (head("HTTP/1.1 200 OK", "Transfer-Encoding: chunked") + b"2\r\n{}\r\n", "IncompleteRead"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: " + b"a" * 70000 + b"\r\n\r\n", "LineTooLong"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 101 + b"\r\n", "too many headers"),
+    ],
+)
 def test_malformed_answer_is_a_broken_http_answer(data, why):
     error, _ = ask([data])
     assert isinstance(error, SecretStoreUnavailable), error
@@ -168,6 +179,7 @@ def test_malformed_answer_is_a_broken_http_answer(data, why):
 
 
 # -- oversized answers are refused as before
+
 
 def test_content_length_over_the_cap_is_refused_before_reading():
     error, _ = ask([head("HTTP/1.1 200 OK", f"Content-Length: {vault_http.MAX_BODY + 1}")])
@@ -196,6 +208,7 @@ def test_body_at_the_cap_is_read(monkeypatch):
 
 # -- the deadline covers the whole exchange, not each read
 
+
 def test_an_answer_trickling_in_past_the_deadline_times_out():
     data = head("HTTP/1.1 200 OK", f"Content-Length: {len(BODY)}") + BODY
     error, _ = ask(each_byte(data), timeout=0.6, pause=0.05)  # each byte well within the timeout
@@ -204,9 +217,11 @@ def test_an_answer_trickling_in_past_the_deadline_times_out():
 
 # -- the request
 
+
 def test_request_bytes():
-    answer, request = ask([head("HTTP/1.1 200 OK", "Content-Length: 2") + b"{}"], method="POST",
-                          body={"data": {"k": "v"}}, token="s.tok")
+    answer, request = ask(
+        [head("HTTP/1.1 200 OK", "Content-Length: 2") + b"{}"], method="POST", body={"data": {"k": "v"}}, token="s.tok"
+    )
     assert answer.status == 200
     head_bytes, _, body = request.partition(b"\r\n\r\n")
     lines = head_bytes.decode().split("\r\n")
@@ -247,16 +262,32 @@ def test_a_token_with_a_line_break_is_never_sent_nor_shown(token):
 
 # -- the address and path helpers match urllib.parse's on what login accepts
 
-@pytest.mark.parametrize("address", ["http://127.0.0.1:8200", "https://Vault.Example.COM", "https://[::1]:8200/prefix/",
-                                     "http://[FE80::1]", "https://vault.example:443/a/b", "HTTPS://v.example:0"])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:8200",
+        "https://Vault.Example.COM",
+        "https://[::1]:8200/prefix/",
+        "http://[FE80::1]",
+        "https://vault.example:443/a/b",
+        "HTTPS://v.example:0",
+    ],
+)
 def test_split_address_matches_urlsplit(address):
     parts = urlsplit(address)
-    expected = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), parts.path.rstrip("/"))
+    expected = (
+        parts.scheme,
+        parts.hostname,
+        parts.port or (443 if parts.scheme == "https" else 80),
+        parts.path.rstrip("/"),
+    )
     assert split_address(address) == expected
 
 
-@pytest.mark.parametrize("address", ["https://v.example:99999", "https://v.example:port", "https://[::1", "vault:8200",
-                                     "ftp://v.example"])
+@pytest.mark.parametrize(
+    "address", ["https://v.example:99999", "https://v.example:port", "https://[::1", "vault:8200", "ftp://v.example"]
+)
 def test_split_address_refuses_what_is_not_an_address(address):
     with pytest.raises(ValueError):
         split_address(address)

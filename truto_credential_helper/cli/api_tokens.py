@@ -1,5 +1,6 @@
 """`truto api-tokens list|get`: read the team's API tokens (creating and deleting them is for the
 dashboard, as the Truto CLI documentation says)."""
+
 import shlex
 from urllib.parse import quote
 
@@ -23,8 +24,9 @@ def register(subparsers, parents):
     s.add_argument("--name", metavar="NAME", help="only tokens with this name")
     s.add_argument("--limit", metavar="N", type=positive_int, default=25, help="tokens per page (default: 25)")
     s.add_argument("--next-cursor", metavar="CURSOR", help="fetch the page after the one that printed this cursor")
-    s.add_argument("--all", action="store_true",
-                   help=f"fetch every page (at most {MAX_PAGES}, each request within TRUTO_TIMEOUT)")
+    s.add_argument(
+        "--all", action="store_true", help=f"fetch every page (at most {MAX_PAGES}, each request within TRUTO_TIMEOUT)"
+    )
     s.set_defaults(run=run_list)
 
     s = sub.add_parser("get", parents=parents, help="show one API token")

@@ -3,6 +3,7 @@
 setup-git / setup-docker configure the selected profile's origin only (the API URL resolved as for
 every command), idempotently, and --remove undoes exactly what they wrote.
 """
+
 import os
 import shutil
 import sys
@@ -16,39 +17,59 @@ from .store_choice import add_store_options, check_move_target, chosen_store
 
 def register(subparsers, parents):
     auth = subparsers.add_parser(
-        "auth", parents=parents, help="set up git and docker to use truto, print a token, migrate an old config",
-        description="Wire truto into git, docker and scripts.")
+        "auth",
+        parents=parents,
+        help="set up git and docker to use truto, print a token, migrate an old config",
+        description="Wire truto into git, docker and scripts.",
+    )
     auth.set_defaults(group_parser=auth)
     sub = auth.add_subparsers(dest="auth_command", metavar="SUBCOMMAND", title="subcommands")
 
-    p = sub.add_parser("setup-git", parents=parents, help="make git ask truto for the profile's API origin",
-                       description="Set credential.<origin>.helper to the absolute path of git-credential-truto "
-                                   "in git's global config (the repository's with --local) for the selected "
-                                   "profile's API origin only, so git finds it whatever its PATH.")
+    p = sub.add_parser(
+        "setup-git",
+        parents=parents,
+        help="make git ask truto for the profile's API origin",
+        description="Set credential.<origin>.helper to the absolute path of git-credential-truto "
+        "in git's global config (the repository's with --local) for the selected "
+        "profile's API origin only, so git finds it whatever its PATH.",
+    )
     p.add_argument("--local", action="store_true", help="configure the current repository instead of the global config")
     p.add_argument("--remove", action="store_true", help="undo it")
     p.set_defaults(run=run_setup_git)
 
-    p = sub.add_parser("setup-docker", parents=parents, help="make docker ask truto for the profile's API host",
-                       description="Add credHelpers {\"<host[:port]>\": \"truto\"} for the selected profile's API "
-                                   "origin to $DOCKER_CONFIG/config.json (else ~/.docker/config.json).")
+    p = sub.add_parser(
+        "setup-docker",
+        parents=parents,
+        help="make docker ask truto for the profile's API host",
+        description='Add credHelpers {"<host[:port]>": "truto"} for the selected profile\'s API '
+        "origin to $DOCKER_CONFIG/config.json (else ~/.docker/config.json).",
+    )
     p.add_argument("--remove", action="store_true", help="undo it")
     p.set_defaults(run=run_setup_docker)
 
-    p = sub.add_parser("token", parents=parents, help="print the resolved token (for $(truto auth token) in scripts)",
-                       description="Print the token every command would use (--token > TRUTO_API_TOKEN > the "
-                                   "profile's stored token) and a newline, nothing else.")
+    p = sub.add_parser(
+        "token",
+        parents=parents,
+        help="print the resolved token (for $(truto auth token) in scripts)",
+        description="Print the token every command would use (--token > TRUTO_API_TOKEN > the "
+        "profile's stored token) and a newline, nothing else.",
+    )
     p.set_defaults(run=run_token)
 
-    p = sub.add_parser("migrate", parents=parents, help="move secrets into another store (inline ones of a standalone Truto CLI config.json first)",
-                       description="Move every secret a standalone Truto CLI config.json keeps inline into the secret "
-                                   "store, then rewrite config.json without them. On today's config.json, --to STORE "
-                                   "moves the secrets of the profile given with -p (else of every profile) into STORE. "
-                                   "Safe to re-run or interrupt.")
+    p = sub.add_parser(
+        "migrate",
+        parents=parents,
+        help="move secrets into another store (inline ones of a standalone Truto CLI config.json first)",
+        description="Move every secret a standalone Truto CLI config.json keeps inline into the secret "
+        "store, then rewrite config.json without them. On today's config.json, --to STORE "
+        "moves the secrets of the profile given with -p (else of every profile) into STORE. "
+        "Safe to re-run or interrupt.",
+    )
     add_store_options(p, "the store to move them into (default: keyring)", "--to")
     p.set_defaults(run=run_migrate)
 
     from . import auth_exec, auth_status
+
     auth_status.register(sub, parents)
     auth_exec.register(sub, parents)
 
@@ -94,14 +115,30 @@ def run_setup_git(ctx, args):
     key = git_config.helper_key(origin)
     if args.remove:
         changed = git_config.remove(origin, scope)
-        message = (f"git ({scope}) no longer asks truto for {origin}" if changed
-                   else f"git ({scope}) was not set up to ask truto for {origin}; nothing changed")
+        message = (
+            f"git ({scope}) no longer asks truto for {origin}"
+            if changed
+            else f"git ({scope}) was not set up to ask truto for {origin}; nothing changed"
+        )
     else:
         changed = git_config.set_up(origin, scope)
-        message = (f"git ({scope}) now asks truto for credentials to {origin} ({key})" if changed
-                   else f"git ({scope}) already asks truto for {origin}; nothing changed")
-    _report(ctx, {"profile": name, "origin": origin, "scope": scope, "key": key,
-                  "action": "remove" if args.remove else "set", "changed": changed}, message)
+        message = (
+            f"git ({scope}) now asks truto for credentials to {origin} ({key})"
+            if changed
+            else f"git ({scope}) already asks truto for {origin}; nothing changed"
+        )
+    _report(
+        ctx,
+        {
+            "profile": name,
+            "origin": origin,
+            "scope": scope,
+            "key": key,
+            "action": "remove" if args.remove else "set",
+            "changed": changed,
+        },
+        message,
+    )
     return 0
 
 
@@ -113,18 +150,33 @@ def run_setup_docker(ctx, args):
     path = docker_config.config_path()
     if args.remove:
         changed = docker_config.remove(host, path)
-        message = (f"docker no longer asks truto for {host} ({path})" if changed
-                   else f"docker was not set up to ask truto for {host}; nothing changed")
+        message = (
+            f"docker no longer asks truto for {host} ({path})"
+            if changed
+            else f"docker was not set up to ask truto for {host}; nothing changed"
+        )
     else:
         reason = docker_config.unanswerable(url)
         if reason:
             raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
         changed = docker_config.set_up(host, path)
-        message = (f"docker now asks truto for credentials to {host} (credHelpers in {path})" if changed
-                   else f"docker already asks truto for {host}; nothing changed")
+        message = (
+            f"docker now asks truto for credentials to {host} (credHelpers in {path})"
+            if changed
+            else f"docker already asks truto for {host}; nothing changed"
+        )
         _warn_not_on_path(ctx, "docker-credential-truto", "docker")
-    _report(ctx, {"profile": name, "host": host, "config": path,
-                  "action": "remove" if args.remove else "set", "changed": changed}, message)
+    _report(
+        ctx,
+        {
+            "profile": name,
+            "host": host,
+            "config": path,
+            "action": "remove" if args.remove else "set",
+            "changed": changed,
+        },
+        message,
+    )
     return 0
 
 
@@ -139,8 +191,8 @@ def run_token(ctx, args):
 
 def run_migrate(ctx, args):
     from .. import config, migrate
-    from ..settings import config_dir
     from ..secrets import KEYRING, open_store
+    from ..settings import config_dir
 
     directory = config_dir()
     chosen = chosen_store(args)
@@ -151,18 +203,24 @@ def run_migrate(ctx, args):
         moved = move_profiles(ctx, args, check_move_target(kind, args.profile or "NAME"))
         where = ctx.store.secret_store(kind).describe()
         profiles = sorted({name for name, _ in moved})
-        message = (f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
-                   f"profile{'s' if len(profiles) != 1 else ''} into {where}")
+        message = (
+            f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
+            f"profile{'s' if len(profiles) != 1 else ''} into {where}"
+        )
     elif moved is None:
-        ctx.info(f"nothing to migrate: {path} is not in the standalone Truto CLI's format; "
-                 f"--to STORE moves profiles between secret stores")
+        ctx.info(
+            f"nothing to migrate: {path} is not in the standalone Truto CLI's format; "
+            f"--to STORE moves profiles between secret stores"
+        )
         moved = []
         message = None
     else:
         profiles = sorted({name for name, _ in moved})
         where = open_store(kind, directory).describe()
-        message = (f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
-                   f"profile{'s' if len(profiles) != 1 else ''} into {where}; {path} holds none now")
+        message = (
+            f"moved {len(moved)} secret{'s' if len(moved) != 1 else ''} of {len(profiles)} "
+            f"profile{'s' if len(profiles) != 1 else ''} into {where}; {path} holds none now"
+        )
     if ctx.output != "table":
         ctx.emit_rows([{"profile": n, "secret": f} for n, f in moved], [("profile", "profile"), ("secret", "secret")])
     if message:

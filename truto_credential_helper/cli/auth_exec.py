@@ -6,6 +6,7 @@ in /proc) and never into a file. COMMAND gets truto's stdin, stdout and stderr, 
 becomes truto's (128+N when signal N killed it, as shells report it), and the signals truto gets
 are passed on to it, so a supervisor stopping truto stops COMMAND.
 """
+
 import argparse
 import os
 import signal
@@ -30,15 +31,21 @@ _RESTORED = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "exec", parents=parents, help="run a command with TRUTO_API_TOKEN and TRUTO_API_URL in its environment",
+        "exec",
+        parents=parents,
+        help="run a command with TRUTO_API_TOKEN and TRUTO_API_URL in its environment",
         usage="truto auth exec [-p NAME] [--with-keys] -- COMMAND [ARGS...]",
         description="Run COMMAND with TRUTO_API_TOKEN and TRUTO_API_URL set to the credentials every truto "
-                    "command would use (--token > $TRUTO_API_TOKEN > the profile's token; --api-url > "
-                    "$TRUTO_API_URL > the profile's apiUrl), in its environment only: never on its command "
-                    "line, never in a file. Exits with COMMAND's status (128+N when signal N ended it); "
-                    "signals truto receives are passed on; COMMAND not found: 127, not executable: 126.")
-    p.add_argument("--with-keys", action="store_true",
-                   help="also set ANTHROPIC_API_KEY and FIRECRAWL_API_KEY from the profile's stored keys")
+        "command would use (--token > $TRUTO_API_TOKEN > the profile's token; --api-url > "
+        "$TRUTO_API_URL > the profile's apiUrl), in its environment only: never on its command "
+        "line, never in a file. Exits with COMMAND's status (128+N when signal N ended it); "
+        "signals truto receives are passed on; COMMAND not found: 127, not executable: 126.",
+    )
+    p.add_argument(
+        "--with-keys",
+        action="store_true",
+        help="also set ANTHROPIC_API_KEY and FIRECRAWL_API_KEY from the profile's stored keys",
+    )
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND [ARGS...]")
     p.set_defaults(run=run)
 
@@ -71,7 +78,9 @@ def _keys(ctx, name):
     if not found:
         from ..console import warn
 
-        warn(f"profile '{name}' holds no BYOK key; set them with `truto profiles set-key anthropic|firecrawl -p {name}`")
+        warn(
+            f"profile '{name}' holds no BYOK key; set them with `truto profiles set-key anthropic|firecrawl -p {name}`"
+        )
     return found
 
 
@@ -86,8 +95,9 @@ def _spawn_error(command, error):
     if isinstance(error, FileNotFoundError):
         return TrutoError(f"{command[0]}: command not found; check its name and PATH", EXIT_NOT_FOUND)
     reason = error.strerror or type(error).__name__
-    return TrutoError(f"{command[0]}: cannot be run ({reason}); check that it is an executable file",
-                      EXIT_NOT_EXECUTABLE)
+    return TrutoError(
+        f"{command[0]}: cannot be run ({reason}); check that it is an executable file", EXIT_NOT_EXECUTABLE
+    )
 
 
 def _run_waiting_for_signals(command, env, signals):

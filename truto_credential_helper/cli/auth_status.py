@@ -5,6 +5,7 @@ config.json's list of the secrets it holds, and a secret store is checked by ask
 be reached at all. --online reads each token and calls GET /team for all of them at once, within
 one TRUTO_TIMEOUT. The token is shown only with --show-token, and TRUTO_API_TOKEN's value never.
 """
+
 import os
 import sys
 import time
@@ -15,28 +16,44 @@ from ..settings import ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 from . import output, vault_cli
 
 ENV_NAMES = (ENV_TOKEN, ENV_API_URL, ENV_PROFILE)
-COLUMNS = [("profile", "profile"), ("active", "active"), ("apiUrl", "api url"), ("secretStore", "store"),
-           ("tokenPresent", "token"), ("git", "git"), ("docker", "docker"), ("online", "online"),
-           ("problem", "problem")]
+COLUMNS = [
+    ("profile", "profile"),
+    ("active", "active"),
+    ("apiUrl", "api url"),
+    ("secretStore", "store"),
+    ("tokenPresent", "token"),
+    ("git", "git"),
+    ("docker", "docker"),
+    ("online", "online"),
+    ("problem", "problem"),
+]
 
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "status", parents=parents, help="show every profile's login state (offline; --online verifies tokens)",
+        "status",
+        parents=parents,
+        help="show every profile's login state (offline; --online verifies tokens)",
         description="Show every profile (-p: one): its API origin, secret store, whether it has a token, whether "
-                    "git and docker ask truto for its origin, and the TRUTO_* variables that override it. "
-                    "Reads no secret unless --online or --show-token. Exit 1 when any profile has a problem "
-                    "(no token, secret store unreachable, token rejected or API unreachable with --online).")
-    p.add_argument("--online", action="store_true",
-                   help="verify each token with GET /team, all at once, within $TRUTO_TIMEOUT (default 10 s)")
+        "git and docker ask truto for its origin, and the TRUTO_* variables that override it. "
+        "Reads no secret unless --online or --show-token. Exit 1 when any profile has a problem "
+        "(no token, secret store unreachable, token rejected or API unreachable with --online).",
+    )
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="verify each token with GET /team, all at once, within $TRUTO_TIMEOUT (default 10 s)",
+    )
     p.add_argument("--show-token", action="store_true", help="print each profile's stored token in full")
     p.set_defaults(run=run)
 
 
 def run(ctx, args):
     if ctx.args.token or ctx.args.api_url:
-        raise UsageError("auth status shows the stored profiles: --token and --api-url do not apply; "
-                         "`truto whoami --token ...` checks a token")
+        raise UsageError(
+            "auth status shows the stored profiles: --token and --api-url do not apply; "
+            "`truto whoami --token ...` checks a token"
+        )
     store = ctx.store
     if ctx.args.profile:
         profiles = [store.require_profile(ctx.args.profile)]
@@ -125,7 +142,9 @@ def _add_wiring(entries):
                 except TrutoError:
                     git_seen[origin] = None
             record["git"] = git_seen[origin]
-        record["docker"] = None if docker_doc is None else docker_config.helper_for(docker_doc, host) == docker_config.HELPER
+        record["docker"] = (
+            None if docker_doc is None else docker_config.helper_for(docker_doc, host) == docker_config.HELPER
+        )
 
 
 def _add_store_availability(store, entries):
@@ -167,7 +186,9 @@ def _store_reachable(store, kind):
     if kind == VAULT:  # offline, Vault itself cannot be asked: only whether a Vault token can be had
         from ..secrets import vault_auth
 
-        problem = vault_auth.incomplete() or (None if vault_auth.source()[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}")
+        problem = vault_auth.incomplete() or (
+            None if vault_auth.source()[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}"
+        )
         return (False, problem) if problem else (None, None)
     return None, None
 
@@ -264,7 +285,10 @@ def _verify_online(ctx, store, entries):
     for index, _ in workers:
         entry = entries[index]
         status, team, message = outcomes.get(index) or (
-            "unreachable", None, f"{entry['record']['apiUrl']} did not answer within {timeout:g} s")
+            "unreachable",
+            None,
+            f"{entry['record']['apiUrl']} did not answer within {timeout:g} s",
+        )
         entry["record"]["online"] = status
         entry["record"]["team"] = team
         if message:
@@ -339,11 +363,14 @@ def _print_text(ctx, entries):
         if env[ENV_TOKEN]:
             lines.append("  - TRUTO_API_TOKEN is set (not shown): commands use it instead of a profile's stored token")
         if env[ENV_API_URL]:
-            lines.append(f"  - TRUTO_API_URL={output.cell(env[ENV_API_URL])}: commands call it instead of "
-                         "the profile's apiUrl")
+            lines.append(
+                f"  - TRUTO_API_URL={output.cell(env[ENV_API_URL])}: commands call it instead of the profile's apiUrl"
+            )
         if env[ENV_PROFILE]:
-            lines.append(f"  - TRUTO_PROFILE={output.cell(env[ENV_PROFILE])}: commands use that profile "
-                         "instead of the active one")
+            lines.append(
+                f"  - TRUTO_PROFILE={output.cell(env[ENV_PROFILE])}: commands use that profile "
+                "instead of the active one"
+            )
         lines.append("")
     if not entries:
         lines.append(f"{fail_mark} Not logged in to any profile. To log in, run: truto login")
@@ -379,11 +406,24 @@ def _entry_lines(entry, ok_mark, fail_mark):
         lines.append("  - Token: none")
     if r.get("origin"):
         flag = f" -p {r['profile']}" if r["profile"] else ""
-        lines.append("  - Git: " + _wired(r["git"], f"asks truto for {r['origin']}",
-                                        f"not set up for {r['origin']} (truto auth setup-git{flag})", "git not found"))
-        lines.append("  - Docker: " + _wired(r["docker"], "asks truto for " + r["origin"].split("://", 1)[1],
-                                           f"not set up (truto auth setup-docker{flag})",
-                                           "its config.json cannot be read"))
+        lines.append(
+            "  - Git: "
+            + _wired(
+                r["git"],
+                f"asks truto for {r['origin']}",
+                f"not set up for {r['origin']} (truto auth setup-git{flag})",
+                "git not found",
+            )
+        )
+        lines.append(
+            "  - Docker: "
+            + _wired(
+                r["docker"],
+                "asks truto for " + r["origin"].split("://", 1)[1],
+                f"not set up (truto auth setup-docker{flag})",
+                "its config.json cannot be read",
+            )
+        )
     if r.get("online") == "ok":
         team = f" (team {cell(r['team'])})" if r.get("team") else ""
         lines.append(f"  {ok_mark} {cell(r['apiUrl'])} accepts the token{team}")

@@ -1,6 +1,7 @@
 """What every command shares: the global options, the store, resolution of profile, token and API
 URL, the API client, and where messages go. Imports nothing heavy: `profiles list` must stay fast.
 """
+
 import argparse
 import sys
 
@@ -22,18 +23,49 @@ def add_global_options(parser, suppress):
     shown = (lambda text: argparse.SUPPRESS) if suppress else (lambda text: text)
     group = parser.add_argument_group(GLOBAL_OPTIONS_HELP)
     options = [
-        completes(group.add_argument("-p", "--profile", metavar="NAME", default=default(None), help=shown(
-            "profile to use (default: $TRUTO_PROFILE, else the active profile, else 'default')")), PROFILE),
-        group.add_argument("--token", metavar="TOKEN", default=default(None), help=shown(
-            "API token for this command (default: $TRUTO_API_TOKEN, else the profile's stored token)")),
-        group.add_argument("--api-url", metavar="URL", default=default(None), help=shown(
-            "API base URL (default: $TRUTO_API_URL, else the profile's apiUrl, else https://api.truto.one)")),
-        group.add_argument("-o", "--output", choices=output.FORMATS, default=default("table"), help=shown(
-            "output format (default: table)")),
-        group.add_argument("-v", "--verbose", action="store_true", default=default(False), help=shown(
-            "print API requests and responses on stderr (Authorization redacted)")),
-        group.add_argument("-q", "--quiet", action="store_true", default=default(False), help=shown(
-            "print no informational messages (warnings and errors still go to stderr)")),
+        completes(
+            group.add_argument(
+                "-p",
+                "--profile",
+                metavar="NAME",
+                default=default(None),
+                help=shown("profile to use (default: $TRUTO_PROFILE, else the active profile, else 'default')"),
+            ),
+            PROFILE,
+        ),
+        group.add_argument(
+            "--token",
+            metavar="TOKEN",
+            default=default(None),
+            help=shown("API token for this command (default: $TRUTO_API_TOKEN, else the profile's stored token)"),
+        ),
+        group.add_argument(
+            "--api-url",
+            metavar="URL",
+            default=default(None),
+            help=shown("API base URL (default: $TRUTO_API_URL, else the profile's apiUrl, else https://api.truto.one)"),
+        ),
+        group.add_argument(
+            "-o",
+            "--output",
+            choices=output.FORMATS,
+            default=default("table"),
+            help=shown("output format (default: table)"),
+        ),
+        group.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=default(False),
+            help=shown("print API requests and responses on stderr (Authorization redacted)"),
+        ),
+        group.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            default=default(False),
+            help=shown("print no informational messages (warnings and errors still go to stderr)"),
+        ),
     ]
     for action in options:
         global_option(action)
@@ -110,7 +142,6 @@ class Context:
 
     def client(self, api_url, token, url_source="profile"):
         from ..api import ApiClient
-
         from .terminal import Spinner
 
         waiting = lambda: Spinner("Waiting for the API", quiet=self.quiet or self.verbose)  # noqa: E731

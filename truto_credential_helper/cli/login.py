@@ -1,5 +1,6 @@
 """`truto login`: verify an API token against GET /team, then save it in a profile and make that
 profile the active one. Nothing is saved unless the token is verified (or --no-verify)."""
+
 import os
 import sys
 
@@ -19,12 +20,21 @@ BYOK_FIELDS = ("anthropicApiKey", "firecrawlApiKey")
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "login", parents=parents, help="verify an API token and save it in a profile",
+        "login",
+        parents=parents,
+        help="verify an API token and save it in a profile",
         description="Log in: prompts for profile name, API base URL and token (masked), or takes them from "
-                    "flags. The token is verified with GET {apiUrl}/team before anything is saved.",
+        "flags. The token is verified with GET {apiUrl}/team before anything is saved.",
     )
-    completes(p.add_argument("--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')"), PROFILE)
-    p.add_argument("--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)")
+    completes(
+        p.add_argument(
+            "--profile-name", metavar="NAME", help="profile to save (default: -p, else prompt, else 'default')"
+        ),
+        PROFILE,
+    )
+    p.add_argument(
+        "--with-token", action="store_true", help="read the token from stdin (keeps it out of argv and shell history)"
+    )
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing profile without asking")
     add_store_options(p, "where this profile's secrets live (default: keyring)")
     p.add_argument("--no-verify", action="store_true", help="save the token without checking it against the API")
@@ -88,10 +98,14 @@ def run(ctx, args):
 
     if team is not None:  # cleaned again: the BYOK keys carried over are held only since the answer came
         team = clean_data(team)
-        ctx.info(f"Logged in to team {clean(team.get('name', '?'))} ({clean(team.get('id', '?'))}) at {url} as profile '{name}'; "
-                 "it is now the active profile.")
+        ctx.info(
+            f"Logged in to team {clean(team.get('name', '?'))} ({clean(team.get('id', '?'))}) at {url} as profile '{name}'; "
+            "it is now the active profile."
+        )
     else:
-        ctx.info(f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile.")
+        ctx.info(
+            f"Saved profile '{name}' for {url} without verifying the token (--no-verify); it is now the active profile."
+        )
     if os.environ.get(ENV_TOKEN) and not from_env:
         warn(f"{ENV_TOKEN} is set in this environment and takes precedence over the saved token")
     if ctx.output != "table":

@@ -1,4 +1,5 @@
 """`truto logout`: remove a profile's secrets from whichever store holds them, then the profile."""
+
 from .. import resolution
 from . import prompts, vault_cli
 from .completion_marks import PROFILE, completes
@@ -6,11 +7,16 @@ from .completion_marks import PROFILE, completes
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "logout", parents=parents, help="remove a profile and its stored secrets",
+        "logout",
+        parents=parents,
+        help="remove a profile and its stored secrets",
         description="Remove a profile (default: the selected one: -p, $TRUTO_PROFILE, the active profile, "
-                    "'default') and its token and BYOK keys from the OS keyring or credentials.json.",
+        "'default') and its token and BYOK keys from the OS keyring or credentials.json.",
     )
-    completes(p.add_argument("--profile-name", metavar="NAME", help="profile to remove (default: the selected profile)"), PROFILE)
+    completes(
+        p.add_argument("--profile-name", metavar="NAME", help="profile to remove (default: the selected profile)"),
+        PROFILE,
+    )
     p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     p.set_defaults(run=run)
 
@@ -27,5 +33,7 @@ def run(ctx, args):
             # Another process removed it between our read and the lock: the outcome is the same.
             pass
     where = {"file": "credentials.json", "keyring": "the OS keyring"}.get(profile.secret_store, profile.secret_store)
-    ctx.info(vault_cli.logout_message(profile) or f"Logged out of profile '{name}'; its secrets were deleted from {where}.")
+    ctx.info(
+        vault_cli.logout_message(profile) or f"Logged out of profile '{name}'; its secrets were deleted from {where}."
+    )
     return 0

@@ -4,6 +4,7 @@ into a one-line message and a documented exit code.
 Adding a command group = a module in this package with register(subparsers, parents) + one line
 in COMMANDS. register() adds its parsers and sets `run=<function(ctx, args)>` on each.
 """
+
 import importlib
 import sys
 
@@ -34,8 +35,10 @@ environment: TRUTO_API_TOKEN, TRUTO_API_URL, TRUTO_PROFILE, TRUTO_CONFIG_DIR, TR
 TRUTO_KEYRING_TIMEOUT, TRUTO_LOCK_TIMEOUT, TRUTO_DEBUG=1 (tracebacks). See docs/commands.md."""
 
 # Shown once, in `truto --help`; every other help page points there (the options still work anywhere).
-GLOBAL_POINTER = ("Global options (-p NAME, --token, --api-url, -o FORMAT, -v, -q) work here too; "
-                  "they and the exit codes are in `truto --help`.")
+GLOBAL_POINTER = (
+    "Global options (-p NAME, --token, --api-url, -o FORMAT, -v, -q) work here too; "
+    "they and the exit codes are in `truto --help`."
+)
 
 EXAMPLES = {
     "truto": """examples:
@@ -101,8 +104,14 @@ def _parser_class():
         def error(self, message):
             original = message
             message = re.sub(r"(invalid choice|invalid \S+ value): '[^']*'", r"\1", message)
-            message = re.sub(r"unrecognized arguments: (.*)", lambda m: "unrecognized arguments: " + " ".join(
-                word if word.startswith("-") else "<value>" for word in m.group(1).split()), message)
+            message = re.sub(
+                r"unrecognized arguments: (.*)",
+                lambda m: (
+                    "unrecognized arguments: "
+                    + " ".join(word if word.startswith("-") else "<value>" for word in m.group(1).split())
+                ),
+                message,
+            )
             self.exit(EXIT_USAGE, f"{self.prog}: {message}{did_you_mean(self, original)}; see `{self.prog} --help`\n")
 
     return Parser
@@ -133,7 +142,9 @@ def did_you_mean(parser, message):
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
             continue
-        typed = re.match(r"argument %s: invalid choice: '([^']*)'" % re.escape(str(action.metavar or action.dest)), message)
+        typed = re.match(
+            r"argument %s: invalid choice: '([^']*)'" % re.escape(str(action.metavar or action.dest)), message
+        )
         if typed:
             match = difflib.get_close_matches(typed.group(1), list(action.choices), n=1)
             return f"; did you mean `{parser.prog} {match[0]}`?" if match else ""
@@ -148,13 +159,16 @@ def overview(parser):
     width = max(len(a.dest) for a in sub._choices_actions)
     lines = [parser.description, "", "usage: truto [-p NAME] [-o FORMAT] COMMAND ...", "", "commands:"]
     lines += [f"  {a.dest.ljust(width)}  {a.help}" for a in sub._choices_actions]
-    lines += ["", EXAMPLES["truto"], "",
-              "Run `truto COMMAND --help` for a command's options, `truto --help` for global options and exit codes."]
+    lines += [
+        "",
+        EXAMPLES["truto"],
+        "",
+        "Run `truto COMMAND --help` for a command's options, `truto --help` for global options and exit codes.",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def build_parser():
-    import argparse
 
     from .context import add_global_options, global_parent
 

@@ -3,6 +3,7 @@
 Commands hand over flat records (dicts of str/int/float/bool/None) and the format decides the
 bytes. Structured formats carry only data on stdout; messages go to stderr (see context.info).
 """
+
 import json
 import re
 import sys
@@ -119,7 +120,11 @@ def yaml_scalar(value):
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return json.dumps(value) if value == value and value not in (float("inf"), float("-inf")) else json.dumps(str(value))
+        return (
+            json.dumps(value)
+            if value == value and value not in (float("inf"), float("-inf"))
+            else json.dumps(str(value))
+        )
     text = str(value)
     if _PLAIN.match(text) and not _RESERVED.match(text) and ": " not in text and not text.endswith(":"):
         return text

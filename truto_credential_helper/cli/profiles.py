@@ -3,6 +3,7 @@
 list/current/use read config.json only: they never touch the keyring or import requests, so they
 stay fast with many profiles. get/set/unset/set-key act on the selected profile.
 """
+
 from ..api import check_api_url, mask
 from ..errors import TrutoError, UsageError
 from ..secrets import STORE_KINDS
@@ -23,15 +24,23 @@ SECRET_KEYS = ("anthropicApiKey", "firecrawlApiKey")
 KEY_KINDS = {"anthropic": "anthropicApiKey", "firecrawl": "firecrawlApiKey"}
 ALIASES = {alias: key for key, aliases in KEYS.items() for alias in (key,) + aliases}
 
-LIST_COLUMNS = [("active", "active"), ("name", "name"), ("apiUrl", "api url"),
-                ("secretStore", "store"), ("defaultIntegratedAccount", "default account")]
+LIST_COLUMNS = [
+    ("active", "active"),
+    ("name", "name"),
+    ("apiUrl", "api url"),
+    ("secretStore", "store"),
+    ("defaultIntegratedAccount", "default account"),
+]
 
 
 def register(subparsers, parents):
     from .completion_marks import KEY, KIND, PROFILE, completes
 
     p = subparsers.add_parser(
-        "profiles", aliases=["profile"], parents=parents, help="list, switch and configure profiles",
+        "profiles",
+        aliases=["profile"],
+        parents=parents,
+        help="list, switch and configure profiles",
         description="Manage profiles. Keys for get/set/unset: " + allowed_keys() + ".",
     )
     p.set_defaults(group_parser=p)
@@ -57,14 +66,20 @@ def register(subparsers, parents):
     s.add_argument("value", metavar="VALUE")
     s.set_defaults(run=run_set)
 
-    s = sub.add_parser("unset", parents=parents, help="remove defaultIntegratedAccount or a BYOK key from the selected profile")
+    s = sub.add_parser(
+        "unset", parents=parents, help="remove defaultIntegratedAccount or a BYOK key from the selected profile"
+    )
     completes(s.add_argument("key", metavar="KEY", help=allowed_keys()), KEY)
     s.set_defaults(run=run_unset)
 
     s = sub.add_parser("set-key", parents=parents, help="store a bring-your-own key (anthropic, firecrawl)")
     completes(s.add_argument("kind", metavar="KIND", help="anthropic or firecrawl"), KIND)
-    s.add_argument("value", metavar="VALUE", nargs="?",
-                   help="the key; '-' reads it from stdin; omitted: prompted for with masked input")
+    s.add_argument(
+        "value",
+        metavar="VALUE",
+        nargs="?",
+        help="the key; '-' reads it from stdin; omitted: prompted for with masked input",
+    )
     add_store_options(s, "move the profile's secrets to this store first")
     s.set_defaults(run=run_set_key)
 
@@ -212,7 +227,9 @@ def run_set_key(ctx, args):
     elif args.value is not None:
         value = check_secret(args.value, f"the {kind} key")
     else:
-        prompts.require_terminal(f"pass the key as an argument, or '-' to read it from stdin: truto profiles set-key {kind} -")
+        prompts.require_terminal(
+            f"pass the key as an argument, or '-' to read it from stdin: truto profiles set-key {kind} -"
+        )
         value = check_secret(prompts.ask_secret(f"{kind.capitalize()} API key"), f"the {kind} key entered")
     target = chosen_store(args)
     if target is not None:

@@ -3,6 +3,7 @@
 Prompts go to stderr (stdout may be carrying -o json data) and need a terminal on stdin: a script
 without one gets a usage error naming the flag that replaces the prompt, never a hang on a read.
 """
+
 import sys
 
 from ..errors import TrutoError, UsageError

@@ -5,6 +5,7 @@ Colour only when the stream is a TTY, never with NO_COLOR set to anything non-em
 while waiting on the network, and not with -q (it is decoration); it erases itself when done, so
 what stays on the screen is the same as without it.
 """
+
 import os
 import sys
 import threading

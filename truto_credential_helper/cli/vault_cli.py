@@ -6,6 +6,7 @@ the profile is saved. Publishing: with --token / --with-token, the token is veri
 as a new version of the secret (the secret's other keys are kept). Either way config.json records
 the Vault addresses, mount and path, nothing secret.
 """
+
 import os
 
 from ..errors import SecretStoreUnavailable, UsageError
@@ -13,12 +14,19 @@ from ..secrets import VAULT
 
 
 def add_login_options(parser):
-    parser.add_argument("--vault-path", metavar="MOUNT/PATH",
-                        help="with --secret-store vault: the KV v2 secret holding the team's token, as `vault kv get` "
-                             "names it (the first segment is the mount, e.g. secret/teams/truto)")
-    parser.add_argument("--vault-addr", metavar="URL", action="append",
-                        help="with --secret-store vault: Vault's address (default: $VAULT_ADDR); repeat it for the "
-                             "nodes of a cluster, tried in turn")
+    parser.add_argument(
+        "--vault-path",
+        metavar="MOUNT/PATH",
+        help="with --secret-store vault: the KV v2 secret holding the team's token, as `vault kv get` "
+        "names it (the first segment is the mount, e.g. secret/teams/truto)",
+    )
+    parser.add_argument(
+        "--vault-addr",
+        metavar="URL",
+        action="append",
+        help="with --secret-store vault: Vault's address (default: $VAULT_ADDR); repeat it for the "
+        "nodes of a cluster, tried in turn",
+    )
 
 
 def chosen(args):
@@ -33,7 +41,9 @@ def location_from_args(args):
     if args.insecure_storage:
         raise UsageError("--insecure-storage and --secret-store vault choose two different stores; pass one")
     if not args.vault_path:
-        raise UsageError("--secret-store vault needs --vault-path MOUNT/PATH (the team's secret, e.g. secret/teams/truto)")
+        raise UsageError(
+            "--secret-store vault needs --vault-path MOUNT/PATH (the team's secret, e.g. secret/teams/truto)"
+        )
     mount, path = split_vault_path(args.vault_path)
     raw = args.vault_addr or ([os.environ["VAULT_ADDR"]] if os.environ.get("VAULT_ADDR") else [])
     if not raw:
@@ -51,8 +61,10 @@ def split_vault_path(text):
     segments = text.strip("/").split("/")
     bad = [s for s in segments if s in ("", ".", "..")]
     if len(segments) < 2 or bad or any(c.isspace() or not c.isprintable() for c in text):
-        raise UsageError(f"--vault-path '{text}' is not MOUNT/PATH (e.g. secret/teams/truto): segments without "
-                         "spaces, '.' or '..', the first one the KV v2 mount")
+        raise UsageError(
+            f"--vault-path '{text}' is not MOUNT/PATH (e.g. secret/teams/truto): segments without "
+            "spaces, '.' or '..', the first one the KV v2 mount"
+        )
     return segments[0], "/".join(segments[1:])
 
 
@@ -67,8 +79,10 @@ def check_vault_addr(address, source):
     except ValueError as e:
         raise UsageError(f"{source} '{address}' is not a Vault address: {e}")
     if scheme == "http" and not is_loopback(host):
-        raise UsageError(f"{source} '{address}' uses plain http://, which would send the Vault token unencrypted; "
-                         "use https:// (plain http only for 127.0.0.1, ::1 and localhost)")
+        raise UsageError(
+            f"{source} '{address}' uses plain http://, which would send the Vault token unencrypted; "
+            "use https:// (plain http only for 127.0.0.1, ::1 and localhost)"
+        )
     return address.rstrip("/")
 
 
@@ -84,15 +98,19 @@ def run_login(ctx, args, name, url, url_source, verified_team):
     publishing = bool(args.token or args.with_token)
     vault = ctx.store.secret_store(VAULT)
     if publishing:
-        token = (check_secret(args.token, "the token given with --token") if args.token
-                 else read_stdin_secret("token", "--with-token"))
+        token = (
+            check_secret(args.token, "the token given with --token")
+            if args.token
+            else read_stdin_secret("token", "--with-token")
+        )
     else:
         secret = vault.read(where)
         token = (secret.data or {}).get("apiToken")
         if not isinstance(token, str) or not token:
             raise SecretStoreUnavailable(
                 f"the secret {where.label} in Vault at {', '.join(where.addresses)} has no apiToken; publish one: "
-                f"truto login --secret-store vault --vault-path {where.label} --with-token")
+                f"truto login --secret-store vault --vault-path {where.label} --with-token"
+            )
     team = verified_team(ctx, args, url, token, url_source)
     with ctx.store.edit() as edit:
         old = edit.profile(name)
@@ -107,11 +125,15 @@ def run_login(ctx, args, name, url, url_source, verified_team):
     verb = "Published the token to" if publishing else "Joined"
     where_text = f"{where.label} in Vault at {', '.join(where.addresses)}"
     if team is not None:
-        ctx.info(f"{verb} {where_text}; logged in to team {team.get('name', '?')} ({team.get('id', '?')}) at {url} "
-                 f"as profile '{name}'; it is now the active profile.")
+        ctx.info(
+            f"{verb} {where_text}; logged in to team {team.get('name', '?')} ({team.get('id', '?')}) at {url} "
+            f"as profile '{name}'; it is now the active profile."
+        )
     else:
-        ctx.info(f"{verb} {where_text} as profile '{name}' for {url} without verifying the token (--no-verify); "
-                 "it is now the active profile.")
+        ctx.info(
+            f"{verb} {where_text} as profile '{name}' for {url} without verifying the token (--no-verify); "
+            "it is now the active profile."
+        )
     from .. import settings
 
     if os.environ.get(settings.ENV_TOKEN):
@@ -119,8 +141,15 @@ def run_login(ctx, args, name, url, url_source, verified_team):
 
         warn(f"{settings.ENV_TOKEN} is set in this environment and takes precedence over the team's token in Vault")
     if ctx.output != "table":
-        record = {"profile": name, "apiUrl": url, "secretStore": VAULT, "vaultPath": where.label,
-                  "vaultAddresses": list(where.addresses), "published": publishing, "verified": team is not None}
+        record = {
+            "profile": name,
+            "apiUrl": url,
+            "secretStore": VAULT,
+            "vaultPath": where.label,
+            "vaultAddresses": list(where.addresses),
+            "published": publishing,
+            "verified": team is not None,
+        }
         if team is not None:
             record.update(teamId=team.get("id"), teamName=team.get("name"))
         ctx.emit_record(record, [])
@@ -143,5 +172,7 @@ def logout_message(profile):
     vault = profile.settings.get("vault")
     if profile.secret_store != VAULT or not vault:
         return None
-    return (f"Logged out of profile '{profile.name}'; the team's secret {vault['mount']}/{vault['path']} "
-            "in Vault was left as it is.")
+    return (
+        f"Logged out of profile '{profile.name}'; the team's secret {vault['mount']}/{vault['path']} "
+        "in Vault was left as it is."
+    )

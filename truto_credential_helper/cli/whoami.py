@@ -1,4 +1,5 @@
 """`truto whoami`: check the resolved credentials with GET /team and say where they came from."""
+
 from ..api import mask
 
 LABELS = [
@@ -17,9 +18,11 @@ SOURCE_WORDS = {"flag": "--token flag", "environment": "TRUTO_API_TOKEN", "profi
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "whoami", parents=parents, help="verify the current credentials and show whose they are",
+        "whoami",
+        parents=parents,
+        help="verify the current credentials and show whose they are",
         description="Call GET /team with the resolved token and show the profile, API URL, team, where the "
-                    "token came from and which store holds it (the token masked to its last 4 characters).",
+        "token came from and which store holds it (the token masked to its last 4 characters).",
     )
     p.set_defaults(run=run)
 
@@ -73,8 +76,13 @@ def secret_location(ctx, profile, field="apiToken"):
         where = store.location(profile.name)
         from ..secrets import vault_auth
 
-        return {"addresses": list(where.addresses), "mount": where.mount, "path": where.path, "field": field,
-                "vaultTokenFrom": store.token_source or vault_auth.source()[1]}
+        return {
+            "addresses": list(where.addresses),
+            "mount": where.mount,
+            "path": where.path,
+            "field": field,
+            "vaultTokenFrom": store.token_source or vault_auth.source()[1],
+        }
     return {"description": store.describe()}
 
 

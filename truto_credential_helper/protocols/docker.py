@@ -76,9 +76,11 @@ def parse_store(data):
     try:
         doc = jsondepth.loads(_text(data))
     except ValueError as e:
-        raise DockerError(f"the input is not valid JSON ({getattr(e, 'msg', 'parse error')}); send {{\"ServerURL\", \"Username\", \"Secret\"}}")
+        raise DockerError(
+            f'the input is not valid JSON ({getattr(e, "msg", "parse error")}); send {{"ServerURL", "Username", "Secret"}}'
+        )
     if not isinstance(doc, dict):
-        raise DockerError("the input is not a JSON object; send {\"ServerURL\", \"Username\", \"Secret\"}")
+        raise DockerError('the input is not a JSON object; send {"ServerURL", "Username", "Secret"}')
     fields = {}
     for key, value in doc.items():
         name = key.lower()

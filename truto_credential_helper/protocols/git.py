@@ -2,6 +2,7 @@
 
 Parses a request into a Credential and formats an answer; knows nothing of profiles or storage.
 """
+
 from ..credential import AUTHTYPE_FORM, Credential, answer_form, normalize_host, normalize_path
 from ..errors import EXIT_USAGE, TrutoError
 
@@ -28,7 +29,9 @@ def read_request(stream, limit=MAX_INPUT):
         chunks.append(line)
         size += len(line)
         if size > limit:
-            raise RequestError(f"the request is larger than {limit // (1 << 20)} MiB; send only the credential's attributes")
+            raise RequestError(
+                f"the request is larger than {limit // (1 << 20)} MiB; send only the credential's attributes"
+            )
         if line in (b"\n", b"\r\n"):
             break
     return b"".join(chunks)
@@ -52,7 +55,9 @@ def parse(data):
         if not sep:
             raise RequestError(f"line {number} of the request has no '='; each line must be key=value")
         if "\0" in line or "\r" in line:
-            raise RequestError(f"line {number} of the request ('{_safe_key(key)}') holds a NUL or carriage return; refusing it")
+            raise RequestError(
+                f"line {number} of the request ('{_safe_key(key)}') holds a NUL or carriage return; refusing it"
+            )
         if key in lists:
             if value == "":
                 lists[key].clear()  # an empty multi-valued attribute resets the list
@@ -102,7 +107,7 @@ def _from_url(url):
     scheme, sep, _ = url.partition("://")
     if not sep or not scheme:
         raise RequestError("the url attribute has no scheme; give it as https://host[/path]")
-    rest = url[len(scheme) + 3:]
+    rest = url[len(scheme) + 3 :]
     slash = len(rest)
     for i, c in enumerate(rest):
         if c in "/?#":
@@ -116,7 +121,7 @@ def _from_url(url):
             username = _url_decode_mem(rest[:at])
         else:
             username = _url_decode_mem(rest[:colon])
-            password = _url_decode_mem(rest[colon + 1:at])
+            password = _url_decode_mem(rest[colon + 1 : at])
         host_start = at + 1
     host = _url_decode_mem(rest[host_start:slash])
     path = rest[slash:].lstrip("/")
@@ -151,7 +156,7 @@ def _percent_decode(text):
     while i < len(raw):
         c = raw[i]
         if c == 0x25 and i + 2 < len(raw) and chr(raw[i + 1]) in _HEX and chr(raw[i + 2]) in _HEX:
-            value = int(raw[i + 1:i + 3], 16)
+            value = int(raw[i + 1 : i + 3], 16)
             if value > 0:  # as git's hex2chr check: %00 stays as it is
                 out.append(value)
                 i += 3
@@ -198,6 +203,8 @@ def format_lines(pairs):
             continue
         if "\n" in value or "\r" in value or "\0" in value:
             # A stored value that would inject lines into git's protocol is never sent.
-            raise TrutoError(f"the stored '{key}' holds a line break or NUL, so it cannot be sent to git; store it again")
+            raise TrutoError(
+                f"the stored '{key}' holds a line break or NUL, so it cannot be sent to git; store it again"
+            )
         out.append(f"{key}={value}\n")
     return "".join(out).encode("utf-8")

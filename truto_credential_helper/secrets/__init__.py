@@ -12,6 +12,7 @@ The interface is base.SecretStore; the store kinds are named in kinds.py.
   inline, until `truto auth migrate` moves them.
 TRUTO_API_TOKEN is not a store but a resolution source (see resolution.py): CI never needs either.
 """
+
 from __future__ import annotations
 
 from ..kinds import FILE, KEYRING, LEGACY_INLINE, PASS, SECRET_FIELDS, STORE_KINDS, VAULT  # noqa: F401 (callers name them from here)

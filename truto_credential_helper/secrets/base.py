@@ -1,4 +1,5 @@
 """The interface every secret store implements (secrets/__init__.py opens one by kind)."""
+
 from __future__ import annotations
 
 

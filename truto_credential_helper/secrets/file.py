@@ -1,5 +1,6 @@
 """Plaintext credentials.json beside config.json: only for profiles the user put there with
 --insecure-storage. Mode 0600, atomic writes, a warning on every write. Callers hold the config lock."""
+
 import json
 import os
 
@@ -29,11 +30,15 @@ class FileStore(SecretStore):
         if not isinstance(profiles, dict) or not all(
             isinstance(v, dict) and all(isinstance(s, str) for s in v.values()) for v in profiles.values()
         ):
-            raise ConfigError(f"{self.path}: is not a credentials file ({{\"profiles\": {{name: {{field: secret}}}}}}); fix or delete it")
+            raise ConfigError(
+                f'{self.path}: is not a credentials file ({{"profiles": {{name: {{field: secret}}}}}}); fix or delete it'
+            )
         return doc
 
     def _save(self, doc):
-        warn(f"secrets are stored in plaintext in {self.path} (--insecure-storage); anyone who can read this file can use them")
+        warn(
+            f"secrets are stored in plaintext in {self.path} (--insecure-storage); anyone who can read this file can use them"
+        )
         write_file(self.directory, FILE_NAME, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
 
     def get(self, profile, field):

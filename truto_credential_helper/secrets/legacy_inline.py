@@ -1,5 +1,6 @@
 """Read-only: the secrets a standalone Truto CLI config.json keeps inline (see legacy.py). Read
 from the file when asked for, so they never travel in the config document; never written."""
+
 import os
 
 from .. import legacy

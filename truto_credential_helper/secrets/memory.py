@@ -8,6 +8,7 @@ the keyring's place for the duration of one test (tests/unit/conftest.py).
 Like the keyring, every store of one config directory sees the same items (one namespace per
 directory, as os_keyring.service_name), and two directories never see each other's.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,12 +3,13 @@
 A locked or absent Secret Service can block a D-Bus call forever on a headless machine (gh wraps
 its keyring for the same reason), so each call runs in a daemon thread we stop waiting for.
 """
+
 import os
 import time
 
-from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from ..errors import NO_KEYRING_HINT, SecretStoreUnavailable, TrutoError
 from ..kinds import KEYRING
+from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from .base import SecretStore
 
 SERVICE = "truto"
@@ -69,9 +70,13 @@ def keyring_failure(action, error):
     if name == "NoKeyringError" or "No recommended backend" in str(error):
         return SecretStoreUnavailable(f"no usable OS keyring is available to {action}; {NO_KEYRING_HINT}")
     if name in ("LockedException", "KeyringLocked"):
-        return SecretStoreUnavailable(f"the OS keyring is locked, so truto cannot {action}; unlock it and retry, or {NO_KEYRING_HINT}")
+        return SecretStoreUnavailable(
+            f"the OS keyring is locked, so truto cannot {action}; unlock it and retry, or {NO_KEYRING_HINT}"
+        )
     # Only the exception's type: some backends put item attributes or payloads in the message.
-    return SecretStoreUnavailable(f"the OS keyring failed to {action} ({name}); check that it is running and unlocked, or {NO_KEYRING_HINT}")
+    return SecretStoreUnavailable(
+        f"the OS keyring failed to {action} ({name}); check that it is running and unlocked, or {NO_KEYRING_HINT}"
+    )
 
 
 class KeyringStore(SecretStore):
@@ -127,6 +132,7 @@ class KeyringStore(SecretStore):
     def names(self):
         """Items of this service, by their user name `<profile>:<field>`. keyring has no listing
         call: only the Secret Service backend (a search by attribute) can answer; None otherwise."""
+
         def listing():
             import keyring
 
@@ -134,8 +140,10 @@ class KeyringStore(SecretStore):
             for candidate in [backend] + list(getattr(backend, "backends", ())):  # a ChainerBackend's
                 if hasattr(candidate, "get_preferred_collection"):
                     collection = candidate.get_preferred_collection()
-                    return [item.get_attributes().get("username", "")
-                            for item in collection.search_items({"service": self.service})]
+                    return [
+                        item.get_attributes().get("username", "")
+                        for item in collection.search_items({"service": self.service})
+                    ]
             return None
 
         usernames = bounded("list the secrets", listing)

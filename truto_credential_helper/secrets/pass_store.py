@@ -13,11 +13,12 @@ Secrets reach pass on stdin (`insert -m`), never in argv. An entry holds the sec
 pass's own entries do (`pass show` prints it, `pass -c` copies it), and reads back exactly. Every
 call is bounded by TRUTO_KEYRING_TIMEOUT; any failure is one line and exit 6, without a secret.
 """
+
 import os
 
-from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from ..errors import SecretStoreUnavailable
 from ..kinds import PASS, SECRET_FIELDS
+from ..settings import ENV_KEYRING_TIMEOUT, default_config_dir, seconds
 from .base import SecretStore
 
 PREFIX = "truto"
@@ -102,7 +103,8 @@ class PassStore(SecretStore):
         if not initialised(directory, entry):
             raise SecretStoreUnavailable(
                 f"the password store {os.path.abspath(directory)} is not initialised, so truto cannot {action}; "
-                f"run `pass init GPG-KEY-ID` (or set PASSWORD_STORE_DIR to an initialised store), {HINT}")
+                f"run `pass init GPG-KEY-ID` (or set PASSWORD_STORE_DIR to an initialised store), {HINT}"
+            )
 
     def get(self, profile, field):
         entry = self._entry(profile, field)
@@ -118,8 +120,11 @@ class PassStore(SecretStore):
             raise TypeError("a secret is a str")
         entry = self._entry(profile, field)
         self._require_initialised(entry, "save a secret")
-        run_pass(["insert", "--multiline", "--force", entry], (value + "\n").encode("utf-8", "surrogateescape"),
-                 "save a secret")
+        run_pass(
+            ["insert", "--multiline", "--force", entry],
+            (value + "\n").encode("utf-8", "surrogateescape"),
+            "save a secret",
+        )
 
     def delete(self, profile, field):
         entry = self._entry(profile, field)
@@ -164,12 +169,18 @@ def run_pass(args, data, action):
 
     limit = timeout()
     try:
-        p = subprocess.Popen(["pass"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
+        p = subprocess.Popen(
+            ["pass"] + args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
     except FileNotFoundError:
         raise SecretStoreUnavailable(
             f"the `pass` command is not installed (or not on PATH), so truto cannot {action}; "
-            f"install pass (Debian: apt-get install pass), {HINT}") from None
+            f"install pass (Debian: apt-get install pass), {HINT}"
+        ) from None
     except OSError as e:
         raise SecretStoreUnavailable(f"`pass` cannot be started ({e.strerror}) to {action}; {HINT}") from None
     try:
@@ -183,11 +194,13 @@ def run_pass(args, data, action):
         raise SecretStoreUnavailable(
             f"pass did not answer within {limit:g} s while trying to {action} (gpg waiting for a passphrase?); "
             f"unlock the key in gpg-agent (a git or docker helper cannot prompt for it), or raise "
-            f"TRUTO_KEYRING_TIMEOUT") from None
+            f"TRUTO_KEYRING_TIMEOUT"
+        ) from None
     if p.returncode != 0:
         raise SecretStoreUnavailable(
             f"pass failed to {action} in {os.path.abspath(store_dir())} ({reason(err)}); check that gpg has the "
-            f"store's key and that gpg-agent can use it without a prompt, {HINT}")
+            f"store's key and that gpg-agent can use it without a prompt, {HINT}"
+        )
     return out
 
 
@@ -195,8 +208,12 @@ def reason(stderr):
     """The line of pass's or gpg's stderr that says what went wrong, printable and short. It holds no
     secret: pass never echoes what it was given, and a failed decryption has nothing to print."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    chosen = next((l for l in lines if l.startswith(("gpg: decryption failed", "Error:"))), None)
-    chosen = chosen or next((l for l in reversed(lines) if l.startswith("gpg:")), None) or (lines[-1] if lines else "")
+    chosen = next((line for line in lines if line.startswith(("gpg: decryption failed", "Error:"))), None)
+    chosen = (
+        chosen
+        or next((line for line in reversed(lines) if line.startswith("gpg:")), None)
+        or (lines[-1] if lines else "")
+    )
     chosen = "".join(c if c.isprintable() else "?" for c in chosen)[:200]
     return chosen or "no message"
 
@@ -213,8 +230,12 @@ def diagnose(config_dir):
         return [("the `pass` command is not installed (or not on PATH)", "install pass (Debian: apt-get install pass)")]
     entry = entry_name(config_dir, "probe", "probe")
     if not initialised(directory, entry):
-        return [(f"the password store {directory} is not initialised (no .gpg-id)",
-                 "pass init GPG-KEY-ID, or set PASSWORD_STORE_DIR to an initialised store")]
+        return [
+            (
+                f"the password store {directory} is not initialised (no .gpg-id)",
+                "pass init GPG-KEY-ID, or set PASSWORD_STORE_DIR to an initialised store",
+            )
+        ]
     gpg_id = gpg_id_file(directory, entry)
     try:
         if os.environ.get("PASSWORD_STORE_KEY"):
@@ -227,12 +248,20 @@ def diagnose(config_dir):
     problems = []
     for key in ids:
         try:
-            r = subprocess.run(["gpg", "--batch", "--list-secret-keys", "--with-colons", "--", key],
-                               stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout())
+            r = subprocess.run(
+                ["gpg", "--batch", "--list-secret-keys", "--with-colons", "--", key],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout(),
+            )
             present = r.returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             present = False
         if not present:
-            problems.append((f"GPG has no secret key for {key}, the key of the password store {directory}",
-                             "import that key into gpg (GNUPGHOME), or re-encrypt the store: pass init YOUR-KEY-ID"))
+            problems.append(
+                (
+                    f"GPG has no secret key for {key}, the key of the password store {directory}",
+                    "import that key into gpg (GNUPGHOME), or re-encrypt the store: pass init YOUR-KEY-ID",
+                )
+            )
     return problems

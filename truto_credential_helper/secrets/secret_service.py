@@ -19,6 +19,7 @@ anyway (Secret Service API, "Transfer of Secrets"); the socket is the user's own
 
 Every socket operation is bounded by one deadline; when it passes, TimedOut is raised.
 """
+
 import os
 import struct
 import sys
@@ -81,8 +82,9 @@ _plugin_installed = None
 
 # The backends keyring registers itself (its own entry_points.txt); any other entry in the group is
 # a plugin. A future keyring adding one only makes the fast path step aside until it is listed here.
-KEYRING_OWN_BACKENDS = {"keyring.backends." + name for name in
-                        ("kwallet", "SecretService", "Windows", "chainer", "libsecret", "macOS")}
+KEYRING_OWN_BACKENDS = {
+    "keyring.backends." + name for name in ("kwallet", "SecretService", "Windows", "chainer", "libsecret", "macOS")
+}
 
 
 def keyring_plugin_installed(path=None):
@@ -182,8 +184,9 @@ def _write(path, deadline, service, username, password):
         # As the read: the service object, then the collection the alias names, never a property of
         # a collection (see _read). CreateItem on a collection gnome-keyring is reloading fails with
         # an error, and keyring then writes as it always did.
-        hello, alias, session = _service_calls(conn, ("ReadAlias", "s", ("default",)),
-                                               ("OpenSession", "sv", ("plain", ("s", ""))))
+        hello, alias, session = _service_calls(
+            conn, ("ReadAlias", "s", ("default",)), ("OpenSession", "sv", ("plain", ("s", "")))
+        )
         conn.reply(hello)
         collection = conn.reply(alias)[0]
         if collection in ("", "/"):
@@ -191,11 +194,14 @@ def _write(path, deadline, service, username, password):
         session_path = conn.reply(session)[1]
         # The attributes in keyring's order (its _query, then application=appid).
         attributes = {"username": username, "service": service, "application": APPLICATION}
-        properties = {SECRET_IFACE + "Item.Label": ("s", item_label(service, username)),
-                      SECRET_IFACE + "Item.Attributes": ("a{ss}", attributes)}
+        properties = {
+            SECRET_IFACE + "Item.Label": ("s", item_label(service, username)),
+            SECRET_IFACE + "Item.Attributes": ("a{ss}", attributes),
+        }
         secret = (session_path, b"", password.encode("utf-8"), CONTENT_TYPE)
-        created = conn.call(collection, SECRET_IFACE + "Collection", "CreateItem", "a{sv}(oayays)b",
-                            (properties, secret, True))
+        created = conn.call(
+            collection, SECRET_IFACE + "Collection", "CreateItem", "a{sv}(oayays)b", (properties, secret, True)
+        )
         item, prompt = conn.reply(created)
     finally:
         conn.close()
@@ -206,8 +212,11 @@ def _write(path, deadline, service, username, password):
 def _delete(path, deadline, service, username):
     conn = Connection(path, deadline)
     try:
-        hello, alias, search = _service_calls(conn, ("ReadAlias", "s", ("default",)),
-                                              ("SearchItems", "a{ss}", ({"username": username, "service": service},)))
+        hello, alias, search = _service_calls(
+            conn,
+            ("ReadAlias", "s", ("default",)),
+            ("SearchItems", "a{ss}", ({"username": username, "service": service},)),
+        )
         conn.reply(hello)
         collection = conn.reply(alias)[0]
         unlocked, locked = conn.reply(search)
@@ -218,7 +227,9 @@ def _delete(path, deadline, service, username):
             # keyring unlocks the collection (a prompt when locked), then finds nothing to delete.
             # Unlock on the service object says whether that needs a prompt, without the collection
             # property that can abort a reloading gnome-keyring; a prompt it returns is never run.
-            done, prompt = conn.reply(conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "Unlock", "ao", ([collection],)))
+            done, prompt = conn.reply(
+                conn.call(SERVICE_PATH, SECRET_IFACE + "Service", "Unlock", "ao", ([collection],))
+            )
             if prompt != "/" or collection not in done:
                 raise Unanswerable("the default collection is locked")
             return False
@@ -239,8 +250,9 @@ def _only_unlocked_item(collection, unlocked, locked):
     if any(path.startswith(inside) for path in locked):
         raise Unanswerable("the item is locked")
     if len(items) != 1:
-        raise Unanswerable("no such item in the default collection" if not items else
-                           "several items match in the default collection")
+        raise Unanswerable(
+            "no such item in the default collection" if not items else "several items match in the default collection"
+        )
     return items[0]
 
 
@@ -265,9 +277,11 @@ def _read(path, deadline, service, username):
         # a Properties.Get on them at that moment aborts the daemon (a GLib assertion in
         # invoke_get_property_in_idle_cb), leaving the user with a locked, restarted keyring.
         hello, alias, search, session = _service_calls(
-            conn, ("ReadAlias", "s", ("default",)),
+            conn,
+            ("ReadAlias", "s", ("default",)),
             ("SearchItems", "a{ss}", ({"username": username, "service": service},)),
-            ("OpenSession", "sv", ("plain", ("s", ""))))
+            ("OpenSession", "sv", ("plain", ("s", ""))),
+        )
         conn.reply(hello)
         collection = conn.reply(alias)[0]
         unlocked, locked = conn.reply(search)
@@ -414,8 +428,25 @@ class Connection:
 # dict entries and variants, little-endian out, either endianness in.
 
 HEADER_FIELDS = {1: "o", 2: "s", 3: "s", 6: "s", 8: "g"}  # path, interface, member, destination, signature
-ALIGN = {"y": 1, "g": 1, "v": 1, "n": 2, "q": 2, "b": 4, "i": 4, "u": 4, "s": 4, "o": 4, "a": 4,
-         "h": 4, "x": 8, "t": 8, "d": 8, "(": 8, "{": 8}
+ALIGN = {
+    "y": 1,
+    "g": 1,
+    "v": 1,
+    "n": 2,
+    "q": 2,
+    "b": 4,
+    "i": 4,
+    "u": 4,
+    "s": 4,
+    "o": 4,
+    "a": 4,
+    "h": 4,
+    "x": 8,
+    "t": 8,
+    "d": 8,
+    "(": 8,
+    "{": 8,
+}
 FIXED = {"y": "B", "n": "h", "q": "H", "b": "I", "i": "i", "u": "I", "h": "I", "x": "q", "t": "Q", "d": "d"}
 
 
@@ -468,7 +499,7 @@ def marshal(buf, signature, value):
         buf += b"\0\0\0\0"
         _pad(buf, ALIGN[element[0]])
         start = len(buf)
-        for item in (value.items() if element[0] == "{" else value):
+        for item in value.items() if element[0] == "{" else value:
             marshal(buf, element, item)
         struct.pack_into("<I", buf, at, len(buf) - start)
     elif c in "({":
@@ -535,7 +566,7 @@ def unmarshal(data, pos, signature, order="<", depth=0):
 def _text(data, pos, n):
     if pos + n >= len(data) or data[pos + n] != 0:
         raise Unanswerable("malformed D-Bus string")
-    return bytes(data[pos:pos + n]).decode("utf-8", "replace")
+    return bytes(data[pos : pos + n]).decode("utf-8", "replace")
 
 
 def method_call(serial, path, interface, member, dest, signature, args):

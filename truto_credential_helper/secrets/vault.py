@@ -7,6 +7,7 @@ Every read asks Vault (no cache): a token rotated there is what the next `get` u
 records the addresses, mount and path (the profile's "vault" settings), never a secret or a Vault
 token. The secret belongs to the team, so removing a profile leaves it (`owned` is False).
 """
+
 import time
 
 from ..errors import SecretStoreUnavailable
@@ -82,7 +83,8 @@ class VaultStore(SecretStore):
         if not settings:
             raise SecretStoreUnavailable(
                 f"profile '{profile}' has no Vault path in config.json; run `truto login --profile-name {profile} "
-                "--secret-store vault --vault-path MOUNT/PATH`")
+                "--secret-store vault --vault-path MOUNT/PATH`"
+            )
         return Location.from_settings(settings)
 
     # -- SecretStore
@@ -142,7 +144,8 @@ class VaultStore(SecretStore):
                 if where.required and not allow_missing:
                     raise SecretStoreUnavailable(
                         f"there is no secret at {where.label} in Vault at {answer.address}; check the path, or publish "
-                        f"the token there: truto login --secret-store vault --vault-path {where.label} --with-token")
+                        f"the token there: truto login --secret-store vault --vault-path {where.label} --with-token"
+                    )
                 return Secret(None, 0)
             version = _version(metadata)
             if allow_missing:
@@ -150,10 +153,12 @@ class VaultStore(SecretStore):
             if metadata.get("destroyed"):
                 raise SecretStoreUnavailable(
                     f"the latest version ({version}) of {where.label} in Vault at {answer.address} was destroyed; "
-                    f"publish the token again: truto login --secret-store vault --vault-path {where.label} --with-token")
+                    f"publish the token again: truto login --secret-store vault --vault-path {where.label} --with-token"
+                )
             raise SecretStoreUnavailable(
                 f"the latest version ({version}) of {where.label} in Vault at {answer.address} was deleted; restore it "
-                f"with `bao kv undelete -versions={version} {where.label}` (or vault kv undelete), or publish a new one")
+                f"with `bao kv undelete -versions={version} {where.label}` (or vault kv undelete), or publish a new one"
+            )
         raise self.refusal(client, token, answer, where, "read")
 
     def refusal(self, client, token, answer, where, action):
@@ -167,18 +172,22 @@ class VaultStore(SecretStore):
                 return SecretStoreUnavailable(
                     f"Vault at {answer.address} does not accept the Vault token from {self.token_source} "
                     f"(expired or revoked), so {where.label} cannot be {action}; log in to Vault again "
-                    "(vault login / bao login) or renew the CI credentials")
+                    "(vault login / bao login) or renew the CI credentials"
+                )
             verb = "read" if action == "read" else "create/update"
             return SecretStoreUnavailable(
                 f"Vault at {answer.address} denied access to {where.label}: the policy of the token from "
-                f"{self.token_source} does not allow {verb} on {where.api_path()}; ask your Vault admins for it")
+                f"{self.token_source} does not allow {verb} on {where.api_path()}; ask your Vault admins for it"
+            )
         if answer.status == 404:
             return SecretStoreUnavailable(
                 f"Vault at {answer.address} has no KV version 2 engine mounted at {where.mount}/ "
-                f"({said or 'route not found'}); check the mount in --vault-path MOUNT/PATH")
+                f"({said or 'route not found'}); check the mount in --vault-path MOUNT/PATH"
+            )
         return SecretStoreUnavailable(
             f"Vault at {answer.address} answered HTTP {answer.status} for {where.label}"
-            f"{' (' + said + ')' if said else ''}; check Vault's logs, then retry")
+            f"{' (' + said + ')' if said else ''}; check Vault's logs, then retry"
+        )
 
     def _change(self, where, changes):
         """Write a new version with `changes` applied ({key: value, or None to remove}), keeping the
@@ -206,7 +215,8 @@ class VaultStore(SecretStore):
             raise self.refusal(client, token, answer, where, "written")
         raise SecretStoreUnavailable(
             f"{where.label} in Vault at {client.last_address} kept changing while truto wrote it "
-            f"({CAS_ATTEMPTS} attempts); retry")
+            f"({CAS_ATTEMPTS} attempts); retry"
+        )
 
 
 def _version(metadata):

@@ -8,14 +8,17 @@
 truto's own variables come first: they are set for truto on purpose (a CI job), while VAULT_TOKEN
 and the token file may be ambient. A token from a login lives in this process's memory only.
 """
+
 import os
 
 from ..errors import SecretStoreUnavailable
 
 APPROLE = ("TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_SECRET_ID")
 JWT_VARS = ("TRUTO_VAULT_JWT", "TRUTO_VAULT_JWT_FILE")
-NO_TOKEN_HINT = ("set VAULT_TOKEN or log in with `vault login` / `bao login` (~/.vault-token); in CI set "
-                 "TRUTO_VAULT_ROLE_ID + TRUTO_VAULT_SECRET_ID (AppRole) or TRUTO_VAULT_JWT(_FILE) + TRUTO_VAULT_ROLE (JWT)")
+NO_TOKEN_HINT = (
+    "set VAULT_TOKEN or log in with `vault login` / `bao login` (~/.vault-token); in CI set "
+    "TRUTO_VAULT_ROLE_ID + TRUTO_VAULT_SECRET_ID (AppRole) or TRUTO_VAULT_JWT(_FILE) + TRUTO_VAULT_ROLE (JWT)"
+)
 
 
 def token_file():
@@ -77,8 +80,10 @@ def obtain(client, where):
             with open(token_file(), encoding="utf-8") as f:
                 token = f.read().strip()
         except (OSError, UnicodeDecodeError) as e:
-            raise SecretStoreUnavailable(f"{token_file()} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
-                                         "log in to Vault again (vault login / bao login)")
+            raise SecretStoreUnavailable(
+                f"{token_file()} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
+                "log in to Vault again (vault login / bao login)"
+            )
         if token:
             return token, label
     raise SecretStoreUnavailable(f"no Vault token to read {where}: {NO_TOKEN_HINT}")
@@ -89,10 +94,14 @@ def _read_jwt_file(path):
         with open(path, encoding="utf-8") as f:
             jwt = f.read().strip()
     except (OSError, UnicodeDecodeError) as e:
-        raise SecretStoreUnavailable(f"TRUTO_VAULT_JWT_FILE={path} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
-                                     "point it at the file your CI writes the job's ID token to")
+        raise SecretStoreUnavailable(
+            f"TRUTO_VAULT_JWT_FILE={path} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
+            "point it at the file your CI writes the job's ID token to"
+        )
     if not jwt:
-        raise SecretStoreUnavailable(f"TRUTO_VAULT_JWT_FILE={path} is empty; point it at the file holding the job's ID token")
+        raise SecretStoreUnavailable(
+            f"TRUTO_VAULT_JWT_FILE={path} is empty; point it at the file holding the job's ID token"
+        )
     return jwt
 
 
@@ -106,5 +115,6 @@ def _login(client, mount, body, label, sent, where):
         said = vault_message(answer, scrub=sent)
         raise SecretStoreUnavailable(
             f"Vault at {answer.address} refused the {label} (HTTP {answer.status}{': ' + said if said else ''}) "
-            f"needed to read {where}; check the role and credentials, and that auth/{mount} is enabled")
+            f"needed to read {where}; check the role and credentials, and that auth/{mount} is enabled"
+        )
     return token

@@ -8,6 +8,7 @@ timeout, a sealed node or a standby that has no active node to forward to, the n
 tried, round after round, until one answers or the deadline passes (a raft election takes seconds).
 Nothing here ever puts a Vault token or a secret in a message: callers pass what to scrub.
 """
+
 import os
 import socket
 import time
@@ -19,8 +20,13 @@ MAX_BODY = 4 << 20  # a KV secret of three tokens is a few KiB; a broken or host
 MAX_LINE = 65536  # a status, header or chunk-size line, as http.client bounds them
 MAX_HEADERS = 100
 ROUND_PAUSE = 0.25  # seconds between two rounds over the addresses, while a cluster elects a leader
-NOT_ACTIVE_HINTS = ("active cluster node not found", "local node not active", "no active node",
-                    "node not active", "standby")
+NOT_ACTIVE_HINTS = (
+    "active cluster node not found",
+    "local node not active",
+    "no active node",
+    "node not active",
+    "standby",
+)
 # A KV v2 engine on a node that just became active answers 400 with this until it has loaded.
 STARTING_HINT = "waiting for the primary to upgrade"
 
@@ -65,8 +71,10 @@ def tls_context():
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except (OSError, ssl.SSLError) as e:
         what = f"VAULT_CACERT={cafile}" if cafile else f"VAULT_CAPATH={capath}"
-        raise SecretStoreUnavailable(f"{what} cannot be used as Vault's CA ({getattr(e, 'strerror', None) or type(e).__name__}); "
-                                     "point it at the PEM file of the CA that signed Vault's certificate")
+        raise SecretStoreUnavailable(
+            f"{what} cannot be used as Vault's CA ({getattr(e, 'strerror', None) or type(e).__name__}); "
+            "point it at the PEM file of the CA that signed Vault's certificate"
+        )
 
 
 def split_address(address):
@@ -158,7 +166,7 @@ class _Reader:
         if end > MAX_LINE:
             raise BrokenAnswer("LineTooLong")
         line = bytes(self.buf[:end])
-        del self.buf[:end + 1]
+        del self.buf[: end + 1]
         return line[:-1] if line.endswith(b"\r") else line
 
     def take(self, count):
@@ -267,11 +275,15 @@ def read_answer(reader, method, limit=MAX_BODY):
 
 def _header_bytes(name, value):
     if any(c in value for c in "\r\n\0"):
-        raise SecretStoreUnavailable(f"the {name} to send to Vault contains a line break or NUL; check where it comes from")
+        raise SecretStoreUnavailable(
+            f"the {name} to send to Vault contains a line break or NUL; check where it comes from"
+        )
     try:
         return f"{name}: {value}\r\n".encode("latin-1")
     except UnicodeEncodeError:
-        raise SecretStoreUnavailable(f"the {name} to send to Vault has characters HTTP headers cannot carry; check where it comes from")
+        raise SecretStoreUnavailable(
+            f"the {name} to send to Vault has characters HTTP headers cannot carry; check where it comes from"
+        )
 
 
 def format_request(method, host, port, default_port, target, headers, data):
@@ -347,8 +359,9 @@ class Client:
         try:
             scheme, host, port, prefix = split_address(address)
         except ValueError as e:
-            raise SecretStoreUnavailable(f"'{address}' is not a Vault address ({e}); give the profile a valid one "
-                                         "(truto login --vault-addr URL)")
+            raise SecretStoreUnavailable(
+                f"'{address}' is not a Vault address ({e}); give the profile a valid one (truto login --vault-addr URL)"
+            )
         default_port = 443 if scheme == "https" else 80
         if scheme == "https" and self._tls is None:
             self._tls = tls_context()
@@ -373,14 +386,17 @@ class Client:
             if isinstance(e, ssl.SSLCertVerificationError):
                 raise SecretStoreUnavailable(
                     f"Vault at {address} presented a certificate that is not trusted ({e.verify_message}); "
-                    "set VAULT_CACERT to the PEM file of its CA")
+                    "set VAULT_CACERT to the PEM file of its CA"
+                )
             if isinstance(e, ssl.SSLError):
                 raise Unreachable(f"TLS failed ({e.reason or type(e).__name__})")
             raise Unreachable(e.strerror or type(e).__name__)
         except BrokenAnswer as e:
             raise Unreachable(f"broken HTTP answer ({e})")
         except TooLarge:
-            raise SecretStoreUnavailable(f"Vault at {address} sent an answer larger than {MAX_BODY >> 20} MiB; check --vault-addr")
+            raise SecretStoreUnavailable(
+                f"Vault at {address} sent an answer larger than {MAX_BODY >> 20} MiB; check --vault-addr"
+            )
         finally:
             if sock is not None:
                 sock.close()
@@ -389,8 +405,10 @@ class Client:
         except (ValueError, RecursionError):
             if status in (502, 503, 504):
                 raise Unreachable(f"HTTP {status} from something that is not Vault")
-            raise SecretStoreUnavailable(f"{address} answered HTTP {status} with something that is not Vault's JSON; "
-                                         "check that --vault-addr points at Vault")
+            raise SecretStoreUnavailable(
+                f"{address} answered HTTP {status} with something that is not Vault's JSON; "
+                "check that --vault-addr points at Vault"
+            )
         answer = Answer(status, doc, address)
         text = " ".join(answer.errors).lower()
         if status == 503 and "sealed" in text:
@@ -408,11 +426,13 @@ class Client:
         if failures and all(f.sealed for f in failures.values()):
             return SecretStoreUnavailable(
                 f"Vault at {where} is sealed, so {self.what} cannot be read; ask its operators to unseal it "
-                "(vault/bao operator unseal), then retry")
+                "(vault/bao operator unseal), then retry"
+            )
         reasons = "; ".join(f"{a}: {f.reason}" for a, f in failures.items()) or f"no answer within {self.timeout:g} s"
         return SecretStoreUnavailable(
             f"cannot reach Vault for {self.what} ({reasons}); check that Vault is running and the profile's Vault address "
-            f"(truto login --vault-addr URL), or raise TRUTO_TIMEOUT (now {self.timeout:g} s)")
+            f"(truto login --vault-addr URL), or raise TRUTO_TIMEOUT (now {self.timeout:g} s)"
+        )
 
 
 def vault_message(answer, scrub=()):

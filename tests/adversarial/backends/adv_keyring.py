@@ -1,5 +1,6 @@
 """keyring backends that misbehave, loaded by the processes under test through
 PYTHON_KEYRING_BACKEND=adv_keyring.<Class> with this directory on PYTHONPATH."""
+
 import time
 
 from keyring.backend import KeyringBackend

@@ -8,6 +8,7 @@ One module per area (config_file, secret_stores, orphans, environment, vault, gi
 each a function adding rows to a report.Checks through the loaders and validators the commands use;
 this module runs them in order and prints the rows.
 """
+
 import sys
 
 from ...errors import EXIT_ERROR
@@ -19,10 +20,13 @@ from .report import FAIL, INFO, OK, WARN, Checks, profile_origins  # noqa: F401 
 
 def register(subparsers, parents):
     p = subparsers.add_parser(
-        "doctor", parents=parents, help="check the set-up and say how to fix what is wrong",
+        "doctor",
+        parents=parents,
+        help="check the set-up and say how to fix what is wrong",
         description="Check config permissions and schema, the keyring (a timed round trip with a probe item), "
-                    "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
-                    "whether each profile's token is accepted. Exit 1 when a check fails.")
+        "insecure or inline secrets, TRUTO_* variables, git and docker set-up; with --online, "
+        "whether each profile's token is accepted. Exit 1 when a check fails.",
+    )
     p.add_argument("--online", action="store_true", help="also ask the API whether each profile's token is accepted")
     orphans.register_flags(p)
     p.set_defaults(run=run_doctor)
@@ -58,9 +62,13 @@ def emit(ctx, checks):
         if ctx.output == "json":
             import json
 
-            sys.stdout.write(json.dumps({"ok": not checks.failed, "checks": checks.rows}, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps({"ok": not checks.failed, "checks": checks.rows}, indent=2, ensure_ascii=False) + "\n"
+            )
         else:
-            ctx.emit_rows(checks.rows, [("status", "status"), ("check", "check"), ("message", "message"), ("fix", "fix")])
+            ctx.emit_rows(
+                checks.rows, [("status", "status"), ("check", "check"), ("message", "message"), ("fix", "fix")]
+            )
         return
     width = max(len(r["check"]) for r in checks.rows)
     for r in checks.rows:

@@ -1,5 +1,6 @@
 """`truto doctor`'s checks of the config directory and config.json: ownership and modes, then the
 file read, parsed and validated by the very functions every command loads it with (config.py)."""
+
 import os
 
 from ... import config, legacy
@@ -14,7 +15,9 @@ def check_config(checks, directory):
         checks.add("config directory", INFO, f"{directory} does not exist yet", "truto login creates it")
         return config.empty_config()
     if not os.path.isdir(directory):
-        checks.add("config directory", FAIL, f"{directory} is not a directory", "move it aside, or set TRUTO_CONFIG_DIR")
+        checks.add(
+            "config directory", FAIL, f"{directory} is not a directory", "move it aside, or set TRUTO_CONFIG_DIR"
+        )
         return None
     checks.add("config directory", *mode_owner(directory, 0o700, "directory"))
     path = config.config_path(directory)
@@ -35,9 +38,15 @@ def check_config(checks, directory):
         return None
     if legacy.is_legacy(doc):
         n = sum(len(legacy.inline_secrets(p)) for p in doc["profiles"].values())
-        checks.add("config schema", WARN, f"{path} is in the standalone Truto CLI's format (read-only)", "truto auth migrate")
-        checks.add("inline secrets", FAIL if n else WARN,
-                   f"{n} secret{'s' if n != 1 else ''} stored inline in plaintext in {path}", "truto auth migrate")
+        checks.add(
+            "config schema", WARN, f"{path} is in the standalone Truto CLI's format (read-only)", "truto auth migrate"
+        )
+        checks.add(
+            "inline secrets",
+            FAIL if n else WARN,
+            f"{n} secret{'s' if n != 1 else ''} stored inline in plaintext in {path}",
+            "truto auth migrate",
+        )
         try:
             config.validate(path, config.legacy_as_validated(path, doc))  # the rules every command applies to it
         except TrutoError as e:

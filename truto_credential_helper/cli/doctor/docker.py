@@ -1,5 +1,6 @@
 """`truto doctor`'s check that docker asks truto for each profile's registry, and what the helper
 answers it."""
+
 import shutil
 
 from ...errors import TrutoError
@@ -30,12 +31,20 @@ def check_docker(checks, origins):
         checked.add(host)
         helper = docker_config.helper_for(doc, host)
         if helper != docker_config.HELPER:
-            checks.add("docker", INFO, f"{label}: docker is not set up to ask truto for {host}",
-                       f"truto auth setup-docker{profile_flag(name)}")
+            checks.add(
+                "docker",
+                INFO,
+                f"{label}: docker is not set up to ask truto for {host}",
+                f"truto auth setup-docker{profile_flag(name)}",
+            )
             continue
         if not on_path:
-            checks.add("docker", FAIL, f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
-                       "put the directory truto is installed in on PATH")
+            checks.add(
+                "docker",
+                FAIL,
+                f"{label}: docker is set up for {host}, but docker-credential-truto is not on PATH",
+                "put the directory truto is installed in on PATH",
+            )
             continue
         status, message, fix = _docker_answer(label, host, url, name)
         if status == OK and (doc.get("credHelpers") or {}).get(host) != docker_config.HELPER:
@@ -48,8 +57,12 @@ def check_docker(checks, origins):
             status, message, _ = _docker_answer(f"credHelpers '{key}'", key, None, None)
             if status != OK:
                 status, message = WARN, f"credHelpers '{key}': docker asks truto for {key}, but no profile answers it"
-            checks.add("docker", status, message, "" if status == OK else
-                       f"docker login {key} stores a credential for it, or drop the entry from {path}")
+            checks.add(
+                "docker",
+                status,
+                message,
+                "" if status == OK else f"docker login {key} stores a credential for it, or drop the entry from {path}",
+            )
 
 
 def _docker_answer(label, host, url, name):
@@ -64,8 +77,14 @@ def _docker_answer(label, host, url, name):
         reason = docker_config.unanswerable(url) if url else None
         message = f"{label}: docker asks truto for {host}, but the helper answers nothing for it"
         if reason:
-            return FAIL, f"{message}: {reason}", (f"truto login{profile_flag(name)} --api-url https://{host}, "
-                                                  f"or truto auth setup-docker --remove{profile_flag(name)}")
+            return (
+                FAIL,
+                f"{message}: {reason}",
+                (
+                    f"truto login{profile_flag(name)} --api-url https://{host}, "
+                    f"or truto auth setup-docker --remove{profile_flag(name)}"
+                ),
+            )
         return FAIL, message, f"truto login{profile_flag(name)}"
     except TrutoError as e:
         return FAIL, f"{label}: docker asks truto for {host}, and the helper fails: {one_line(e)}", ""

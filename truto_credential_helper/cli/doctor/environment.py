@@ -3,6 +3,7 @@ use (settings.check, api.check_api_url), so doctor and the commands never disagr
 and a value is shown only once it passed that check: a token pasted into the wrong variable is
 never printed back.
 """
+
 import os
 
 from ... import settings
@@ -18,8 +19,12 @@ def check_environment(checks, doc):
     profiles = (doc or {}).get("profiles", {})
     for name in names:
         if name not in settings.VARIABLES:
-            checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see docs/commands.md for the variables truto reads")
+            checks.add(
+                "environment",
+                WARN,
+                f"{name} is set, but truto does not read it (a typo?)",
+                "unset it, or see docs/commands.md for the variables truto reads",
+            )
             continue
         status, shown, fix = judge(name, os.environ[name], profiles)
         checks.add("environment", status, f"{name}{shown}: {settings.VARIABLES[name]}", fix)

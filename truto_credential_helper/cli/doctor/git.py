@@ -22,9 +22,17 @@ def check_git(checks, origins):
             if problem is None:
                 checks.add("git", OK, f"{label}: git asks truto for {origin}")
             else:
-                checks.add("git", FAIL, f"{label}: git is set up for {origin}, but cannot start its helper: {problem}",
-                           f"truto auth setup-git{profile_flag(name)} (writes the helper's absolute path)")
+                checks.add(
+                    "git",
+                    FAIL,
+                    f"{label}: git is set up for {origin}, but cannot start its helper: {problem}",
+                    f"truto auth setup-git{profile_flag(name)} (writes the helper's absolute path)",
+                )
         else:
             other = f" (it uses credential.helper '{helper}')" if helper else ""
-            checks.add("git", INFO, f"{label}: git is not set up to ask truto for {origin}{other}",
-                       f"truto auth setup-git{profile_flag(name)}")
+            checks.add(
+                "git",
+                INFO,
+                f"{label}: git is not set up to ask truto for {origin}{other}",
+                f"truto auth setup-git{profile_flag(name)}",
+            )

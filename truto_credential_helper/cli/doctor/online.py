@@ -1,4 +1,5 @@
 """`truto doctor --online`: whether the API accepts each profile's token (and TRUTO_API_TOKEN)."""
+
 import os
 
 from ... import resolution
@@ -19,12 +20,17 @@ def check_online(ctx, checks, directory, profiles):
         checks.add("online", FAIL, f"profiles not checked: {one_line(e)}", "fix the config checks above first")
         profiles = []
     for p in profiles:
-        targets.append((f"profile '{p.name}'", p.api_url, lambda p=p: store.read_secret(p, "apiToken"),
-                        f"truto login --profile-name {p.name}"))
+        targets.append(
+            (
+                f"profile '{p.name}'",
+                p.api_url,
+                lambda p=p: store.read_secret(p, "apiToken"),
+                f"truto login --profile-name {p.name}",
+            )
+        )
     if os.environ.get(ENV_TOKEN):
         url = resolution.env_credential_url()
-        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[ENV_TOKEN],
-                        "set TRUTO_API_TOKEN to a valid token"))
+        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[ENV_TOKEN], "set TRUTO_API_TOKEN to a valid token"))
     if not targets:
         checks.add("online", INFO, "no profile to check", "truto login")
     for label, url, read_token, fix in targets:
@@ -43,4 +49,6 @@ def check_online(ctx, checks, directory, profiles):
             checks.add("online", FAIL, f"{label}: {one_line(e)}", fix)
         else:
             team_name = team.get("name") if isinstance(team, dict) else None
-            checks.add("online", OK, f"{label}: {url} accepts the token" + (f" (team {team_name})" if team_name else ""))
+            checks.add(
+                "online", OK, f"{label}: {url} accepts the token" + (f" (team {team_name})" if team_name else "")
+            )

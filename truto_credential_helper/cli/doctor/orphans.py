@@ -4,6 +4,7 @@ Whatever left them (a writer killed by an older version, a profile removed by ha
 config.json), they are items of this config directory's keyring service, entries of its
 credentials.json or of its folder in a pass store, that no profile of config.json refers to. Their values are never read.
 """
+
 from ... import config
 from ...errors import TrutoError
 from ...secrets import FILE, KEYRING, PASS, open_store
@@ -13,8 +14,9 @@ FIX = "truto doctor --fix (asks first; --fix --yes without a terminal)"
 
 
 def register_flags(parser):
-    parser.add_argument("--fix", action="store_true",
-                        help="remove the secrets no profile names (asks first on a terminal)")
+    parser.add_argument(
+        "--fix", action="store_true", help="remove the secrets no profile names (asks first on a terminal)"
+    )
     parser.add_argument("--yes", action="store_true", help="with --fix: remove without asking (no terminal needed)")
 
 
@@ -36,8 +38,11 @@ def _stores(directory, profiles):
 def find(directory, doc):
     """{store: [(profile, field)] held but not named by any profile of doc}, and the stores
     that could not be listed as [(store, reason)]."""
-    named = {(name, field, settings.get("secretStore", KEYRING))
-             for name, settings in doc["profiles"].items() for field in settings.get("secrets", ())}
+    named = {
+        (name, field, settings.get("secretStore", KEYRING))
+        for name, settings in doc["profiles"].items()
+        for field in settings.get("secrets", ())
+    }
     found, unlisted = {}, []
     for store in _stores(directory, doc["profiles"]):
         try:
@@ -69,8 +74,12 @@ def check(checks, directory, doc, statuses):
         checks.add(CHECK, info, f"cannot list {store.describe()}: {reason}")
     for store, pairs in found.items():
         n = len(pairs)
-        checks.add(CHECK, warn, f"{n} secret{'s' if n != 1 else ''} in {store.describe()} that no profile names: "
-                                f"{_shown(pairs)}", FIX)
+        checks.add(
+            CHECK,
+            warn,
+            f"{n} secret{'s' if n != 1 else ''} in {store.describe()} that no profile names: {_shown(pairs)}",
+            FIX,
+        )
     if not found and not unlisted:
         checks.add(CHECK, ok, "every stored secret belongs to a profile")
     return found
@@ -82,17 +91,22 @@ def fix(ctx, directory, found, assume_yes):
     from .. import prompts
 
     if found is None:
-        raise TrutoError("cannot tell which secrets no profile names while config.json cannot be read; "
-                         "fix it first (see the config checks above), then run --fix again")
+        raise TrutoError(
+            "cannot tell which secrets no profile names while config.json cannot be read; "
+            "fix it first (see the config checks above), then run --fix again"
+        )
     total = sum(len(pairs) for pairs in found.values())
     if not total:
         ctx.info("Nothing to fix: every stored secret belongs to a profile.")
         return
     if not assume_yes:
-        prompts.require_terminal(f"pass --fix --yes to remove the {total} secret{'s' if total != 1 else ''} "
-                                 "no profile names without asking")
-        if not prompts.confirm(f"Remove the {total} secret{'s' if total != 1 else ''} no profile names "
-                               f"({_shown(p for pairs in found.values() for p in pairs)})?"):
+        prompts.require_terminal(
+            f"pass --fix --yes to remove the {total} secret{'s' if total != 1 else ''} no profile names without asking"
+        )
+        if not prompts.confirm(
+            f"Remove the {total} secret{'s' if total != 1 else ''} no profile names "
+            f"({_shown(p for pairs in found.values() for p in pairs)})?"
+        ):
             raise prompts.Aborted("removed nothing")
     removed = 0
     with config.locked(directory):

@@ -1,5 +1,6 @@
 """What every check of `truto doctor` shares: the statuses, the list the checks add their rows
 to, and how an error or a profile is named in a row. Imports nothing of the checks."""
+
 import os
 import stat
 

@@ -1,5 +1,6 @@
 """`truto doctor`'s checks of the secret stores: plaintext storage, the OS keyring (a timed round
 trip with a probe item it deletes after), and each profile's store (for pass, the read a get does)."""
+
 import os
 import time
 
@@ -16,8 +17,12 @@ def check_secret_storage(checks, directory, doc, profiles):
 
     insecure = [p.name for p in profiles if p.secret_store == FILE]
     for name in insecure:
-        checks.add("insecure storage", WARN, f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
-                   f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext")
+        checks.add(
+            "insecure storage",
+            WARN,
+            f"profile '{name}' keeps its secrets in plaintext {FILE_NAME}",
+            f"truto profiles set secret-store keyring -p {name} (or pass) to move them out of plaintext",
+        )
     path = os.path.join(directory, FILE_NAME)
     if os.path.lexists(path):
         status, message, fix = mode_owner(path, 0o600, "plaintext secrets")
@@ -79,8 +84,13 @@ def check_profile_stores(checks, directory, profiles):
     from ...secrets import PASS
 
     for p in profiles:
-        checks.add("secret store", INFO, f"profile '{p.name}' keeps its secrets in {p.secret_store}",
-                   profile=p.name, secretStore=p.secret_store)
+        checks.add(
+            "secret store",
+            INFO,
+            f"profile '{p.name}' keeps its secrets in {p.secret_store}",
+            profile=p.name,
+            secretStore=p.secret_store,
+        )
     users = [p for p in profiles if p.secret_store == PASS]
     if users:
         from ...secrets.pass_store import PassStore, diagnose
@@ -96,5 +106,9 @@ def check_profile_stores(checks, directory, profiles):
             except TrutoError as e:
                 checks.add("pass", FAIL, f"profile '{p.name}': {one_line(e)}", "unlock the store's key in gpg-agent")
                 continue
-            checks.add("pass", OK if ok else FAIL, f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
-                       "" if ok else f"truto login --profile-name {p.name} --secret-store pass")
+            checks.add(
+                "pass",
+                OK if ok else FAIL,
+                f"profile '{p.name}': {store.describe()}" + ("" if ok else f" lacks {field}"),
+                "" if ok else f"truto login --profile-name {p.name} --secret-store pass",
+            )

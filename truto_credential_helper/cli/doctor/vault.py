@@ -1,6 +1,7 @@
 """`truto doctor`'s Vault checks: for each Vault profile, where its secret is and which source the
 Vault token comes from (never the token); with --online, each address's seal status and whether
 the profile's secret can be read, through the very code a `get` runs."""
+
 import os
 
 from ...errors import TrutoError
@@ -25,8 +26,12 @@ def check_vault(checks, directory, profiles, online):
 
     for name in sorted(k for k in os.environ if k.startswith("TRUTO_VAULT_")):
         if name not in VAULT_VARS:
-            checks.add("environment", WARN, f"{name} is set, but truto does not read it (a typo?)",
-                       "unset it, or see docs/commands.md for the variables truto reads")
+            checks.add(
+                "environment",
+                WARN,
+                f"{name} is set, but truto does not read it (a typo?)",
+                "unset it, or see docs/commands.md for the variables truto reads",
+            )
         else:
             shown = f"={os.environ[name]}" if name in SHOWN else " is set"
             checks.add("environment", INFO, f"{name}{shown}: {VAULT_VARS[name]}")
@@ -52,20 +57,31 @@ def check_vault(checks, directory, profiles, online):
         try:
             secret = store.read(where)
         except TrutoError as e:
-            checks.add("vault", FAIL, f"{label}: {str(e).splitlines()[0]}", "see the message; `truto doctor` again after")
+            checks.add(
+                "vault", FAIL, f"{label}: {str(e).splitlines()[0]}", "see the message; `truto doctor` again after"
+            )
         else:
             has = "holds an apiToken" if (secret.data or {}).get("apiToken") else "holds no apiToken"
-            status, fix = (OK, "") if "an apiToken" in has else (FAIL, f"truto login --secret-store vault --vault-path {where.label} --with-token")
-            checks.add("vault", status, f"{label}: the Vault token from {store.token_source} can read {where.label} ({has})", fix)
+            status, fix = (
+                (OK, "")
+                if "an apiToken" in has
+                else (FAIL, f"truto login --secret-store vault --vault-path {where.label} --with-token")
+            )
+            checks.add(
+                "vault",
+                status,
+                f"{label}: the Vault token from {store.token_source} can read {where.label} ({has})",
+                fix,
+            )
 
 
 def check_seal(checks, label, address, where):
     """sys/seal-status of one address (it needs no token)."""
     import time
 
-    from ...settings import ENV_TIMEOUT, seconds
     from ...secrets.vault import DEFAULT_TIMEOUT
     from ...secrets.vault_http import Client
+    from ...settings import ENV_TIMEOUT, seconds
 
     timeout = seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
     client = Client([address], time.monotonic() + timeout, timeout, where.label)

@@ -24,6 +24,26 @@ def inputs(t, url):
         (["truto", "profiles", "set", "api-url", t, "-p", "p"], {}, None),
         (["truto", "auth", "setup-git", "--api-url", t], {}, None),
         (["truto", "auth", "setup-docker", "--api-url", t], {}, None),
+        # --vault-addr: the Vault token travels to it, and a misplaced API token must not come back
+        (
+            ["truto", "login", "--secret-store", "vault", "--vault-path", "secret/x", "--vault-addr", t, "--no-verify"],
+            {},
+            None,
+        ),
+        (
+            [
+                "truto",
+                "login",
+                "--secret-store",
+                "vault",
+                "--vault-path",
+                "secret/x",
+                "--vault-addr",
+                f"http://{t}.example",
+            ],
+            {},
+            None,
+        ),
         (["truto", "whoami"], {"TRUTO_API_URL": t}, None),
         (["truto", "whoami", "-p", "p"], {"TRUTO_API_URL": other}, None),
         (["truto", "whoami"], {"TRUTO_API_URL": t, "TRUTO_API_TOKEN": "tok-ci-0123456789abcdef"}, None),

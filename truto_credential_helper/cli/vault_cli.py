@@ -73,14 +73,16 @@ def check_vault_addr(address, source):
     since the Vault token travels in every request."""
     from ..api import is_loopback
     from ..credential import origin_from_url
+    from ..untrusted import masked
 
     try:
         scheme, host, path = origin_from_url(address)
     except ValueError as e:
-        raise UsageError(f"{source} '{address}' is not a Vault address: {e}")
+        # Never the value itself: a token pasted into the wrong option must not be echoed.
+        raise UsageError(f"{source} {masked(address)} is not a Vault address: {e}")
     if scheme == "http" and not is_loopback(host):
         raise UsageError(
-            f"{source} '{address}' uses plain http://, which would send the Vault token unencrypted; "
+            f"{source} uses plain http://, which would send the Vault token unencrypted; "
             "use https:// (plain http only for 127.0.0.1, ::1 and localhost)"
         )
     return address.rstrip("/")

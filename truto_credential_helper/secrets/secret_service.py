@@ -44,6 +44,21 @@ class TimedOut(Exception):
     """The bus or the Secret Service did not answer before the deadline."""
 
 
+class Transient(Unanswerable):
+    """The Secret Service answered that an object or method it always has is not there: gnome-keyring
+    between two states (objects being re-exported). Asked again a moment later, it answers."""
+
+
+# GDBus's answers for a call on an object path or interface not exported at that moment.
+TRANSIENT_ERRORS = {
+    "org.freedesktop.DBus.Error.UnknownMethod",
+    "org.freedesktop.DBus.Error.UnknownObject",
+    "org.freedesktop.DBus.Error.UnknownInterface",
+}
+RETRIES = 3  # attempts after the first, each after a short pause, all within the one deadline
+RETRY_PAUSE = 0.02  # seconds, doubled each time
+
+
 # What the decoder (frame, parse_reply, unmarshal) raises on bytes that are not D-Bus, besides
 # Unanswerable; get_password turns them into Unanswerable. Anything else from it is a bug.
 MALFORMED = (struct.error, IndexError, KeyError, TypeError, ValueError)
@@ -154,10 +169,24 @@ def _direct(exchange, timeout, *args):
     if not address:
         raise Unanswerable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset)")
     try:
-        return exchange(bus_socket_path(address), time.monotonic() + timeout, *args)
-    except MALFORMED as e:
-        # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
-        raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
+        path = bus_socket_path(address)
+    except ValueError:  # a bad %-escape
+        raise Unanswerable("the D-Bus session address is malformed") from None
+    deadline = time.monotonic() + timeout
+    pause, retries = RETRY_PAUSE, RETRIES
+    while True:
+        try:
+            return exchange(path, deadline, *args)
+        except Transient:
+            # A call refused this way did nothing, and asking again is safe: reads change nothing,
+            # a write replaces the same item, a delete finds the item still there or gone.
+            if not retries or time.monotonic() + pause >= deadline:
+                raise
+            time.sleep(pause)
+            pause, retries = pause * 2, retries - 1
+        except MALFORMED as e:
+            # A peer that speaks something else than the Secret Service (never its bytes: no secret in it)
+            raise Unanswerable(f"unexpected D-Bus data ({type(e).__name__})") from None
 
 
 # keyring's SecretService backend (set_password): its appid as the item's `application` attribute,
@@ -387,7 +416,7 @@ class Connection:
             self._read_message()
         kind, body = self.replies.pop(serial)
         if kind == "error":
-            raise Unanswerable(f"the Secret Service answered {body}")
+            raise (Transient if body in TRANSIENT_ERRORS else Unanswerable)(f"the Secret Service answered {body}")
         return body
 
     def _fill(self, size):

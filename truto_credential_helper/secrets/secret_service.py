@@ -3,7 +3,7 @@
 `import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
 imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
 (see docs/performance.md). So this module speaks the few D-Bus calls a read needs itself, over a
-unix socket, with only struct and _socket.
+unix socket, with only _socket and int.to_bytes/from_bytes (no struct: one shared library fewer to load).
 
 It finds the item exactly as keyring's SecretService backend does: attributes {service, username},
 in the default collection (the service's SearchItems, kept to the collection ReadAlias("default")
@@ -21,7 +21,6 @@ Every socket operation is bounded by one deadline; when it passes, TimedOut is r
 """
 
 import os
-import struct
 import sys
 import time
 
@@ -61,7 +60,7 @@ RETRY_PAUSE = 0.02  # seconds, doubled each time
 
 # What the decoder (frame, parse_reply, unmarshal) raises on bytes that are not D-Bus, besides
 # Unanswerable; get_password turns them into Unanswerable. Anything else from it is a bug.
-MALFORMED = (struct.error, IndexError, KeyError, TypeError, ValueError)
+MALFORMED = (IndexError, KeyError, TypeError, ValueError, OverflowError)
 
 
 def applies():
@@ -476,7 +475,37 @@ ALIGN = {
     "(": 8,
     "{": 8,
 }
-FIXED = {"y": "B", "n": "h", "q": "H", "b": "I", "i": "i", "u": "I", "h": "I", "x": "q", "t": "Q", "d": "d"}
+# Fixed-size types: (bytes, signed); "d", a double, is the one that is not an integer (signed None).
+FIXED: dict = {"y": (1, False), "n": (2, True), "q": (2, False), "b": (4, False), "i": (4, True), "u": (4, False)}
+FIXED.update({"h": (4, False), "x": (8, True), "t": (8, False), "d": (8, None)})
+BYTE_ORDER = {"<": "little", ">": "big"}
+
+
+def _uint(data, pos, order, size=4):
+    """The unsigned integer of `size` bytes at data[pos:], as struct.unpack_from would read it."""
+    if pos < 0 or pos + size > len(data):
+        raise IndexError("D-Bus message too short")
+    return int.from_bytes(data[pos : pos + size], BYTE_ORDER[order])
+
+
+def _pack_fixed(c, value):
+    size, signed = FIXED[c]
+    if signed is None:
+        import struct  # a double: never in the Secret Service calls made here
+
+        return struct.pack("<d", value)
+    return int(value).to_bytes(size, "little", signed=signed)
+
+
+def _unpack_fixed(c, data, pos, order):
+    size, signed = FIXED[c]
+    if pos < 0 or pos + size > len(data):
+        raise IndexError("D-Bus message too short")
+    if signed is None:
+        import struct
+
+        return struct.unpack_from(order + "d", data, pos)[0]
+    return int.from_bytes(data[pos : pos + size], BYTE_ORDER[order], signed=signed)
 
 
 def split_signature(signature):
@@ -509,11 +538,11 @@ def marshal(buf, signature, value):
     c = signature[0]
     if c in FIXED:
         _pad(buf, ALIGN[c])
-        buf += struct.pack("<" + FIXED[c], value)
+        buf += _pack_fixed(c, value)
     elif c in "so":
         data = value.encode("utf-8")
         _pad(buf, 4)
-        buf += struct.pack("<I", len(data)) + data + b"\0"
+        buf += len(data).to_bytes(4, "little") + data + b"\0"
     elif c == "g":
         data = value.encode("ascii")
         buf += bytes((len(data),)) + data + b"\0"
@@ -530,7 +559,7 @@ def marshal(buf, signature, value):
         start = len(buf)
         for item in value.items() if element[0] == "{" else value:
             marshal(buf, element, item)
-        struct.pack_into("<I", buf, at, len(buf) - start)
+        buf[at : at + 4] = (len(buf) - start).to_bytes(4, "little")
     elif c in "({":
         _pad(buf, 8)
         for member, item in zip(split_signature(signature[1:-1]), value):
@@ -545,11 +574,10 @@ def unmarshal(data, pos, signature, order="<", depth=0):
     c = signature[0]
     if c in FIXED:
         pos += -pos % ALIGN[c]
-        (value,) = struct.unpack_from(order + FIXED[c], data, pos)
-        return value, pos + struct.calcsize(FIXED[c])
+        return _unpack_fixed(c, data, pos, order), pos + FIXED[c][0]
     if c in "so":
         pos += -pos % 4
-        (n,) = struct.unpack_from(order + "I", data, pos)
+        n = _uint(data, pos, order)
         pos += 4
         return _text(data, pos, n), pos + n + 1
     if c == "g":
@@ -566,7 +594,7 @@ def unmarshal(data, pos, signature, order="<", depth=0):
     if c == "a":
         element = signature[1:]
         pos += -pos % 4
-        (n,) = struct.unpack_from(order + "I", data, pos)
+        n = _uint(data, pos, order)
         pos += 4
         pos += -pos % ALIGN[element[0]]
         end = pos + n
@@ -603,7 +631,7 @@ def method_call(serial, path, interface, member, dest, signature, args):
     for arg_type, arg in zip(split_signature(signature), args):
         marshal(body, arg_type, arg)
     fields = [(1, path), (2, interface), (3, member), (6, dest)] + ([(8, signature)] if signature else [])
-    head = bytearray(b"l\x01\x00\x01") + struct.pack("<II", len(body), serial)
+    head = bytearray(b"l\x01\x00\x01") + len(body).to_bytes(4, "little") + serial.to_bytes(4, "little")
     marshal(head, "a(yv)", [(code, (HEADER_FIELDS[code], value)) for code, value in fields])
     _pad(head, 8)
     return bytes(head + body)
@@ -614,7 +642,7 @@ def frame(buffer):
     order = {108: "<", 66: ">"}.get(buffer[0])  # 'l' / 'B'
     if order is None or buffer[3] != 1:
         raise Unanswerable("not a D-Bus message")
-    body_len, _serial, fields_len = struct.unpack_from(order + "III", buffer, 4)
+    body_len, fields_len = _uint(buffer, 4, order), _uint(buffer, 12, order)
     header_len = 16 + fields_len + (-fields_len % 8)
     if header_len + body_len > MAX_MESSAGE:
         raise Unanswerable("D-Bus message too large")

@@ -2,7 +2,7 @@
 locked, atomic edits. Holds no secret ever; see secrets/ for those.
 
 The read path is on every `get`, so it avoids importing jsonschema: a file whose exact bytes were
-already validated (recorded by content hash in .config.json.valid) is not validated again.
+already validated (its bytes recorded in .config.json.valid) is not validated again.
 """
 
 from __future__ import annotations
@@ -189,21 +189,10 @@ def _schema_stamp():
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
-def _sha256():
-    # CPython's built-in SHA-256 (the same digest) loads in microseconds; hashlib loads OpenSSL's
-    # libcrypto first, ~2.5 ms of every `get` (docs/performance.md).
-    try:
-        from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
-    except ImportError:
-        try:
-            from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.9-3.11
-        except ImportError:
-            from hashlib import sha256
-    return sha256
-
-
 def _content_key(data):
-    return _sha256()(data).hexdigest() + " " + _schema_stamp()
+    # The validated bytes themselves, after the schema's stamp: a comparison of a few hundred bytes
+    # costs less than loading a hash module (a shared library) on every `get` would.
+    return _schema_stamp().encode("ascii") + b"\n" + data
 
 
 def _validate_cached(directory, path, data, doc):
@@ -212,13 +201,13 @@ def _validate_cached(directory, path, data, doc):
     try:
         with open(cache, "rb") as f:
             check_private(cache, os.fstat(f.fileno()))  # another user's cache could vouch for a bad file
-            if f.read() == key.encode("ascii"):
+            if f.read() == key:
                 return
     except OSError:
         pass
     validate(path, doc)
     try:
-        _atomic_write(directory, VALID_CACHE_NAME, key.encode("ascii"))
+        _atomic_write(directory, VALID_CACHE_NAME, key)
     except OSError:
         pass  # a cache only: a read-only config directory still works, just slower
 
@@ -504,7 +493,7 @@ def commit(directory: str, doc: dict) -> None:
     data = dump(doc)
     write_file(directory, CONFIG_NAME, data)
     try:
-        _atomic_write(directory, VALID_CACHE_NAME, _content_key(data).encode("ascii"))
+        _atomic_write(directory, VALID_CACHE_NAME, _content_key(data))
     except OSError:
         pass
     _committed[directory] = json.dumps(doc, sort_keys=True)

@@ -42,6 +42,12 @@ HEAVY = (
     "collections",
     "functools",
     "enum",
+    # Shared libraries to load: D-Bus integers are read with int.from_bytes, and the validation
+    # cache compares bytes instead of hashing them.
+    "struct",
+    "hashlib",
+    "_sha256",
+    "_sha2",
 )
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write

@@ -48,6 +48,8 @@ HEAVY = (
     "hashlib",
     "_sha256",
     "_sha2",
+    # `from __future__ import annotations` imports a module too: annotations are quoted instead.
+    "__future__",
 )
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write

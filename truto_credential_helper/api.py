@@ -7,8 +7,6 @@ deadline, and the status-to-error map (status_error); request() and pages() on t
 credential helper's get path) do not pay for it.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import time
@@ -69,7 +67,7 @@ def check_api_url(url: str, source: str = "the API URL") -> str:
     return url.rstrip("/")
 
 
-def ca_bundle() -> str | bool:
+def ca_bundle() -> "str | bool":
     """What to verify TLS against. requests reads REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE itself but
     not OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR, which corporate setups commonly export."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):
@@ -85,7 +83,7 @@ class ApiClient:
         token: str,
         source: str = "the API URL",
         verbose: bool = False,
-        waiting: Callable[[], ContextManager[object]] | None = None,
+        waiting: "Callable[[], ContextManager[object]] | None" = None,
     ) -> None:
         self.base_url = check_api_url(base_url, source)
         self.token = hold(token)
@@ -96,7 +94,7 @@ class ApiClient:
 
     # -- public
 
-    def request(self, method: str, path: str, params: dict | None = None, body: object = None) -> dict:
+    def request(self, method: str, path: str, params: "dict | None" = None, body: object = None) -> dict:
         """The decoded JSON body of `method` base_url + path (body: sent as JSON), every string in it
         cleaned of secrets and control characters: what the server says is printed as data."""
         if self.waiting is None:
@@ -104,10 +102,10 @@ class ApiClient:
         with self.waiting():
             return clean_data(self._json(self._request(method, path, params, body)))
 
-    def get(self, path: str, params: dict | None = None) -> dict:
+    def get(self, path: str, params: "dict | None" = None) -> dict:
         return self.request("GET", path, params)
 
-    def pages(self, path: str, params: dict | None = None) -> Iterator[dict]:
+    def pages(self, path: str, params: "dict | None" = None) -> "Iterator[dict]":
         """Each page of a list the Truto API pages with a cursor ({"result": [...], "next_cursor":
         ...}), following next_cursor until a page has none. A page without a result list, or a
         cursor the server already sent (it would loop forever), is an error."""
@@ -280,7 +278,7 @@ class ApiClient:
         return body
 
 
-def status_error(where: str, response: Any, server_message: Callable[[Any], str]) -> TrutoError | None:
+def status_error(where: str, response: "Any", server_message: "Callable[[Any], str]") -> "TrutoError | None":
     """The error a finished (not retried) response means, or None for a success. server_message:
     response -> the API's own cleaned explanation (": ..."), or ""."""
     status = response.status_code
@@ -347,7 +345,7 @@ class RetryPolicy:
         error = NewConnectionError(None, reason)  # type: ignore[arg-type]  # no connection: Retry counts only its kind
         return self._next(error=error, pause=None)
 
-    def pause_after_status(self, response: Any) -> bool:
+    def pause_after_status(self, response: "Any") -> bool:
         """Sleep and return True when a response's status asks for the request again."""
         status = response.status_code
         if not self.retry.is_retry(self.method, status):
@@ -375,7 +373,7 @@ class RetryPolicy:
         return True
 
 
-def retry_after(value: str | None) -> float | None:
+def retry_after(value: "str | None") -> "float | None":
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP date, read by urllib3's
     Retry), None when absent or unusable."""
     from urllib3.exceptions import InvalidHeader

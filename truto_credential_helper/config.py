@@ -5,8 +5,6 @@ The read path is on every `get`, so it avoids importing jsonschema: a file whose
 already validated (its bytes recorded in .config.json.valid) is not validated again.
 """
 
-from __future__ import annotations
-
 import errno
 import os
 import stat
@@ -34,7 +32,7 @@ def empty_config() -> dict:
     return {"version": 1, "profiles": {}}
 
 
-def config_path(directory: str | None = None) -> str:
+def config_path(directory: "str | None" = None) -> str:
     return os.path.join(directory or config_dir(), CONFIG_NAME)
 
 
@@ -50,7 +48,7 @@ def schema_path(name: str = SCHEMA_NAME) -> str:
 # Reading
 
 
-def load(directory: str | None = None) -> dict:
+def load(directory: "str | None" = None) -> dict:
     """The validated config document; an empty one when the file does not exist yet."""
     directory = directory or config_dir()
     path = os.path.join(directory, CONFIG_NAME)
@@ -80,7 +78,7 @@ def legacy_as_validated(path: str, doc: dict) -> dict:
     return legacy.as_config(doc, store_kind=KEYRING)
 
 
-def read_private(path: str) -> bytes | None:
+def read_private(path: str) -> "bytes | None":
     """The bytes of one of our files (config.json, credentials.json), None when it does not exist.
     Refused when another user controls it (checked on the descriptor read from: no second lookup)."""
     try:
@@ -105,7 +103,7 @@ def read_private(path: str) -> bytes | None:
             raise ConfigError(f"{path}: cannot be read ({e.strerror}); check the file")
 
 
-def parse(path: str, data: bytes) -> Any:
+def parse(path: str, data: bytes) -> "Any":
     from .jsondepth import loads  # not at the top: the TRUTO_API_TOKEN path of `get` never parses config.json
 
     if not data.strip():
@@ -126,7 +124,7 @@ def _uid():
     return os.geteuid() if hasattr(os, "geteuid") else None
 
 
-def check_private(path: str, st: os.stat_result) -> None:
+def check_private(path: str, st: "os.stat_result") -> None:
     """Refuse a file another user controls: owned by another uid, or writable by group or others
     (who could have pointed a profile's apiUrl at their server, or planted a secret)."""
     uid = _uid()
@@ -144,7 +142,7 @@ def check_private(path: str, st: os.stat_result) -> None:
         )
 
 
-def check_dir(directory: str, must_exist: bool) -> os.stat_result | None:
+def check_dir(directory: str, must_exist: bool) -> "os.stat_result | None":
     """One stat of the config directory: refused when another user owns it or can write in it (and
     so replace our files). A shared directory (sticky, setgid) is refused, never re-moded."""
     try:
@@ -290,7 +288,7 @@ def describe_name_problem() -> str:
 _name_pattern = None
 
 
-def profile_name_pattern() -> Pattern[str]:
+def profile_name_pattern() -> "Pattern[str]":
     """The profile-name rule, read from the schema so there is one definition of it."""
     import json
     import re
@@ -410,7 +408,7 @@ def dump(doc: dict) -> bytes:
 
 
 @contextmanager
-def locked(directory: str) -> Iterator[None]:
+def locked(directory: str) -> "Iterator[None]":
     """Serialize writers across processes with flock on config.lock. The kernel drops the lock
     when its holder dies, so a killed process never leaves a lock that blocks the next one."""
     import fcntl
@@ -449,7 +447,7 @@ def _refuse_legacy(directory, doc):
 
 
 @contextmanager
-def edit(directory: str | None = None) -> Iterator[dict]:
+def edit(directory: "str | None" = None) -> "Iterator[dict]":
     """Yield the config document under the lock; if the block ends without error and changed it,
     validate and write it atomically. Concurrent editors never lose each other's changes. Inside
     the block, commit() writes the document early (profiles.py orders its writes with it)."""

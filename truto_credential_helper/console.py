@@ -3,8 +3,6 @@ gone, and the last word on stderr (an error line, a TRUTO_DEBUG traceback) that 
 nor leak. Imports only os and sys: the helpers' `get` path runs it.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 

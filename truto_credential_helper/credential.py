@@ -5,8 +5,6 @@ shares a single notion of "this profile is the credential for that request", as 
 credential_match().
 """
 
-from __future__ import annotations
-
 import time
 
 DEFAULT_PORTS = {"https": 443, "http": 80}

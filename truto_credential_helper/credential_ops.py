@@ -3,8 +3,6 @@ request, over the profile repository, and the naming of the profiles they create
 is the credential for a request is decided by credential.matches/answers only.
 """
 
-from __future__ import annotations
-
 from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import UsageError
@@ -23,8 +21,8 @@ REFRESH_SECRET = "oauthRefreshToken"
 
 
 def answer_request(
-    request: Credential, prefer: Callable[[Profile], bool] | None = None, directory: str | None = None
-) -> Credential | None:
+    request: "Credential", prefer: "Callable[[Profile], bool] | None" = None, directory: "str | None" = None
+) -> "Credential | None":
     """`get` for both protocols: the Credential (with its secrets) answering `request`, or None.
 
     With TRUTO_API_TOKEN set, only the environment's credential answers, and neither config.json
@@ -69,12 +67,12 @@ def _ordered(profiles, prefer, selected):
 
 
 def store_credential(
-    incoming: Credential,
+    incoming: "Credential",
     credential_type: str,
     base_name: str,
-    docker_server_url: str | None = None,
-    directory: str | None = None,
-) -> str | None:
+    docker_server_url: "str | None" = None,
+    directory: "str | None" = None,
+) -> "str | None":
     """`store` for both protocols: keep `incoming` (origin, username, and password or authtype +
     credential) as a profile. Returns the profile's name, or None when it is not kept.
 
@@ -235,7 +233,7 @@ def _put_refresh_token(edit, name, token):
         edit.set_secret(name, REFRESH_SECRET, token)
 
 
-def choose_profile_name(edit: Edit, username: str, host: str, base: str) -> str:
+def choose_profile_name(edit: "Edit", username: str, host: str, base: str) -> str:
     """A deterministic name for an incoming credential that no profile has yet: the user name made
     a valid profile name, else `<user>@<host[-port]>`, else that with -2, -3, ..."""
     import re
@@ -267,7 +265,7 @@ class Erased(list):
         return list(self)
 
 
-def erase_credentials(request: Credential, secret: str | None = None, directory: str | None = None) -> Erased:
+def erase_credentials(request: "Credential", secret: "str | None" = None, directory: "str | None" = None) -> "Erased":
     """`erase` for both protocols: remove every profile matching `request` (expired or not), except
     one whose secret differs from `secret` when one is given, and one whose token was saved through
     `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token

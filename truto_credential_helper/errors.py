@@ -3,8 +3,6 @@
 The message must never contain a secret: callers build it from names, paths and URLs only.
 """
 
-from __future__ import annotations
-
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -17,7 +15,7 @@ EXIT_SECRET_STORE = 6
 class TrutoError(Exception):
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: "int | None" = None) -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code

@@ -10,8 +10,6 @@ ever writes them anywhere but into a secret store, through migrate.py. Pure conv
 and writes no file, so config.py can use it without a cycle.
 """
 
-from __future__ import annotations
-
 from .console import warn
 from .kinds import LEGACY_INLINE
 from .settings import DEFAULT_API_URL
@@ -62,7 +60,7 @@ def inline_secrets(profile: dict) -> dict[str, str]:
     return {f: profile[f] for f in INLINE_SECRETS if profile.get(f)}
 
 
-def as_config(doc: dict, store_kind: str | None = None) -> dict:
+def as_config(doc: dict, store_kind: "str | None" = None) -> dict:
     """Today's config document for a legacy one, without any secret: each profile's secrets are
     named in `secrets` and held by store_kind (by default the read-only LEGACY_INLINE store)."""
     converted: dict = {"version": 1, "profiles": {}}
@@ -89,7 +87,7 @@ def warn_read_only(path: str) -> None:
     )
 
 
-def read_only_error(path: str) -> TrutoError:
+def read_only_error(path: str) -> "TrutoError":
     from .errors import ConfigError
 
     return ConfigError(

@@ -1,14 +1,12 @@
 """`truto auth migrate`: move the secrets a standalone Truto CLI config.json holds inline into a
 secret store, then rewrite the file in today's format (legacy.py converts, this writes)."""
 
-from __future__ import annotations
-
 from . import config, legacy
 from .errors import SecretStoreUnavailable
 from .secrets import open_store
 
 
-def migrate(directory: str, store_kind: str) -> list[tuple[str, str]] | None:
+def migrate(directory: str, store_kind: str) -> "list[tuple[str, str]] | None":
     """Move every inline secret into store_kind's secret store, then rewrite config.json without
     them. Returns [(profile, field)] moved, or None when the file is not in the legacy format.
 

@@ -4,8 +4,6 @@ The one repository behind both the `truto` command and the credential helpers, s
 environment (resolution.py picks the profile, token and URL a command uses).
 """
 
-from __future__ import annotations
-
 from . import config
 from .credential import Credential, origin_from_url
 from .errors import NotLoggedIn, UsageError
@@ -78,7 +76,7 @@ class Profile:
             return GIT
         return TRUTO
 
-    def credential(self) -> Credential:
+    def credential(self) -> "Credential":
         """This profile as a Credential, without its secret (read it only when it answers)."""
         protocol, host, path = origin_from_url(self.api_url)
         authtype = self.settings.get("authtype")
@@ -97,10 +95,10 @@ class Profile:
 
 
 class Profiles:
-    def __init__(self, directory: str | None = None) -> None:
+    def __init__(self, directory: "str | None" = None) -> None:
         self.directory = directory or config_dir()
-        self._doc: dict | None = None
-        self._stores: dict[str, SecretStore] = {}
+        self._doc: "dict | None" = None
+        self._stores: "dict[str, SecretStore]" = {}
 
     @property
     def doc(self) -> dict:
@@ -108,35 +106,35 @@ class Profiles:
             self._doc = config.load(self.directory)
         return self._doc
 
-    def profiles(self) -> list[Profile]:
+    def profiles(self) -> "list[Profile]":
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
-    def profile(self, name: str) -> Profile | None:
+    def profile(self, name: str) -> "Profile | None":
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
 
-    def require_profile(self, name: str) -> Profile:
+    def require_profile(self, name: str) -> "Profile":
         profile = self.profile(name)
         if profile is None:
             raise no_such_profile(name)
         return profile
 
     @property
-    def active_name(self) -> str | None:
+    def active_name(self) -> "str | None":
         return self.doc.get("activeProfile")
 
-    def secret_store(self, kind: str) -> SecretStore:
+    def secret_store(self, kind: str) -> "SecretStore":
         if kind not in self._stores:
             self._stores[kind] = open_store(kind, self.directory)
         return self._stores[kind]
 
-    def read_secret(self, profile: Profile, field: str = "apiToken") -> str | None:
+    def read_secret(self, profile: "Profile", field: str = "apiToken") -> "str | None":
         if field not in profile.secrets:
             return None  # never stored: no keyring round trip
         return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on
 
     @contextmanager
-    def edit(self, by: str | None = TRUTO) -> Iterator[Edit]:
+    def edit(self, by: "str | None" = TRUTO) -> "Iterator[Edit]":
         """A locked read-modify-write of config.json; secrets are written inside it, before the
         config that refers to them, so a failure never leaves a profile pointing at nothing.
 
@@ -148,7 +146,7 @@ class Profiles:
 
 
 class Edit:
-    def __init__(self, store: Profiles, doc: dict, by: str | None = TRUTO) -> None:
+    def __init__(self, store: "Profiles", doc: dict, by: "str | None" = TRUTO) -> None:
         self.store = store
         self.doc = doc
         self.by = by
@@ -157,14 +155,14 @@ class Edit:
         if self.by is not None and name in self.doc["profiles"]:
             self.doc["profiles"][name]["storedBy"] = self.by
 
-    def profile(self, name: str) -> Profile | None:
+    def profile(self, name: str) -> "Profile | None":
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
 
-    def profiles(self) -> list[Profile]:
+    def profiles(self) -> "list[Profile]":
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
-    def require_profile(self, name: str) -> Profile:
+    def require_profile(self, name: str) -> "Profile":
         """The profile as config.json holds it under the lock: another process (a `truto logout`)
         may have removed it since this one last read the file."""
         profile = self.profile(name)
@@ -173,7 +171,7 @@ class Edit:
         return profile
 
     def save_profile(
-        self, name: str, settings: dict, secrets: dict[str, str] | None = None, store_kind: str | None = None
+        self, name: str, settings: dict, secrets: "dict[str, str] | None" = None, store_kind: "str | None" = None
     ) -> None:
         """Create or replace profile `name`: its settings and, when given, its secrets
         ({field: value}). Secrets of the old profile that are not given again are removed.
@@ -291,7 +289,7 @@ def _same_origin(profile, settings):
         return False
 
 
-def no_such_profile(name: str) -> NotLoggedIn:
+def no_such_profile(name: str) -> "NotLoggedIn":
     return NotLoggedIn(
         f"no profile named {missing_name(name)}; run `truto login --profile-name NAME` or see `truto profiles list`"
     )

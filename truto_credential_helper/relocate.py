@@ -8,8 +8,6 @@ the lock again and only while config.json does not point the profile at the old 
 a concurrent move back is never undone; a crash before it only leaves unused copies behind.
 """
 
-from __future__ import annotations
-
 from .console import warn
 from .errors import SecretStoreUnavailable, TrutoError
 
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
     from .profiles import Profiles
 
 
-def move_profile(store: Profiles, name: str, kind: str) -> list[str] | None:
+def move_profile(store: "Profiles", name: str, kind: str) -> "list[str] | None":
     """Move profile `name` of `store` (a profiles.Profiles) to secret store `kind`. Returns the fields
     moved, or None when the profile already keeps its secrets there."""
     with store.edit() as edit:
@@ -45,7 +43,7 @@ def move_profile(store: Profiles, name: str, kind: str) -> list[str] | None:
     return moved
 
 
-def forget_old_copies(store: Profiles, name: str, old_kind: str, fields: tuple[str, ...]) -> None:
+def forget_old_copies(store: "Profiles", name: str, old_kind: str, fields: tuple[str, ...]) -> None:
     with store.edit() as edit:
         now = edit.profile(name)
         if now is not None and now.secret_store == old_kind:

@@ -3,8 +3,6 @@ argument) > the environment (TRUTO_PROFILE, TRUTO_API_TOKEN, TRUTO_API_URL) > th
 default, decided here only: the CLI, the Python API and the helpers all resolve through it.
 """
 
-from __future__ import annotations
-
 import os
 
 from . import config
@@ -18,21 +16,21 @@ if TYPE_CHECKING:
     from .profiles import Profiles
 
 
-def env_token() -> str | None:
+def env_token() -> "str | None":
     """TRUTO_API_TOKEN's value; None when unset or empty (an empty one is ignored everywhere)."""
     return os.environ.get(ENV_TOKEN) or None
 
 
-def env_profile() -> str | None:
+def env_profile() -> "str | None":
     return os.environ.get(ENV_PROFILE) or None
 
 
-def selected_name(profiles: Profiles, flag: str | None = None) -> str:
+def selected_name(profiles: "Profiles", flag: "str | None" = None) -> str:
     """Profile resolution: -p > TRUTO_PROFILE > active profile > 'default'."""
     return flag or env_profile() or profiles.active_name or config.DEFAULT_PROFILE
 
 
-def profile_source(profiles: Profiles, flag: str | None = None) -> str:
+def profile_source(profiles: "Profiles", flag: "str | None" = None) -> str:
     """Where selected_name's answer comes from: flag, environment, active or default."""
     if flag:
         return "flag"
@@ -41,7 +39,7 @@ def profile_source(profiles: Profiles, flag: str | None = None) -> str:
     return "active" if profiles.active_name else "default"
 
 
-def env_api_url() -> str | None:
+def env_api_url() -> "str | None":
     return os.environ.get(ENV_API_URL) or None
 
 
@@ -50,7 +48,7 @@ def env_credential_url() -> str:
     return (env_api_url() or DEFAULT_API_URL).rstrip("/")
 
 
-def resolve_api_url(store: Profiles, profile_name: str, flag: str | None = None) -> tuple[str, str]:
+def resolve_api_url(store: "Profiles", profile_name: str, flag: "str | None" = None) -> tuple[str, str]:
     """API URL: --api-url > TRUTO_API_URL > profile's apiUrl > https://api.truto.one. Returns (url, source)."""
     if flag:
         return flag.rstrip("/"), "flag"
@@ -63,7 +61,7 @@ def resolve_api_url(store: Profiles, profile_name: str, flag: str | None = None)
     return DEFAULT_API_URL, "default"
 
 
-def resolve_token(store: Profiles, profile_name: str, flag: str | None = None) -> tuple[str, str]:
+def resolve_token(store: "Profiles", profile_name: str, flag: "str | None" = None) -> tuple[str, str]:
     """Token: --token > TRUTO_API_TOKEN > selected profile's stored token. Returns (token, source)."""
     if flag:
         return flag, "flag"
@@ -81,7 +79,7 @@ def resolve_token(store: Profiles, profile_name: str, flag: str | None = None) -
     return token, "profile"
 
 
-def env_credential() -> Credential | None:
+def env_credential() -> "Credential | None":
     """The CI credential from TRUTO_API_TOKEN, for TRUTO_API_URL's origin only; None when unset.
     Never touches config.json or the keyring, so it works where neither exists."""
     token = env_token()
@@ -98,7 +96,7 @@ def env_credential() -> Credential | None:
     )
 
 
-def crosses_origin(profiles: Profiles, profile_name: str, token_source: str, api_url: str, url_source: str) -> bool:
+def crosses_origin(profiles: "Profiles", profile_name: str, token_source: str, api_url: str, url_source: str) -> bool:
     """Whether a token read from a profile would go to another origin than that profile's own
     (--api-url or TRUTO_API_URL naming another host would hand the stored token to whoever runs
     it): every caller refuses then, in its own words. An invalid URL is not judged here (the API

@@ -7,8 +7,6 @@ A bad value is a usage error naming the variable and what is wrong, never repeat
 (someone may have pasted a token into the wrong variable).
 """
 
-from __future__ import annotations
-
 import os
 
 from .errors import UsageError
@@ -49,7 +47,7 @@ VARIABLES = {
 }
 
 
-def seconds(name: str, default: float | None = None) -> float:
+def seconds(name: str, default: "float | None" = None) -> float:
     """A number of seconds from the environment: unset gives the default; anything but a finite
     number above 0 and at most a day (garbage, empty, nan, inf, 0, negative) is a usage error."""
     if default is None:
@@ -86,7 +84,7 @@ def debug() -> bool:
     return choice(ENV_DEBUG) == "1"
 
 
-def check(name: str) -> float | str | None:
+def check(name: str) -> "float | str | None":
     """Parse one variable as the commands do (UsageError when it is bad); None for a variable
     without a number or choice to check."""
     if name in SECONDS:

@@ -11,8 +11,6 @@ through it.
 Imports only `re` and only when there is something to clean: the helpers' error path uses it.
 """
 
-from __future__ import annotations
-
 import os
 
 from .settings import ENV_TOKEN
@@ -28,10 +26,10 @@ DATA_LIMIT = 1000  # characters of one string in an API answer printed as data (
 MIN_SECRET = 4  # shorter "secrets" would redact ordinary words and protect nothing
 
 _held: set[str] = set()
-_patterns: dict[str, Pattern[str]] = {}
+_patterns: "dict[str, Pattern[str]]" = {}
 
 
-def hold(secret: str | None) -> str | None:
+def hold(secret: "str | None") -> "str | None":
     """Remember a secret this process has in hand, so that no printed text repeats it."""
     if isinstance(secret, str) and len(secret) >= MIN_SECRET:
         _held.add(secret)
@@ -53,14 +51,14 @@ def mask(secret: str) -> str:
     return "****" + secret[-4:] if len(secret) >= 12 else "****"
 
 
-def masked(value: str | None) -> str:
+def masked(value: "str | None") -> str:
     """How a message refers to a value it rejects or cannot find: never the value itself (it may be
     a secret pasted into the wrong place), only its masked form and length."""
     value = value if isinstance(value, str) else _str(value)
     return f"'{mask(value) or '(empty)'}' ({len(value)} character{'s' if len(value) != 1 else ''})"
 
 
-def clean(text: str, limit: int | None = LIMIT, one_line: bool = True) -> str:
+def clean(text: str, limit: "int | None" = LIMIT, one_line: bool = True) -> str:
     """text (anything: it is str()-ed) safe to print. one_line: newlines and tabs become spaces and
     runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap."""
     text = text if isinstance(text, str) else _str(text)
@@ -73,7 +71,7 @@ def clean(text: str, limit: int | None = LIMIT, one_line: bool = True) -> str:
     return text
 
 
-def clean_data(value: object) -> Any:
+def clean_data(value: object) -> "Any":
     """A decoded JSON answer with every string (keys included) cleaned: what a command prints as
     data comes from the server too."""
     if isinstance(value, str):
@@ -116,7 +114,7 @@ _BREAKS = "\t\n\r\x0b\x0c\x85\u2028\u2029"
 _INVISIBLE = (
     "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb"
 )
-_compiled: list[Pattern[str]] = []
+_compiled: "list[Pattern[str]]" = []
 
 
 def _strip(text, one_line):

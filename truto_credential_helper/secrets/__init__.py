@@ -13,8 +13,6 @@ The interface is base.SecretStore; the store kinds are named in kinds.py.
 TRUTO_API_TOKEN is not a store but a resolution source (see resolution.py): CI never needs either.
 """
 
-from __future__ import annotations
-
 from ..kinds import FILE, KEYRING, LEGACY_INLINE, PASS, SECRET_FIELDS, STORE_KINDS, VAULT  # noqa: F401 (callers name them from here)
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     from .base import SecretStore
 
 
-def open_store(kind: str, config_dir: str) -> SecretStore:
+def open_store(kind: str, config_dir: str) -> "SecretStore":
     if kind == LEGACY_INLINE:
         from .legacy_inline import LegacyInlineStore
 

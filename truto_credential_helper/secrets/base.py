@@ -1,13 +1,11 @@
 """The interface every secret store implements (secrets/__init__.py opens one by kind)."""
 
-from __future__ import annotations
-
 
 class SecretStore:
-    kind: str | None = None
+    kind: "str | None" = None
     owned = True  # False for a store shared with others (Vault): moving a profile away keeps its secrets there
 
-    def get(self, profile: str, field: str) -> str | None:
+    def get(self, profile: str, field: str) -> "str | None":
         """The secret, or None when there is none."""
         raise NotImplementedError
 
@@ -18,7 +16,7 @@ class SecretStore:
         """Remove the secret; a missing one is not an error."""
         raise NotImplementedError
 
-    def names(self) -> list[tuple[str, str]] | None:
+    def names(self) -> "list[tuple[str, str]] | None":
         """[(profile, field)] of every secret this store holds for this config directory, whoever
         wrote it (doctor finds those no profile names); None when the backend cannot list."""
         raise NotImplementedError

@@ -9,8 +9,6 @@ Like the keyring, every store of one config directory sees the same items (one n
 directory, as os_keyring.service_name), and two directories never see each other's.
 """
 
-from __future__ import annotations
-
 import os
 
 from .base import SecretStore

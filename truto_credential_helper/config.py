@@ -195,19 +195,32 @@ def _content_key(data):
 
 def _validate_cached(directory, path, data, doc):
     key = _content_key(data)
-    cache = os.path.join(directory, VALID_CACHE_NAME)
+    # Another user's cache could vouch for a bad file: recall() refuses one.
+    if recall(directory, VALID_CACHE_NAME) == key:
+        return
+    validate(path, doc)
+    remember(directory, VALID_CACHE_NAME, key)
+
+
+def recall(directory: str, name: str) -> "bytes | None":
+    """The contents of cache file `name` in the config directory; None when it cannot be read.
+    A cache another user controls is refused (ConfigError), as every file of ours is."""
+    path = os.path.join(directory, name)
     try:
-        with open(cache, "rb") as f:
-            check_private(cache, os.fstat(f.fileno()))  # another user's cache could vouch for a bad file
-            if f.read() == key:
-                return
+        with open(path, "rb") as f:
+            check_private(path, os.fstat(f.fileno()))
+            return f.read()
+    except OSError:
+        return None
+
+
+def remember(directory: str, name: str, data: bytes) -> None:
+    """Write cache file `name` atomically, if the directory lets us: a cache only, so a read-only
+    config directory still works, just slower."""
+    try:
+        _atomic_write(directory, name, data)
     except OSError:
         pass
-    validate(path, doc)
-    try:
-        _atomic_write(directory, VALID_CACHE_NAME, key)
-    except OSError:
-        pass  # a cache only: a read-only config directory still works, just slower
 
 
 _validator = None
@@ -490,8 +503,5 @@ def commit(directory: str, doc: dict) -> None:
     validate(path, doc)
     data = dump(doc)
     write_file(directory, CONFIG_NAME, data)
-    try:
-        _atomic_write(directory, VALID_CACHE_NAME, _content_key(data))
-    except OSError:
-        pass
+    remember(directory, VALID_CACHE_NAME, _content_key(data))
     _committed[directory] = json.dumps(doc, sort_keys=True)

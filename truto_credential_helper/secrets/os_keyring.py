@@ -83,6 +83,7 @@ class KeyringStore(SecretStore):
     kind = KEYRING
 
     def __init__(self, config_dir):
+        self.config_dir = config_dir
         self.service = service_name(config_dir)
 
     def get(self, profile, field):
@@ -122,7 +123,7 @@ class KeyringStore(SecretStore):
         timeout = keyring_timeout()
         deadline = time.monotonic() + timeout
         try:
-            return getattr(secret_service, call)(self.service, *args, timeout)
+            return getattr(secret_service, call)(self.service, *args, timeout, memo_dir=self.config_dir)
         except secret_service.TimedOut:
             raise timeout_failure(action, timeout) from None
         except secret_service.Unanswerable:

@@ -63,7 +63,7 @@ RETRY_PAUSE = 0.02  # seconds, doubled each time
 MALFORMED = (IndexError, KeyError, TypeError, ValueError, OverflowError)
 
 
-def applies():
+def applies(memo_dir=None):
     """Whether keyring itself would read this item through its SecretService backend, the default
     collection and the default attribute names, told without importing it. Anything keyring reads
     that could change that makes the fast path step aside (keyring/core.py `_detect_backend`,
@@ -75,7 +75,8 @@ def applies():
     - keyringrc.cfg in keyring's config root (it names a backend, or adds a keyring-path to import);
     - a KDE desktop, where keyring ranks KWallet above the Secret Service;
     - a keyring backend installed as a plugin: keyring loads every one and takes the highest priority.
-    keyring reads nothing else: its data root (XDG_DATA_HOME/python_keyring) is only for plugins."""
+    keyring reads nothing else: its data root (XDG_DATA_HOME/python_keyring) is only for plugins.
+    memo_dir: the config directory, where plugin_installed() remembers what it found."""
     if not sys.platform.startswith("linux") or "PYTHON_KEYRING_BACKEND" in os.environ:
         return False
     if any("KEYRING_PROPERTY_" in name for name in os.environ):
@@ -87,11 +88,53 @@ def applies():
         return False
     global _plugin_installed
     if _plugin_installed is None:  # once per process, as keyring loads its plugins once per process
-        _plugin_installed = keyring_plugin_installed()
+        _plugin_installed = plugin_installed(memo_dir)
     return not _plugin_installed
 
 
 _plugin_installed = None
+
+
+PLUGIN_MEMO_NAME = ".keyring-plugins"
+SETTLE_NS = 10 * 10**9  # a directory changed this recently may still be being installed into
+
+
+def plugin_installed(memo_dir=None):
+    """keyring_plugin_installed(), remembered in memo_dir against a stamp of sys.path (each entry and
+    its mtime): the scan opens every entry_points.txt, ~0.8 ms of a `get`. Installing or removing a
+    distribution adds or removes a *.dist-info directory, which changes its sys.path directory's
+    mtime (pip replaces metadata directories, never edits them in place), so a stamp that still
+    matches means the same plugins. Nothing is remembered while a directory changed in the last
+    SETTLE_NS: an install may still be writing the entry_points.txt of a new *.dist-info."""
+    if memo_dir is None:
+        return keyring_plugin_installed()
+    from ..config import recall, remember
+
+    stamp, settled = _path_stamp(sys.path)  # before the scan: a change during it shows next time
+    remembered = recall(memo_dir, PLUGIN_MEMO_NAME)
+    if remembered is not None:
+        before, _, answer = remembered.rpartition(b"\n=")
+        if before == stamp and answer in (b"0", b"1"):
+            return answer == b"1"
+    found = keyring_plugin_installed()
+    if settled:
+        remember(memo_dir, PLUGIN_MEMO_NAME, stamp + b"\n=" + (b"1" if found else b"0"))
+    return found
+
+
+def _path_stamp(path):
+    """(each entry of `path` with its mtime, as bytes; whether all of them changed before SETTLE_NS)."""
+    recent = time.time_ns() - SETTLE_NS
+    lines, settled = [], True
+    for entry in path:
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            lines.append(os.fsencode(entry) + b"\0-")
+            continue
+        settled = settled and mtime < recent
+        lines.append(os.fsencode(entry) + b"\0" + str(mtime).encode())
+    return b"\n".join(lines), settled
 
 
 # The backends keyring registers itself (its own entry_points.txt); any other entry in the group is
@@ -138,31 +181,31 @@ def _declares_foreign_backend(text):
     return False
 
 
-def get_password(service, username, timeout):
+def get_password(service, username, timeout, memo_dir=None):
     """The secret keyring.get_password(service, username) would return. Raises Unanswerable when
     only keyring can say, TimedOut when the bus does not answer within `timeout` seconds."""
-    return _direct(_read, timeout, service, username)
+    return _direct(_read, timeout, memo_dir, service, username)
 
 
-def set_password(service, username, password, timeout):
+def set_password(service, username, password, timeout, memo_dir=None):
     """keyring.set_password(service, username, password), when keyring would write through its
     SecretService backend: the same item (label, attributes, content type) in the default collection,
     replacing the one with the same attributes. Unanswerable (nothing written) when only keyring can
     do it: no default collection, a locked one (gnome-keyring answers IsLocked), a prompt, any error."""
-    return _direct(_write, timeout, service, username, password)
+    return _direct(_write, timeout, memo_dir, service, username, password)
 
 
-def delete_password(service, username, timeout):
+def delete_password(service, username, timeout, memo_dir=None):
     """keyring.delete_password(service, username) when exactly one unlocked item of the default
     collection matches (True), or none and the collection is unlocked (False: keyring raises
     PasswordDeleteError then). Unanswerable (nothing deleted) otherwise: keyring then deletes,
     prompts or fails as it always did. keyring deletes through its SecretService backend whenever
     applies(): a ChainerBackend deletes through its first backend, the Secret Service outside KDE."""
-    return _direct(_delete, timeout, service, username)
+    return _direct(_delete, timeout, memo_dir, service, username)
 
 
-def _direct(exchange, timeout, *args):
-    if not applies():
+def _direct(exchange, timeout, memo_dir, *args):
+    if not applies(memo_dir):
         raise Unanswerable("keyring is configured for another backend, or this is not Linux")
     address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if not address:

@@ -323,3 +323,36 @@ def test_auth_status_shows_the_pass_store_and_whether_it_can_serve(run, pass_pro
         and "secret store (pass) is unavailable" in done.stdout
         and "not initialised" in done.stdout
     )
+
+
+def test_on_a_machine_with_pass_and_no_keyring_git_and_docker_logins_go_to_pass(
+    run, stub_api, pass_env, config_dir, read_config
+):
+    """A server or container with GPG but no Secret Service: after `truto login --secret-store pass`,
+    what git approves and docker logs in with for other origins is kept in pass too, not refused for
+    want of a keyring."""
+    no_keyring = {k: v for k, v in pass_env.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    login(run, stub_api, "default", GOOD_TOKEN, "--secret-store", "pass", env=no_keyring)
+    approve = "protocol=https\nhost=git.example\nusername=alice\npassword=git-secret-8d1f\n\n"
+    stored = run(BIN / "git-credential-truto", "store", input=approve, env=no_keyring)
+    assert stored.returncode == 0, stored.stderr
+    docker_login = '{"ServerURL": "registry.example", "Username": "robot", "Secret": "docker-secret-3c7a"}'
+    stored = run(BIN / "docker-credential-truto", "store", input=docker_login, env=no_keyring)
+    assert stored.returncode == 0, stored.stderr
+
+    profiles = read_config()["profiles"]
+    assert {name: p["secretStore"] for name, p in profiles.items()} == {
+        "default": "pass",
+        "alice": "pass",
+        "robot": "pass",
+    }
+    got = run(BIN / "git-credential-truto", "get", input="protocol=https\nhost=git.example\n\n", env=no_keyring)
+    assert "password=git-secret-8d1f\n" in got.stdout, got.stderr
+    got = run(BIN / "docker-credential-truto", "get", input="registry.example", env=no_keyring)
+    assert '"Secret": "docker-secret-3c7a"' in got.stdout, got.stderr
+
+    erased = run(BIN / "git-credential-truto", "erase", input=approve, env=no_keyring)
+    assert erased.returncode == 0, erased.stderr
+    ns = namespace(str(config_dir))
+    assert f"truto/{ns}/alice/apiToken" not in entry_files(pass_env["PASSWORD_STORE_DIR"])
+    assert f"truto/{ns}/robot/apiToken" in entry_files(pass_env["PASSWORD_STORE_DIR"])

@@ -6,8 +6,9 @@ is the credential for a request is decided by credential.matches/answers only.
 from . import config
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import UsageError
+from .kinds import FILE, KEYRING, PASS
 from .profiles import TRUTO, Profiles
-from .resolution import env_credential, env_token, selected_name
+from .resolution import env_credential, env_profile, env_token, selected_name
 from .untrusted import masked
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
@@ -169,8 +170,18 @@ def _create(edit, incoming, credential_type, secret, username, api_url, base_nam
     secrets = {HELPER_SECRET: secret}
     if incoming.oauth_refresh_token is not None:
         secrets[REFRESH_SECRET] = incoming.oauth_refresh_token
-    edit.save_profile(name, settings, secrets)
+    edit.save_profile(name, settings, secrets, store_kind=_store_for_new_profile(edit))
     return name
+
+
+def _store_for_new_profile(edit):
+    """Where a profile that git or docker creates keeps its secret: where the selected profile keeps
+    its own (a machine whose user logged in with `--secret-store pass` or `file` may have no keyring
+    at all); the OS keyring otherwise, and for a Vault profile (only `truto login` names a team's
+    secret path) or a standalone Truto CLI's inline secrets (read-only)."""
+    selected = edit.profile(env_profile() or edit.doc.get("activeProfile") or config.DEFAULT_PROFILE)
+    kind = selected.secret_store if selected is not None else KEYRING
+    return kind if kind in (KEYRING, FILE, PASS) else KEYRING
 
 
 def _mark_docker_login(edit, name, server_url):

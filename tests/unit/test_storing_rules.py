@@ -246,3 +246,36 @@ NAMES = [
 )
 def test_choose_profile_name(taken, username, host, base, expected):
     assert choose_profile_name(Taken(*taken), username, host, base) == expected
+
+
+@pytest.mark.parametrize(
+    "selected_store, how, expected",
+    [
+        ("file", "active", "file"),
+        ("keyring", "active", "keyring"),
+        ("file", "TRUTO_PROFILE", "file"),
+        (None, "none", "keyring"),
+    ],
+)
+def test_a_new_profile_keeps_its_secret_where_the_selected_profile_does(
+    config_dir, stored_secrets, monkeypatch, selected_store, how, expected
+):
+    """A machine whose user logged in with --secret-store file (or pass) may have no keyring: what
+    git or docker stores there goes where the selected profile's secrets are."""
+    if selected_store:
+        with Profiles(str(config_dir)).edit() as edit:
+            edit.save_profile(
+                "mine", {"apiUrl": "https://api.truto.one"}, {"apiToken": "t0"}, store_kind=selected_store
+            )
+            edit.save_profile("other", {"apiUrl": "https://api.truto.one"}, {"apiToken": "t1"}, store_kind="keyring")
+            if how == "active":
+                edit.set_active("mine")
+            else:
+                edit.set_active("other")
+        if how == "TRUTO_PROFILE":
+            monkeypatch.setenv("TRUTO_PROFILE", "mine")
+    assert store_all(config_dir, [git("alice", "s1")]) == ["alice"]
+    assert profiles(config_dir)["alice"]["secretStore"] == expected
+    in_file = (config_dir / "credentials.json").exists() and "s1" in (config_dir / "credentials.json").read_text()
+    assert in_file == (expected == "file")
+    assert (("alice", "apiToken") in stored_secrets()) == (expected == "keyring")

@@ -169,26 +169,6 @@ def test_tls_is_verified_and_trust_comes_from_ssl_cert_file(run, env, tls_stub):
 # Pure functions
 
 
-@pytest.mark.parametrize(
-    "host,loopback",
-    [
-        ("127.0.0.1", True),
-        ("127.0.0.1:8080", True),
-        ("127.9.9.9", True),
-        ("localhost:3000", True),
-        ("[::1]:80", True),
-        ("[::1]", True),
-        ("api.truto.one", False),
-        ("127.0.0.1.nip.io", False),
-        ("localhost.evil.example", False),
-        ("10.0.0.1", False),
-        ("[::2]", False),
-    ],
-)
-def test_is_loopback(host, loopback):
-    assert api.is_loopback(host) is loopback
-
-
 def test_mask_shows_at_most_the_last_four():
     assert api.mask("abcdefghijklmnop") == "****mnop"
     assert api.mask("short-tok") == "****"

@@ -12,8 +12,8 @@ import sys
 import time
 
 from . import jsondepth
-from .credential import origin_from_url
-from .errors import ApiUnavailable, TokenRejected, TrutoError, UsageError
+from .credential import checked_secret_url, origin_from_url
+from .errors import ApiUnavailable, TokenRejected, TrutoError
 from .settings import ENV_TIMEOUT, seconds
 from .untrusted import LINE_LIMIT, clean, clean_data, hold, mask, masked  # noqa: F401 (mask: callers read it from here)
 
@@ -36,35 +36,10 @@ def timeout_seconds() -> float:
     return seconds(ENV_TIMEOUT, DEFAULT_TIMEOUT)
 
 
-def is_loopback(host: str) -> bool:
-    """host as credential.normalize_host gives it (lower case, maybe ':port', IPv6 in brackets)."""
-    if host.startswith("["):
-        name = host[1:].partition("]")[0]
-    else:
-        name = host.partition(":")[0]
-    if name == "localhost":
-        return True
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def check_api_url(url: str, source: str = "the API URL") -> str:
     """The URL normalized (no trailing slash), or UsageError when it is not one we may send a token
     to: not http(s), or plain http to anything but this machine."""
-    try:
-        scheme, host, _ = origin_from_url(url)
-    except ValueError as e:
-        raise UsageError(f"{source} {masked(url)} is not a valid API URL: {e}")
-    if scheme == "http" and not is_loopback(host):
-        raise UsageError(
-            f"{source} uses plain http:// to another machine, which would send the token unencrypted; "
-            "use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
-        )
-    return url.rstrip("/")
+    return checked_secret_url(url, source, "API URL", "the token")
 
 
 def ca_bundle() -> "str | bool":

@@ -140,6 +140,26 @@ def origin_from_url(url):
     return scheme, normalize_host(scheme, hostport), normalize_path(path)
 
 
+def checked_secret_url(url, source, kind, secret):
+    """url without its trailing slash, or UsageError: not an http(s) URL (`source` says where it came
+    from, `kind` what it should have been), or plain http to anything but this machine, which would
+    send `secret` unencrypted. Never the URL itself in the error: a token pasted into the wrong
+    option must not be echoed."""
+    from .errors import UsageError
+    from .untrusted import masked
+
+    try:
+        scheme, host, _ = origin_from_url(url)
+    except ValueError as e:
+        raise UsageError(f"{source} {masked(url)} is not a valid {kind}: {e}")
+    if scheme == "http" and not is_loopback(host):
+        raise UsageError(
+            f"{source} uses plain http:// to another machine, which would send {secret} unencrypted; "
+            "use https:// (plain http is allowed only for 127.0.0.1, ::1 and localhost)"
+        )
+    return url.rstrip("/")
+
+
 def is_loopback(host):
     """Whether host (`name[:port]`, `[v6]:port`, as normalize_host writes it) is this machine by its
     spelling alone: localhost, 127.0.0.0/8 in dotted decimal, or ::1 (the set `ipaddress` calls

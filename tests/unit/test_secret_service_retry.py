@@ -93,7 +93,7 @@ class ScriptedService:
 
 @pytest.fixture
 def service(tmp_path, monkeypatch):
-    monkeypatch.setattr(ss, "applies", lambda: True)
+    monkeypatch.setattr(ss, "applies", lambda memo_dir=None: True)
     path = str(tmp_path / "bus")
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + path)
     started = []

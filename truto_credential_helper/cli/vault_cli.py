@@ -71,21 +71,9 @@ def split_vault_path(text):
 def check_vault_addr(address, source):
     """A Vault address as the vault CLI takes it; plain http only to this machine, as for the API,
     since the Vault token travels in every request."""
-    from ..api import is_loopback
-    from ..credential import origin_from_url
-    from ..untrusted import masked
+    from ..credential import checked_secret_url
 
-    try:
-        scheme, host, path = origin_from_url(address)
-    except ValueError as e:
-        # Never the value itself: a token pasted into the wrong option must not be echoed.
-        raise UsageError(f"{source} {masked(address)} is not a Vault address: {e}")
-    if scheme == "http" and not is_loopback(host):
-        raise UsageError(
-            f"{source} uses plain http://, which would send the Vault token unencrypted; "
-            "use https:// (plain http only for 127.0.0.1, ::1 and localhost)"
-        )
-    return address.rstrip("/")
+    return checked_secret_url(address, source, "Vault address", "the Vault token")
 
 
 def run_login(ctx, args, name, url, url_source, verified_team):

@@ -424,3 +424,19 @@ def test_join_of_a_path_with_nothing_at_it_saves_nothing(run, bao, team_path, st
         and "--with-token" in done.stderr
     )
     assert not (config_dir / "config.json").exists()
+
+
+def test_moving_a_vault_profile_to_the_keyring_keeps_a_copy_and_leaves_the_team_secret(
+    run, bao, team_path, stub_api, venv, read_config
+):
+    bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
+    assert vault_login(run, bao, team_path, stub_api, env=venv).returncode == 0
+    versions = bao.kv_versions(team_path)
+    moved = run("truto", "profiles", "set", "secret-store", "keyring", "-p", "default", env=venv)
+    assert moved.returncode == 0, moved.stderr
+    profile = read_config()["profiles"]["default"]
+    assert profile["secretStore"] == "keyring" and "vault" not in profile
+    assert bao.kv_versions(team_path) == versions  # the team's secret is not ours to remove
+    bao.kv_put(team_path, {"apiToken": OTHER_TOKEN})  # rotated in Vault: the local copy stays
+    got = git_get(run, stub_api, venv)
+    assert f"password={GOOD_TOKEN}\n" in got.stdout, got.stderr

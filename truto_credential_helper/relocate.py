@@ -38,7 +38,8 @@ def move_profile(store: "Profiles", name: str, kind: str) -> "list[str] | None":
                     f"the profile stays in {old_kind}: check the store and retry"
                 )
             moved.append(field)
-        edit.update_settings(name, secretStore=kind, secrets=sorted(moved))
+        # Off Vault, the profile no longer names the team's secret: its `vault` block goes with it.
+        edit.update_settings(name, secretStore=kind, secrets=sorted(moved), vault=None)
     forget_old_copies(store, name, old_kind, profile.secrets)
     return moved
 

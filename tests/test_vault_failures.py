@@ -138,6 +138,15 @@ def test_permission_denied(run, bao, stub_api, joined):
     assert_one_clear_line(reads(run, stub_api, env), env, [bao.address, f"secret/{path}"], ["denied", "policy"])
 
 
+def test_a_live_token_without_the_default_policy_is_not_called_only_expired(run, bao, stub_api, joined):
+    """It cannot look itself up, which is how an expired token is told from a policy that lacks the
+    path: the line names both causes."""
+    env, path = joined
+    bao.policy("elsewhere", 'path "secret/data/elsewhere/*" { capabilities = ["read"] }')
+    env = dict(env, VAULT_TOKEN=bao.token(["elsewhere"], default_policy=False))
+    assert_one_clear_line(reads(run, stub_api, env), env, [bao.address, f"secret/{path}"], ["default policy"])
+
+
 def test_expired_or_revoked_vault_token(run, bao, stub_api, joined):
     env, path = joined
     bao.revoke(env["VAULT_TOKEN"])

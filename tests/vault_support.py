@@ -101,8 +101,8 @@ class Bao:
         self.policy(READ_POLICY, f'path "secret/data/{prefix}/*" {{ capabilities = ["read"] }}')
         self.policy(WRITE_POLICY, f'path "secret/data/{prefix}/*" {{ capabilities = ["create", "read", "update"] }}')
 
-    def token(self, policies, ttl="1h"):
-        body = {"policies": list(policies), "ttl": ttl, "no_default_policy": False}
+    def token(self, policies, ttl="1h", default_policy=True):
+        body = {"policies": list(policies), "ttl": ttl, "no_default_policy": not default_policy}
         return self.ok("POST", "auth/token/create", body)["auth"]["client_token"]
 
     def revoke(self, token):

@@ -166,13 +166,14 @@ class VaultStore(SecretStore):
         said = vault_message(answer, scrub=(token,))
         if answer.status == 403:
             # An expired or revoked token and a policy without this path both answer 403: ask
-            # Vault about the token itself to say which.
+            # Vault about the token itself to say which. A live token without the `default` policy
+            # cannot look itself up either, which only a Vault admin can tell apart.
             check = client.request("GET", "auth/token/lookup-self", token=token)
             if check.status == 403:
                 return SecretStoreUnavailable(
                     f"Vault at {answer.address} does not accept the Vault token from {self.token_source} "
-                    f"(expired or revoked), so {where.label} cannot be {action}; log in to Vault again "
-                    "(vault login / bao login) or renew the CI credentials"
+                    f"(expired or revoked, or without the default policy), so {where.label} cannot be {action}; "
+                    "log in to Vault again (vault login / bao login) or renew the CI credentials"
                 )
             verb = "read" if action == "read" else "create/update"
             return SecretStoreUnavailable(

@@ -42,12 +42,10 @@ HEAVY = (
     "collections",
     "functools",
     "enum",
-    # Shared libraries to load: D-Bus integers are read with int.from_bytes, and the validation
-    # cache compares bytes instead of hashing them.
+    # A shared library to load: D-Bus integers are read with int.from_bytes. hashlib loads OpenSSL:
+    # the validation cache's SHA-256 is CPython's own module.
     "struct",
     "hashlib",
-    "_sha256",
-    "_sha2",
     # `from __future__ import annotations` imports a module too: annotations are quoted instead.
     "__future__",
 )

@@ -298,10 +298,10 @@ def test_get_from_pass_imports_only_subprocess(run, pass_profile, pass_env, tmp_
     assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr
     modules = set(out.read_text().split("\n"))
     assert "truto_credential_helper.secrets.pass_store" in modules
-    # Running pass needs subprocess (and a thread for the timeout): what they bring themselves is
-    # allowed, nothing else the lean list names.
+    # Running pass needs subprocess (and a thread for the timeout), and the entries' namespace a
+    # SHA-256 (hashlib): what they bring themselves is allowed, nothing else the lean list names.
     brought = subprocess.run(
-        [sys.executable, "-I", "-c", "import subprocess, threading, sys; print(*sys.modules)"],
+        [sys.executable, "-I", "-c", "import subprocess, threading, hashlib, sys; print(*sys.modules)"],
         capture_output=True,
         text=True,
         check=True,

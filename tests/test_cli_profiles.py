@@ -165,9 +165,10 @@ def test_set_on_a_missing_profile_is_not_logged_in(run, two_profiles):
     assert done.returncode == 3 and "no profile named" in done.stderr and "ghost" not in done.stderr  # not echoed
 
 
-def test_profiles_without_action_shows_help(run):
-    done = run("truto", "profiles")
-    assert done.returncode == 2 and "set-key" in done.stderr
+@pytest.mark.parametrize("group, action", [("profiles", "set-key"), ("auth", "status"), ("api-tokens", "list")])
+def test_a_group_without_action_shows_its_help(run, group, action):
+    done = run("truto", group)
+    assert (done.returncode, done.stderr) == (0, "") and action in done.stdout and f"truto {group}" in done.stdout
 
 
 # ---------------------------------------------------------------------------------------------

@@ -249,9 +249,10 @@ def _main(argv, bad_debug=None):
         raise bad_debug
     if not getattr(args, "run", None):
         if getattr(args, "command", None):
-            # A command group given without its subcommand (`truto profiles`): show its help.
-            args.group_parser.print_help(sys.stderr)
-            return EXIT_USAGE
+            # A command group given without its subcommand (`truto profiles`): its help, as
+            # `gh auth` and `docker volume` do: asked for, on stdout, exit 0.
+            args.group_parser.print_help(sys.stdout)
+            return 0
         sys.stdout.write(overview(parser))
         return 0
     return args.run(Context(args), args) or 0

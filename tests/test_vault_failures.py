@@ -169,3 +169,31 @@ def test_destroyed_latest_version(run, bao, stub_api, joined):
     env, path = joined
     bao.kv_destroy(path, [1])
     assert_one_clear_line(reads(run, stub_api, env), env, [bao.address, f"secret/{path}"], ["destroyed"])
+
+
+def test_a_login_away_from_an_unreachable_vault_succeeds_without_the_teams_keys(
+    run, env, bao, stub_api, tmp_path, read_config, config_dir
+):
+    """Re-login carries BYOK keys over, but a team's Vault that cannot be read must not stand
+    between the user and a new token: one warning, and the keys stay in Vault."""
+    import json
+
+    path = f"teams/f{next(_paths)}"
+    bao.kv_put(path, {"apiToken": GOOD_TOKEN, "anthropicApiKey": "sk-ant-team-key-1"})
+    e = vault_env(env, tmp_path, bao.token([READ_POLICY]))
+    argv = ["--vault-path", f"secret/{path}", "--vault-addr", bao.address, "--api-url", stub_api.url, "--no-verify"]
+    assert run("truto", "login", "--secret-store", "vault", *argv, env=e).returncode == 0
+    assert "anthropicApiKey" in read_config()["profiles"]["default"]["secrets"]
+    doc = read_config()
+    doc["profiles"]["default"]["vault"]["addresses"] = [f"http://127.0.0.1:{free_port()}"]  # nothing listens
+    (config_dir / "config.json").write_text(json.dumps(doc))
+
+    done = run(
+        "truto", "login", "--secret-store", "keyring", "--token", "tok-own-0123456789", "--api-url", stub_api.url,
+        "--no-verify", env=dict(e, TRUTO_TIMEOUT="1"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "not carried over" in done.stderr and "sk-ant-team-key-1" not in done.stderr
+    profile = read_config()["profiles"]["default"]
+    assert profile["secretStore"] == "keyring" and profile["secrets"] == ["apiToken"]
+    assert bao.kv_get(path)["anthropicApiKey"] == "sk-ant-team-key-1"

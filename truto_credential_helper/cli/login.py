@@ -6,7 +6,7 @@ import sys
 
 from ..api import check_api_url
 from ..console import warn
-from ..errors import UsageError
+from ..errors import SecretStoreUnavailable, UsageError
 from ..secrets import KEYRING, VAULT
 from ..settings import DEFAULT_API_URL, ENV_PROFILE, ENV_TOKEN
 from ..untrusted import clean, clean_data
@@ -168,8 +168,17 @@ def carried_over(store, old):
         return settings, secrets
     if old.settings.get("defaultIntegratedAccount"):
         settings["defaultIntegratedAccount"] = old.settings["defaultIntegratedAccount"]
+    shared = not store.secret_store(old.secret_store).owned
     for field in BYOK_FIELDS:
-        value = store.read_secret(old, field)
+        try:
+            value = store.read_secret(old, field)
+        except SecretStoreUnavailable as e:
+            if not shared:
+                raise
+            # A team's Vault that cannot be read must not stand between a user and a new login: its
+            # keys stay there, for a later `truto profiles set-key` or a login back into Vault.
+            warn(f"the BYOK keys of profile '{old.name}' were not carried over: {e}")
+            break
         if value is not None:
             secrets[field] = value
     return settings, secrets

@@ -149,4 +149,4 @@ def exit_process(code: int) -> None:
     import atexit
 
     atexit._run_exitfuncs()  # logging's shutdown and the like, if a fallback path registered any
-    os._exit(code if isinstance(code, int) else 1)
+    os._exit(code)

@@ -8,7 +8,7 @@ from .credential import Credential, answers, matches, origin_from_url, replace, 
 from .errors import UsageError
 from .kinds import FILE, KEYRING, PASS
 from .profiles import TRUTO, Profiles
-from .resolution import env_credential, env_profile, env_token, selected_name
+from .resolution import env_credential, env_token, selected_name
 from .untrusted import masked
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
@@ -179,7 +179,7 @@ def _store_for_new_profile(edit):
     its own (a machine whose user logged in with `--secret-store pass` or `file` may have no keyring
     at all); the OS keyring otherwise, and for a Vault profile (only `truto login` names a team's
     secret path) or a standalone Truto CLI's inline secrets (read-only)."""
-    selected = edit.profile(env_profile() or edit.doc.get("activeProfile") or config.DEFAULT_PROFILE)
+    selected = edit.profile(selected_name(edit))
     kind = selected.secret_store if selected is not None else KEYRING
     return kind if kind in (KEYRING, FILE, PASS) else KEYRING
 

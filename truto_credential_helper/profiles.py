@@ -159,6 +159,10 @@ class Edit:
         settings = self.doc["profiles"].get(name)
         return Profile(name, settings) if settings is not None else None
 
+    @property
+    def active_name(self) -> "str | None":
+        return self.doc.get("activeProfile")
+
     def profiles(self) -> "list[Profile]":
         return [Profile(name, settings) for name, settings in self.doc["profiles"].items()]
 
@@ -269,7 +273,7 @@ class Edit:
         for field in profile.secrets if store.owned else ():  # a team's secret (Vault) outlives the profile
             store.delete(name, field)
         del self.doc["profiles"][name]
-        if self.doc.get("activeProfile") == name:
+        if self.active_name == name:
             del self.doc["activeProfile"]
         return True
 

@@ -13,7 +13,7 @@ from .settings import DEFAULT_API_URL, ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
 if TYPE_CHECKING:
-    from .profiles import Profiles
+    from .profiles import Edit, Profiles
 
 
 def env_token() -> "str | None":
@@ -25,8 +25,9 @@ def env_profile() -> "str | None":
     return os.environ.get(ENV_PROFILE) or None
 
 
-def selected_name(profiles: "Profiles", flag: "str | None" = None) -> str:
-    """Profile resolution: -p > TRUTO_PROFILE > active profile > 'default'."""
+def selected_name(profiles: "Profiles | Edit", flag: "str | None" = None) -> str:
+    """Profile resolution: -p > TRUTO_PROFILE > active profile > 'default'; inside an edit, of the
+    document being edited."""
     return flag or env_profile() or profiles.active_name or config.DEFAULT_PROFILE
 
 

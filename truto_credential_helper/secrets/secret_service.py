@@ -524,11 +524,11 @@ FIXED.update({"h": (4, False), "x": (8, True), "t": (8, False), "d": (8, None)})
 BYTE_ORDER = {"<": "little", ">": "big"}
 
 
-def _uint(data, pos, order, size=4):
-    """The unsigned integer of `size` bytes at data[pos:], as struct.unpack_from would read it."""
+def _uint(data, pos, order, size=4, signed=False):
+    """The integer of `size` bytes at data[pos:], as struct.unpack_from would read it."""
     if pos < 0 or pos + size > len(data):
         raise IndexError("D-Bus message too short")
-    return int.from_bytes(data[pos : pos + size], BYTE_ORDER[order])
+    return int.from_bytes(data[pos : pos + size], BYTE_ORDER[order], signed=signed)
 
 
 def _pack_fixed(c, value):
@@ -542,13 +542,12 @@ def _pack_fixed(c, value):
 
 def _unpack_fixed(c, data, pos, order):
     size, signed = FIXED[c]
-    if pos < 0 or pos + size > len(data):
-        raise IndexError("D-Bus message too short")
-    if signed is None:
+    value = _uint(data, pos, order, size, bool(signed))  # bounds checked for every type, doubles too
+    if signed is None:  # a double: the same 8 bytes read as one
         import struct
 
-        return struct.unpack_from(order + "d", data, pos)[0]
-    return int.from_bytes(data[pos : pos + size], BYTE_ORDER[order], signed=signed)
+        return struct.unpack("<d", value.to_bytes(8, "little"))[0]
+    return value
 
 
 def split_signature(signature):

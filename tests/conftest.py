@@ -14,22 +14,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from env_support import TRUTO_VARS as ENV_VARS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: truto, truto-credential-helper, git-/docker-credential-truto
 
-# Variables of ours that must never leak into a test from the developer's shell.
-TRUTO_VARS = (
-    "TRUTO_API_TOKEN",
-    "TRUTO_API_URL",
-    "TRUTO_PROFILE",
-    "TRUTO_CONFIG_DIR",
-    "TRUTO_KEYRING_TIMEOUT",
-    "TRUTO_TIMEOUT",
-    "TRUTO_DEBUG",
-    "NO_COLOR",
-    "PYTHON_KEYRING_BACKEND",
-)
+TRUTO_VARS = ENV_VARS + ("PYTHON_KEYRING_BACKEND",)  # plus: tests choose the keyring backend themselves
 
 
 def pytest_configure(config):

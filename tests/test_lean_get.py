@@ -222,25 +222,14 @@ VAULT_GET_ALLOWS = ("collections", "functools", "enum")
 
 
 def test_get_via_vault_is_lean(imports_of, run, env, tmp_path):
-    from vault_support import READ_POLICY, start_dev
+    from vault_support import READ_POLICY, start_dev, vault_login
 
     server = start_dev(tmp_path / "bao")
     try:
         server.standard_policies()
         server.kv_put("teams/lean", {"apiToken": GOOD_TOKEN})
         e = dict(env, HOME=str(tmp_path), VAULT_TOKEN=server.token([READ_POLICY]))
-        done = run(
-            "truto",
-            "login",
-            "--secret-store",
-            "vault",
-            "--vault-path",
-            "secret/teams/lean",
-            "--vault-addr",
-            server.address,
-            "--no-verify",
-            env=e,
-        )
+        done = vault_login(run, server, "teams/lean", None, "--no-verify", env=e)
         assert done.returncode == 0, done.stderr
         r, modules = imports_of("git-credential-truto", "get", input=GIT_GET, env=e)
         assert r.returncode == 0 and f"password={GOOD_TOKEN}" in r.stdout, r.stderr

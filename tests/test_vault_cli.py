@@ -8,7 +8,17 @@ import json
 
 import pytest
 from conftest import GOOD_TOKEN, OTHER_TOKEN, files_containing
-from vault_support import READ_POLICY, WRITE_POLICY, JwtIssuer, bao, enable_approle, enable_jwt, start_dev, vault_env  # noqa: F401 (bao: a fixture)
+from vault_support import (  # noqa: F401 (bao: a fixture)
+    READ_POLICY,
+    WRITE_POLICY,
+    JwtIssuer,
+    bao,
+    enable_approle,
+    enable_jwt,
+    start_dev,
+    vault_env,
+    vault_login,
+)
 
 GIT_GET = "protocol=http\nhost={host}\n\n"  # the stub API is plain http on 127.0.0.1
 _paths = itertools.count()
@@ -25,13 +35,6 @@ def venv(env, bao, tmp_path):
     """The test's environment with a Vault token that may read teams/*, and a HOME of its own."""
     (tmp_path / "home").mkdir()
     return vault_env(env, tmp_path / "home", bao.token([READ_POLICY]))
-
-
-def vault_login(run, bao, path, stub, *extra, env, addresses=None):
-    argv = ["truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{path}", "--api-url", stub.url]
-    for address in addresses or [bao.address]:
-        argv += ["--vault-addr", address]
-    return run(*argv, *extra, env=env)
 
 
 def host_of(stub):
@@ -91,21 +94,7 @@ def test_join_of_a_secret_without_an_api_token_says_how_to_publish(run, bao, tea
 def test_publish_with_token_writes_a_new_version_keeping_other_keys(run, bao, team_path, stub_api, venv):
     bao.kv_put(team_path, {"apiToken": "tok-old", "owner": "platform"})
     env = dict(venv, VAULT_TOKEN=bao.token([WRITE_POLICY]))
-    done = run(
-        "truto",
-        "login",
-        "--secret-store",
-        "vault",
-        "--vault-path",
-        f"secret/{team_path}",
-        "--vault-addr",
-        bao.address,
-        "--api-url",
-        stub_api.url,
-        "--with-token",
-        input=GOOD_TOKEN + "\n",
-        env=env,
-    )
+    done = vault_login(run, bao, team_path, stub_api, "--with-token", input=GOOD_TOKEN + "\n", env=env)
     assert done.returncode == 0, done.stderr
     assert "Published" in done.stderr
     assert bao.kv_get(team_path) == {"apiToken": GOOD_TOKEN, "owner": "platform"}
@@ -133,17 +122,7 @@ def test_publish_without_write_permission_is_one_line_and_saves_nothing(
 
 def test_vault_address_from_vault_addr(run, bao, team_path, stub_api, venv, read_config):
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
-    done = run(
-        "truto",
-        "login",
-        "--secret-store",
-        "vault",
-        "--vault-path",
-        f"secret/{team_path}",
-        "--api-url",
-        stub_api.url,
-        env=dict(venv, VAULT_ADDR=bao.address),
-    )
+    done = vault_login(run, bao, team_path, stub_api, env=dict(venv, VAULT_ADDR=bao.address), addresses=[])
     assert done.returncode == 0, done.stderr
     assert read_config()["profiles"]["default"]["vault"]["addresses"] == [bao.address]
 

@@ -5,7 +5,7 @@ address within the same TRUTO_TIMEOUT)."""
 
 import pytest
 from conftest import GOOD_TOKEN, OTHER_TOKEN
-from vault_support import READ_POLICY, start_cluster, vault_env, wait_until
+from vault_support import READ_POLICY, start_cluster, vault_env, vault_login, wait_until
 
 
 @pytest.fixture
@@ -22,10 +22,7 @@ def test_gets_keep_answering_when_the_active_node_dies(run, env, cluster, stub_a
     e = dict(vault_env(env, tmp_path, leader.token([READ_POLICY])), TRUTO_TIMEOUT="20")
     # The active node first: once it is dead, every read has to move on.
     order = [leader.address] + [a for a in cluster.addresses if a != leader.address]
-    argv = ["truto", "login", "--secret-store", "vault", "--vault-path", "secret/teams/ha", "--api-url", stub_api.url]
-    for address in order:
-        argv += ["--vault-addr", address]
-    done = run(*argv, env=e)
+    done = vault_login(run, leader, "teams/ha", stub_api, env=e, addresses=order)
     assert done.returncode == 0, done.stderr
     host = stub_api.url.split("://", 1)[1]
 

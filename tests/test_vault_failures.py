@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from conftest import GOOD_TOKEN, stub_api_module
-from vault_support import READ_POLICY, bao, free_port, start_dev, vault_env  # noqa: F401 (bao: a fixture)
+from vault_support import READ_POLICY, bao, free_port, start_dev, vault_env, vault_login  # noqa: F401 (bao: a fixture)
 
 _paths = itertools.count()
 
@@ -17,20 +17,7 @@ def joined(run, env, bao, stub_api, tmp_path):
     path = f"teams/f{next(_paths)}"
     bao.kv_put(path, {"apiToken": GOOD_TOKEN})
     e = vault_env(env, tmp_path, bao.token([READ_POLICY]))
-    done = run(
-        "truto",
-        "login",
-        "--secret-store",
-        "vault",
-        "--vault-path",
-        f"secret/{path}",
-        "--vault-addr",
-        bao.address,
-        "--api-url",
-        stub_api.url,
-        "--no-verify",
-        env=e,
-    )
+    done = vault_login(run, bao, path, stub_api, "--no-verify", env=e)
     assert done.returncode == 0, done.stderr
     return e, path
 
@@ -68,20 +55,7 @@ def test_sealed(run, tmp_path, stub_api, env):
         server.standard_policies()
         server.kv_put("teams/s", {"apiToken": GOOD_TOKEN})
         e = dict(vault_env(env, tmp_path, server.token([READ_POLICY])), TRUTO_TIMEOUT="2")
-        done = run(
-            "truto",
-            "login",
-            "--secret-store",
-            "vault",
-            "--vault-path",
-            "secret/teams/s",
-            "--vault-addr",
-            server.address,
-            "--api-url",
-            stub_api.url,
-            "--no-verify",
-            env=e,
-        )
+        done = vault_login(run, server, "teams/s", stub_api, "--no-verify", env=e)
         assert done.returncode == 0, done.stderr
         server.seal()
         assert_one_clear_line(reads(run, stub_api, e), e, [server.address, "secret/teams/s"], ["sealed"])
@@ -181,8 +155,7 @@ def test_a_login_away_from_an_unreachable_vault_succeeds_without_the_teams_keys(
     path = f"teams/f{next(_paths)}"
     bao.kv_put(path, {"apiToken": GOOD_TOKEN, "anthropicApiKey": "sk-ant-team-key-1"})
     e = vault_env(env, tmp_path, bao.token([READ_POLICY]))
-    argv = ["--vault-path", f"secret/{path}", "--vault-addr", bao.address, "--api-url", stub_api.url, "--no-verify"]
-    assert run("truto", "login", "--secret-store", "vault", *argv, env=e).returncode == 0
+    assert vault_login(run, bao, path, stub_api, "--no-verify", env=e).returncode == 0
     assert "anthropicApiKey" in read_config()["profiles"]["default"]["secrets"]
     doc = read_config()
     doc["profiles"]["default"]["vault"]["addresses"] = [f"http://127.0.0.1:{free_port()}"]  # nothing listens

@@ -381,3 +381,14 @@ def vault_env(env, home, token):
     e["HOME"] = str(home)
     e["VAULT_TOKEN"] = token
     return e
+
+
+def vault_login(run, server, path, stub, *extra, env, addresses=None, **run_kwargs):
+    """`truto login --secret-store vault --vault-path secret/PATH` against `server` (or the given
+    addresses; [] for none: VAULT_ADDR then), with --api-url of the stub API when one is given."""
+    argv = ["truto", "login", "--secret-store", "vault", "--vault-path", f"secret/{path}"]
+    if stub is not None:
+        argv += ["--api-url", stub.url]
+    for address in [server.address] if addresses is None else addresses:
+        argv += ["--vault-addr", address]
+    return run(*argv, *extra, env=env, **run_kwargs)

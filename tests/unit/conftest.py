@@ -8,21 +8,10 @@ would fail loudly (the `fail` backend, no D-Bus address) rather than touch a rea
 """
 
 import pytest
+from env_support import TRUTO_VARS
 from inprocess_support import run_cli
 
 from truto_credential_helper.secrets import memory, os_keyring
-
-# Variables of ours that must never leak into a test from the developer's shell.
-TRUTO_VARS = (
-    "TRUTO_API_TOKEN",
-    "TRUTO_API_URL",
-    "TRUTO_PROFILE",
-    "TRUTO_CONFIG_DIR",
-    "TRUTO_KEYRING_TIMEOUT",
-    "TRUTO_TIMEOUT",
-    "TRUTO_DEBUG",
-    "NO_COLOR",
-)
 
 
 @pytest.fixture(autouse=True)

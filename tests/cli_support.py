@@ -12,6 +12,17 @@ def login(run, stub, name="default", token=GOOD_TOKEN, *extra, env=None):
     return done
 
 
+def offline_login(run, name, token, *extra, env=None):
+    """`truto login` of profile NAME with token T for the default API, without asking it
+    (--no-verify, -f), asserted to succeed: a profile for tests that need no server."""
+    done = run(
+        "truto", "login", "--token", token, "--api-url", "https://api.truto.one", "--profile-name", name, "-f",
+        "--no-verify", *extra, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 def as_json(done):
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import pytest
+from cli_support import offline_login
 from conftest import BIN
 
 from .conftest import IS_ROOT, assert_clean_error, git_input
@@ -158,20 +159,7 @@ def test_unreadable_config(run, env, config_dir, command):
 
 def test_damaged_credentials_json_fails_cleanly(run, env, config_dir, read_config):
     """The plaintext store (--insecure-storage) damaged: same rules."""
-    p = run(
-        BIN / "truto",
-        "login",
-        "--token",
-        "tok-insecure-123456",
-        "--api-url",
-        "https://api.truto.one",
-        "--profile-name",
-        "plain",
-        "-f",
-        "--no-verify",
-        "--insecure-storage",
-    )
-    assert p.returncode == 0, p.stderr
+    offline_login(run, "plain", "tok-insecure-123456", "--insecure-storage")
     creds = config_dir / "credentials.json"
     for data in (b"{", b"", b'{"profiles": {"plain": {"apiToken": 5}}}', b"[]"):
         creds.write_bytes(data)

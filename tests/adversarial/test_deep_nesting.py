@@ -9,6 +9,7 @@ import os
 import struct
 
 import pytest
+from cli_support import offline_login
 from conftest import BIN
 
 from truto_credential_helper import jsondepth
@@ -92,20 +93,7 @@ def test_deep_legacy_config_is_refused_by_every_reader(run, env, config_dir):
 
 @pytest.mark.parametrize("depth", [VERY_DEEP, DEEPER_THAN_THE_BOUND])
 def test_deep_credentials_json_is_a_one_line_config_error(run, env, config_dir, depth):
-    p = run(
-        BIN / "truto",
-        "login",
-        "--token",
-        "tok-insecure-123456",
-        "--api-url",
-        "https://api.truto.one",
-        "--profile-name",
-        "plain",
-        "-f",
-        "--no-verify",
-        "--insecure-storage",
-    )
-    assert p.returncode == 0, p.stderr
+    offline_login(run, "plain", "tok-insecure-123456", "--insecure-storage")
     creds = config_dir / "credentials.json"
     creds.write_text('{"profiles": {"plain": {"apiToken": "tok-insecure-123456"}}, "x": ' + nested_object(depth) + "}")
     for argv, data in ((["git-credential-truto", "get"], GIT_GET), (["truto", "auth", "token", "-p", "plain"], None)):
@@ -133,19 +121,7 @@ def test_deep_docker_store_request_is_docker_s_one_line_error(run, config_dir, r
 
 
 def test_deep_docker_config_json_is_refused_by_setup_docker(run, env, tmp_path, config_dir):
-    p = run(
-        BIN / "truto",
-        "login",
-        "--token",
-        "tok-x-123456789",
-        "--api-url",
-        "https://api.truto.one",
-        "--profile-name",
-        "p",
-        "-f",
-        "--no-verify",
-    )
-    assert p.returncode == 0, p.stderr
+    offline_login(run, "p", "tok-x-123456789")
     docker_config = tmp_path / "docker-config"
     docker_config.mkdir()
     document = '{"auths": {}, "x": ' + nested_object(VERY_DEEP) + "}"

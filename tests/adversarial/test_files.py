@@ -6,6 +6,7 @@ import os
 import stat
 
 import pytest
+from cli_support import offline_login
 from conftest import BIN
 
 from .conftest import IS_ROOT, assert_clean_error, git_input
@@ -19,21 +20,7 @@ def mode(path):
 
 
 def login(run, *extra):
-    p = run(
-        TRUTO,
-        "login",
-        "--token",
-        "tok-files-0123456789",
-        "--api-url",
-        "https://api.truto.one",
-        "--profile-name",
-        "p",
-        "-f",
-        "--no-verify",
-        *extra,
-    )
-    assert p.returncode == 0, p.stderr
-    return p
+    return offline_login(run, "p", "tok-files-0123456789", *extra)
 
 
 def test_new_files_are_private_from_the_start(run, config_dir):

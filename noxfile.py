@@ -25,11 +25,12 @@ nox.options.error_on_missing_interpreters = (
 
 
 def requirements():
-    """install_requires and pytest, read from setup.cfg (the one list of them)."""
+    """install_requires, pytest and hypothesis (the tier's property tests), read from setup.cfg (the
+    one list of them). jeepney, the D-Bus decoder's reference, comes with keyring on Linux."""
     cfg = configparser.ConfigParser()
     cfg.read(os.path.join(os.path.dirname(os.path.abspath(__file__)), "setup.cfg"))
     needed = cfg["options"]["install_requires"].split()
-    needed += [r for r in cfg["options.extras_require"]["test"].split() if r.startswith("pytest")]
+    needed += [r for r in cfg["options.extras_require"]["test"].split() if r.startswith(("pytest", "hypothesis"))]
     return needed
 
 

@@ -91,24 +91,49 @@ def replace(credential, **changes):
 
 
 def normalize_host(protocol, host):
-    """Lower-case the host and drop the scheme's default port, so 'API.truto.one:443' == 'api.truto.one'."""
+    """Lower-case the host and drop the scheme's default port, so 'API.truto.one:443' == 'api.truto.one'.
+    A host whose port is not one (split_authority) is kept as it came: it is no origin, and matches none."""
     host = host.strip().lower()
-    if host.startswith("["):  # IPv6 literal: the port is after the closing bracket
-        addr, _, rest = host.partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-        host_only = addr + "]"
-    else:
-        host_only, _, port = host.partition(":")
-    if port and DEFAULT_PORTS.get(protocol) == _port_number(port):
-        port = ""
-    return f"{host_only}:{port}" if port else host_only
-
-
-def _port_number(port):
     try:
-        return int(port)
+        name, port = split_authority(host)
     except ValueError:
-        return None
+        return host
+    if port is None or port == DEFAULT_PORTS.get(protocol):
+        return name
+    return f"{name}:{port}"
+
+
+def port_number(text):
+    """The port `text` spells, or None: ASCII digits only, up to 65535. int() also reads '+443',
+    '4_43', ' 443' and full-width digits as 443, spellings no client sends for that port."""
+    if text.isascii() and text.isdigit() and len(text.lstrip("0")) <= 5 and int(text) <= 65535:
+        return int(text)
+    return None
+
+
+def split_authority(hostport):
+    """(host, port) of `host[:port]` or `[v6][:port]`, the one reading of a URL's authority here (an
+    API URL, a docker server URL, git's host, a Vault address): host as written, an IPv6 literal with
+    its brackets; port an int, or None when there is none ('h:' is 'h', as urlsplit reads it).
+    ValueError: no host, a bracket anywhere but around the whole host, or a port port_number()
+    does not read."""
+    if hostport.startswith("["):
+        inner, bracket, rest = hostport[1:].partition("]")
+        if not bracket or ipv6_groups(inner) is None or (rest and not rest.startswith(":")):
+            raise ValueError("invalid IPv6 address")
+        host, port = f"[{inner}]", rest[1:]
+    elif "[" in hostport or "]" in hostport:
+        raise ValueError("invalid IPv6 address")
+    else:
+        host, _, port = hostport.partition(":")
+    if not host:
+        raise ValueError("no host")
+    if not port:
+        return host, None
+    number = port_number(port)
+    if number is None:
+        raise ValueError("the port is not a number from 0 to 65535 in ASCII digits")
+    return host, number
 
 
 def normalize_path(path):
@@ -134,9 +159,8 @@ def origin_from_url(url):
         raise ValueError("the URL must not carry a user name or password")
     if not hostport or any(c.isspace() for c in url):
         raise ValueError("the URL has no valid host")
-    port = hostport.rsplit("]", 1)[-1].partition(":")[2]
-    if port and (not port.isdigit() or not 0 < int(port) < 65536):
-        raise ValueError("the URL port is not a number from 1 to 65535")
+    if split_authority(hostport)[1] == 0:
+        raise ValueError("the port is not a number from 1 to 65535")
     return scheme, normalize_host(scheme, hostport), normalize_path(path)
 
 
@@ -171,24 +195,43 @@ def is_loopback(host):
     if name == "localhost":
         return True
     parts = name.split(".")
-    return (
-        len(parts) == 4
-        and parts[0] == "127"
-        and all(p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or not p.startswith("0")) for p in parts)
-    )
+    return len(parts) == 4 and parts[0] == "127" and all(_is_octet(p) for p in parts)
 
 
 def _is_ipv6_loopback(address):
-    # ::1 in any spelling (0:0:0:0:0:0:0:1, 0::1, ...), without importing ipaddress on the get path.
+    # ::1 in any spelling (0:0:0:0:0:0:0:1, 0::1, ...); ::ffff:127.0.0.1 is another address.
+    return ipv6_groups(address) == [0] * 7 + [1]
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def ipv6_groups(address):
+    """The eight 16-bit groups of an IPv6 address as ipaddress.IPv6Address reads it (one '::' for at
+    least one zero group, a dotted IPv4 tail), or None. No zone (%eth0): nothing here needs one.
+    By hand, to keep `import ipaddress` off the helper's get path."""
     head, sep, tail = address.partition("::")
+    if "::" in tail:
+        return None
     left, right = (head.split(":") if head else []), (tail.split(":") if tail else [])
+    last = right if sep else left  # only the address's last group may be an IPv4 address
+    if last and "." in last[-1]:
+        octets = last[-1].split(".")
+        if len(octets) != 4 or not all(_is_octet(o) for o in octets):
+            return None
+        number = int.from_bytes(bytes(int(o) for o in octets), "big")
+        last[-1:] = [f"{number >> 16:x}", f"{number & 0xFFFF:x}"]
+    if not all(0 < len(g) <= 4 and _HEX.issuperset(g) for g in left + right):
+        return None
     fill = 8 - len(left) - len(right)
-    if "::" in tail or (fill < 1 if sep else fill != 0):
-        return False
-    groups = left + ["0"] * fill + right
-    if not all(0 < len(g) <= 4 and all(c in "0123456789abcdef" for c in g) for g in groups):
-        return False
-    return [int(g, 16) for g in groups] == [0] * 7 + [1]
+    if fill < 1 if sep else fill != 0:
+        return None
+    return [int(g, 16) for g in left + ["0"] * fill + right]
+
+
+def _is_octet(text):
+    """A decimal IPv4 octet as ipaddress reads one: ASCII digits, no leading zero, below 256."""
+    return text.isascii() and text.isdigit() and len(text) <= 3 and int(text) < 256 and (text == "0" or text[0] != "0")
 
 
 def url_from_origin(protocol, host, path=None):

@@ -14,6 +14,7 @@ import socket
 import time
 
 from .. import jsondepth
+from ..credential import split_authority
 from ..errors import SecretStoreUnavailable
 
 MAX_BODY = 4 << 20  # a KV secret of three tokens is a few KiB; a broken or hostile server is cut off
@@ -79,8 +80,9 @@ def tls_context():
 
 def split_address(address):
     """(scheme, host, port, prefix) of a Vault address such as https://vault.example:8200: host
-    lower-cased and without an IPv6 address's brackets. ValueError for what is not such an address
-    (urllib.parse would have been the only user of re on the path of a `get`)."""
+    lower-cased and without an IPv6 address's brackets, its authority read as every URL is
+    (credential.split_authority). ValueError for what is not such an address (urllib.parse would
+    have been the only user of re on the path of a `get`)."""
     scheme, sep, rest = address.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in ("http", "https"):
@@ -89,22 +91,8 @@ def split_address(address):
     for cut in "#?":
         rest = rest.partition(cut)[0]
     hostport, slash, path = rest.partition("/")
-    hostport = hostport.rpartition("@")[2]
-    if hostport.startswith("["):
-        host, bracket, port = hostport[1:].partition("]")
-        if not bracket or (port and not port.startswith(":")) or not host or "[" in host:
-            raise ValueError("invalid IPv6 address")
-        port = port[1:]
-    else:
-        if "[" in hostport or "]" in hostport:
-            raise ValueError("invalid IPv6 address")
-        host, _, port = hostport.partition(":")
-    if not host:
-        raise ValueError("no host")
-    if port:
-        if not (port.isdigit() and port.isascii()) or not 0 <= int(port) <= 65535:
-            raise ValueError("the port is not a number from 0 to 65535")
-        port = int(port)
+    host, port = split_authority(hostport.rpartition("@")[2])
+    host = host[1:-1] if host.startswith("[") else host
     port = port or (443 if scheme == "https" else 80)
     return scheme, host.lower(), port, (slash + path).rstrip("/")
 

@@ -401,6 +401,20 @@ def unescape(value):
 # The connection: EXTERNAL authentication, method calls, replies matched by serial.
 
 
+# The D-Bus type of the reply to each call made here (the Secret Service API's out-arguments). A reply
+# of another type is a broken answer: keyring then decides, never a value read as what it is not.
+REPLY_TYPES = {
+    "Hello": "s",
+    "ReadAlias": "o",
+    "SearchItems": "aoao",
+    "OpenSession": "vo",
+    "GetSecret": "(oayays)",
+    "CreateItem": "oo",
+    "Unlock": "aoo",
+    "Delete": "o",
+}
+
+
 class Connection:
     def __init__(self, path, deadline):
         try:
@@ -414,6 +428,7 @@ class Connection:
         self.serial = 0
         self.buffer = b""
         self.replies = {}
+        self.expected = {}  # serial -> the D-Bus type its reply must have
         self.sock = socket(AF_UNIX, SOCK_STREAM)
         try:
             self._bounded(self.sock.connect, path)
@@ -447,18 +462,22 @@ class Connection:
         """Queue a method call; returns its serial. Sent with the next read."""
         self.serial += 1
         self.out += method_call(self.serial, path, interface, member, dest, signature, args)
+        self.expected[self.serial] = REPLY_TYPES[member]
         return self.serial
 
     def reply(self, serial):
-        """The body of the reply to `serial`; Unanswerable on a D-Bus error."""
+        """The body of the reply to `serial`; Unanswerable on a D-Bus error or a reply of another type
+        than the call's (REPLY_TYPES)."""
         if self.out:
             self._bounded(self.sock.sendall, self.out)
             self.out = b""
         while serial not in self.replies:
             self._read_message()
-        kind, body = self.replies.pop(serial)
+        kind, signature, body = self.replies.pop(serial)
         if kind == "error":
             raise (Transient if body in TRANSIENT_ERRORS else Unanswerable)(f"the Secret Service answered {body}")
+        if signature != self.expected[serial]:
+            raise Unanswerable(f"the Secret Service answered a '{self.expected[serial]}' call with '{signature}'")
         return body
 
     def _fill(self, size):
@@ -488,7 +507,8 @@ class Connection:
             return  # a signal (NameAcquired...) or a call to us: not a reply, skipped unparsed
         fields, body = parse_reply(data, order, header_len)
         if 5 in fields:
-            self.replies[fields[5]] = ("error", fields.get(4, "an error")) if kind == 3 else ("return", body)
+            signature = fields.get(8, "")
+            self.replies[fields[5]] = ("error", "", fields.get(4, "an error")) if kind == 3 else ("return", signature, body)
 
     def close(self):
         self.sock.close()
@@ -498,7 +518,8 @@ class Connection:
 # D-Bus wire format (the subset a read needs): marshalling of basic types, arrays, structs,
 # dict entries and variants, little-endian out, either endianness in.
 
-HEADER_FIELDS = {1: "o", 2: "s", 3: "s", 6: "s", 8: "g"}  # path, interface, member, destination, signature
+# path, interface, member, error name, reply serial, destination, sender, signature
+HEADER_FIELDS = {1: "o", 2: "s", 3: "s", 4: "s", 5: "u", 6: "s", 7: "s", 8: "g"}
 ALIGN = {
     "y": 1,
     "g": 1,
@@ -694,6 +715,8 @@ def frame(buffer):
 def parse_reply(data, order, header_len):
     """({header field code: value}, body tuple) of one whole method return or error message."""
     raw_fields, _ = unmarshal(data, 12, "a(yv)", order)
+    if any(HEADER_FIELDS.get(code, sig) != sig for code, (sig, _value) in raw_fields):
+        raise Unanswerable("a D-Bus header field of the wrong type")
     fields = {code: value for code, (_sig, value) in raw_fields}
     body, pos = [], header_len
     for member in split_signature(fields.get(8, "")):

@@ -91,7 +91,10 @@ def split_address(address):
     for cut in "#?":
         rest = rest.partition(cut)[0]
     hostport, slash, path = rest.partition("/")
-    host, port = split_authority(hostport.rpartition("@")[2])
+    userinfo, _, hostport = hostport.rpartition("@")
+    if "[" in userinfo or "]" in userinfo:
+        raise ValueError("invalid IPv6 address")
+    host, port = split_authority(hostport)
     host = host[1:-1] if host.startswith("[") else host
     port = port or (443 if scheme == "https" else 80)
     return scheme, host.lower(), port, (slash + path).rstrip("/")

@@ -508,7 +508,9 @@ class Connection:
         fields, body = parse_reply(data, order, header_len)
         if 5 in fields:
             signature = fields.get(8, "")
-            self.replies[fields[5]] = ("error", "", fields.get(4, "an error")) if kind == 3 else ("return", signature, body)
+            self.replies[fields[5]] = (
+                ("error", "", fields.get(4, "an error")) if kind == 3 else ("return", signature, body)
+            )
 
     def close(self):
         self.sock.close()

@@ -356,3 +356,37 @@ def test_on_a_machine_with_pass_and_no_keyring_git_and_docker_logins_go_to_pass(
     ns = namespace(str(config_dir))
     assert f"truto/{ns}/alice/apiToken" not in entry_files(pass_env["PASSWORD_STORE_DIR"])
     assert f"truto/{ns}/robot/apiToken" in entry_files(pass_env["PASSWORD_STORE_DIR"])
+
+
+def test_a_store_another_user_controls_is_refused(run, pass_profile, pass_env, config_dir, tmp_path):
+    """Whoever can write in the store can swap .gpg-id for a key they hold (the next login encrypts
+    to it) or replace an entry: the config directory's ownership and mode rule refuses it first."""
+    root = tmp_path / "password-store"
+    entry = root / f"truto/{namespace(str(config_dir))}/default/apiToken.gpg"
+    gpg_id = root / ".gpg-id"
+
+    gpg_id.chmod(0o622)  # a .gpg-id others could have swapped: no login encrypts to it
+    done = run(
+        "truto", "login", "--token", GOOD_TOKEN, "--api-url", pass_profile.url, "--profile-name", "other",
+        "--secret-store", "pass", "--no-verify", env=pass_env,
+    )  # fmt: skip
+    assert_one_line_exit_6(done, f"{gpg_id}: is writable by other users", f"chmod go-w {gpg_id}")
+    assert entry_files(root) == [f"truto/{namespace(str(config_dir))}/default/apiToken"]
+    gpg_id.chmod(0o600)
+
+    entry.chmod(0o660)  # an entry the group could have replaced is not read
+    assert_one_line_exit_6(run("truto", "auth", "token", env=pass_env), f"{entry}: is writable by other users")
+    entry.chmod(0o600)
+
+    root.chmod(0o733)  # a store directory others can write in
+    assert_one_line_exit_6(git_get(run, pass_env, pass_profile), f"{root}: is writable by other users")
+    doc = run("truto", "doctor", "-o", "json", env=pass_env)
+    rows = [r for r in __import__("json").loads(doc.stdout)["checks"] if r["check"] == "pass"]
+    assert [r["status"] for r in rows] == ["fail"] and str(root) in rows[0]["message"], rows
+    root.chmod(0o700)
+
+    if os.geteuid() == 0:  # a store another uid owns (root can hand it over)
+        os.chown(gpg_id, 65534, 65534)
+        assert_one_line_exit_6(git_get(run, pass_env, pass_profile), f"{gpg_id}: is owned by uid 65534", "chown")
+        os.chown(gpg_id, 0, 0)
+    assert git_get(run, pass_env, pass_profile).returncode == 0

@@ -125,6 +125,24 @@ def _uid():
     return os.geteuid() if hasattr(os, "geteuid") else None
 
 
+def others_control(path: str, st: "os.stat_result") -> "tuple[str, str] | None":
+    """(what is wrong, the fix) when another user controls `path` (`st`, its stat): owned by another
+    uid, or writable by group or others. None when only we do. The rule of every file and directory
+    truto trusts (check_private, check_dir), for stores of others' making too (a pass store)."""
+    uid = _uid()
+    if uid is None:
+        return None
+    if st.st_uid != uid:
+        return (
+            f"is owned by uid {st.st_uid}, not by you (uid {uid})",
+            f"check its contents, then `chown {uid} {path}`",
+        )
+    if st.st_mode & 0o022:
+        mode = stat.S_IMODE(st.st_mode)
+        return (f"is writable by other users (mode {mode:04o})", f"check its contents, then `chmod go-w {path}`")
+    return None
+
+
 def check_private(path: str, st: "os.stat_result") -> None:
     """Refuse a file another user controls: owned by another uid, or writable by group or others
     (who could have pointed a profile's apiUrl at their server, or planted a secret)."""

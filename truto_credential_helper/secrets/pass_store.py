@@ -86,6 +86,43 @@ def initialised(directory, entry):
     return bool(os.environ.get("PASSWORD_STORE_KEY")) or gpg_id_file(directory, entry) is not None
 
 
+def check_trusted(directory, entry, files=()):
+    """Refuse (SecretStoreUnavailable) a password store another user controls (trust_problem)."""
+    problem = trust_problem(directory, entry, files)
+    if problem:
+        path, what, fix = problem
+        raise SecretStoreUnavailable(
+            f"{path}: {what}; refusing a password store another user controls: {fix}, "
+            "or set PASSWORD_STORE_DIR to a store of your own"
+        )
+
+
+def trust_problem(directory, entry, files=()):
+    """(path, what is wrong, fix) when another user controls the password store, before pass reads or
+    writes it: one who can write in it can swap a .gpg-id for a key they hold (the next login
+    encrypts to them) or replace an entry. The rule for config.json and its directory applies to
+    the store directory, every folder down to `entry`'s, the .gpg-id pass encrypts `entry` to, and
+    `files` (the entry file read). None when all is ours; what does not exist is not checked (pass
+    creates it private)."""
+    from ..config import others_control
+
+    folders = [directory]
+    for part in entry.split("/")[:-1]:
+        folders.append(os.path.join(folders[-1], part))
+    gpg_id = gpg_id_file(directory, entry)
+    for path in folders + ([gpg_id] if gpg_id else []) + list(files):
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            return path, f"cannot be read ({e.strerror})", "check its owner and mode"
+        problem = others_control(path, st)
+        if problem:
+            return (path,) + problem
+    return None
+
+
 class PassStore(SecretStore):
     kind = PASS
 
@@ -100,6 +137,7 @@ class PassStore(SecretStore):
 
     def _require_initialised(self, entry, action):
         directory = store_dir()
+        check_trusted(directory, entry)
         if not initialised(directory, entry):
             raise SecretStoreUnavailable(
                 f"the password store {os.path.abspath(directory)} is not initialised, so truto cannot {action}; "
@@ -111,6 +149,7 @@ class PassStore(SecretStore):
         if not os.path.isfile(self._file(entry)):
             self._require_initialised(entry, "read a secret")  # an empty or absent store is not "no secret"
             return None
+        check_trusted(store_dir(), entry, [self._file(entry)])
         out = run_pass(["show", entry], None, "read a secret")
         value = out.decode("utf-8", "surrogateescape")
         return value[:-1] if value.endswith("\n") else value
@@ -129,11 +168,13 @@ class PassStore(SecretStore):
     def delete(self, profile, field):
         entry = self._entry(profile, field)
         if os.path.isfile(self._file(entry)):
+            check_trusted(store_dir(), entry)
             run_pass(["rm", "--force", entry], None, "delete a secret")
 
     def names(self):
         # The entries' file names, never their contents: listing needs neither pass nor GPG.
         root = os.path.join(store_dir(), PREFIX, namespace(self.config_dir))
+        check_trusted(store_dir(), f"{PREFIX}/{namespace(self.config_dir)}/-")
         found = []
         try:
             profiles = sorted(os.listdir(root))
@@ -229,6 +270,10 @@ def diagnose(config_dir):
     if shutil.which("pass") is None:
         return [("the `pass` command is not installed (or not on PATH)", "install pass (Debian: apt-get install pass)")]
     entry = entry_name(config_dir, "probe", "probe")
+    problem = trust_problem(directory, entry)
+    if problem:
+        path, what, fix = problem
+        return [(f"{path} {what}: a password store another user controls", f"{fix}, or set PASSWORD_STORE_DIR")]
     if not initialised(directory, entry):
         return [
             (

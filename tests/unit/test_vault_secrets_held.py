@@ -1,0 +1,136 @@
+"""Every secret a Vault login reads or gets (VAULT_TOKEN, the token file, AppRole's role and secret
+IDs, the JWT from the environment or its file, the token a login answers with) is held by the one
+sanitiser: a Vault that echoes it back in another case, split by a zero-width space or by an
+escape sequence (which the cleaning strips, putting the secret back together) never gets it
+printed by whoami, auth token, doctor --online, or git's and docker's get.
+
+The Vault here is a hostile one of our own on 127.0.0.1 (the attacker, not a stand-in for
+OpenBao: tests/test_vault_*.py run the real server)."""
+
+import json
+import re
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+def canary(kind):
+    return f"{kind}-canary-" + secrets.token_hex(12)
+
+
+def echoes(value):
+    """The ways a hostile server sends a secret back: other case, split by a zero-width space, by
+    an escape sequence, and by a BOM (all removed by the cleaning)."""
+    half = len(value) // 2
+    return [value.upper(), value[:half] + "\u200b" + value[half:], value[:half] + "\x1b[0m" + value[half:], value.swapcase()[:half] + "\ufeff" + value.swapcase()[half:]]
+
+
+class EchoingVault:
+    """Answers a login with a fresh token ("login" mode) or refuses it, echoing every credential it
+    was sent ("refuse-login"); answers every read with HTTP 500 echoing the token it got, except in
+    "serve" mode, which serves a secret (for the login that joins it)."""
+
+    def __init__(self):
+        self.mode = "serve"
+        self.issued = []
+        vault = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, doc):
+                data = json.dumps(doc).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                if vault.mode == "refuse-login":
+                    said = [e for v in body.values() for e in echoes(str(v))]
+                    return self.answer(400, {"errors": said})
+                token = canary("issued")
+                vault.issued.append(token)
+                return self.answer(200, {"auth": {"client_token": token}})
+
+            def do_GET(self):
+                if self.path.startswith("/v1/sys/seal-status"):
+                    return self.answer(200, {"sealed": False, "version": "hostile"})
+                if vault.mode == "serve":
+                    return self.answer(200, {"data": {"data": {"apiToken": canary("api")}, "metadata": {"version": 1}}})
+                return self.answer(500, {"errors": echoes(self.headers.get("X-Vault-Token", ""))})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def vault():
+    server = EchoingVault()
+    yield server
+    server.close()
+
+
+def sources(tmp_path):
+    """(name, environment, files, the secrets it reads) for each source of the Vault token."""
+    role_id, secret_id, jwt, token = canary("role"), canary("secret"), canary("jwt"), canary("vault")
+    jwt_file = tmp_path / "jwt"
+    return [
+        ("VAULT_TOKEN", {"VAULT_TOKEN": token}, {}, [token]),
+        ("token file", {}, {"home/.vault-token": token + "\n"}, [token]),
+        ("AppRole", {"TRUTO_VAULT_ROLE_ID": role_id, "TRUTO_VAULT_SECRET_ID": secret_id}, {}, [role_id, secret_id]),
+        ("JWT", {"TRUTO_VAULT_JWT": jwt, "TRUTO_VAULT_ROLE": "ci"}, {}, [jwt]),
+        ("JWT file", {"TRUTO_VAULT_JWT_FILE": str(jwt_file), "TRUTO_VAULT_ROLE": "ci"}, {jwt_file: jwt}, [jwt]),
+    ]
+
+
+COMMANDS = [
+    (["truto", "whoami"], b""),
+    (["truto", "auth", "token"], b""),
+    (["truto", "doctor", "--online"], b""),
+    (["git-credential-truto", "get"], b"protocol=https\nhost=api.truto.one\n\n"),
+    (["docker-credential-truto", "get"], b"api.truto.one"),
+]
+
+
+def visible(text):
+    """What a reader sees once invisible characters and escapes are gone, in one case."""
+    return re.sub("\x1b\\[[0-9;]*m|[\u200b\ufeff]", "", text).lower()
+
+
+@pytest.mark.parametrize("index", range(5), ids=["VAULT_TOKEN", "token file", "AppRole", "JWT", "JWT file"])
+def test_an_echoing_vault_never_gets_a_held_secret_printed(cli, vault, tmp_path, index):
+    name, env, files, read = sources(tmp_path)[index]
+    for path, text in files.items():
+        path = tmp_path / path
+        path.write_text(text)
+        path.chmod(0o600)
+    joined = cli(
+        "truto", "login", "--secret-store", "vault", "--vault-path", "secret/x", "--vault-addr", vault.address,
+        "--no-verify", stdin=b"", TRUTO_TIMEOUT="5", **env,
+    )  # fmt: skip
+    assert joined.returncode == 0, joined
+    modes = ["read"] if name in ("VAULT_TOKEN", "token file") else ["read", "refuse-login"]
+    for mode in modes:
+        vault.mode = mode
+        for argv, stdin in COMMANDS:
+            r = cli(*argv, stdin=stdin, TRUTO_TIMEOUT="5", **env)
+            out = visible(r.stdout.decode() + r.stderr.decode())
+            assert r.returncode != 0 or argv[1:2] == ["doctor"], (argv, mode, out)
+            assert "500" in out or "refused" in out, (argv, mode, out)  # the echo reached the message
+            for secret in read + vault.issued:
+                assert secret.lower() not in out, (name, mode, argv, out)
+                assert secret[len(secret) // 2 :].lower() not in out, (name, mode, argv, out)

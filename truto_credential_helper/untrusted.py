@@ -63,11 +63,13 @@ def masked(value: "str | None") -> str:
     return f"'{mask(value) or '(empty)'}' ({len(value)} character{'s' if len(value) != 1 else ''})"
 
 
-def clean(text: str, limit: "int | None" = LIMIT, one_line: bool = True) -> str:
+def clean(text: str, limit: "int | None" = LIMIT, one_line: bool = True, also: "tuple[str | None, ...]" = ()) -> str:
     """text (anything: it is str()-ed) safe to print. one_line: newlines and tabs become spaces and
-    runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap."""
+    runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap.
+    also: values redacted in this text only, as the held secrets are (what a request sent that is
+    not a secret but may be one pasted in the wrong place)."""
     text = text if isinstance(text, str) else _str(text)
-    held = secrets()
+    held = secrets() | {s for s in also if isinstance(s, str) and len(s) >= MIN_SECRET}
     text = _redact(text, held)  # before stripping, and again after: a secret split by a control
     text = _strip(text, one_line)  # character comes together once that character is gone
     text = _redact(text, held)

@@ -134,3 +134,37 @@ def test_an_echoing_vault_never_gets_a_held_secret_printed(cli, vault, tmp_path,
             for secret in read + vault.issued:
                 assert secret.lower() not in out, (name, mode, argv, out)
                 assert secret[len(secret) // 2 :].lower() not in out, (name, mode, argv, out)
+
+
+def test_a_secret_misplaced_into_a_vault_setting_is_never_printed_back(cli, vault):
+    """--vault-path, --vault-addr and the TRUTO_VAULT_* settings that are not secrets (mounts, role,
+    the JWT's file) are described in a message, at most masked, never repeated: by a usage error,
+    the Vault login's errors, whoami, the helpers and doctor in every output format."""
+    t = canary("misplaced")
+    assert cli("truto", "login", "--secret-store", "vault", "--vault-path", "secret/x", "--vault-addr", vault.address,
+               "--no-verify", VAULT_TOKEN=canary("vault")).returncode == 0  # fmt: skip
+    runs = [
+        (["truto", "login", "--secret-store", "vault", "--vault-path", t, "--vault-addr", vault.address], {}),
+        (["truto", "login", "--secret-store", "vault", "--vault-path", t + "/../x", "--vault-addr", vault.address], {}),
+        (["truto", "login", "--secret-store", "vault", "--vault-path", "secret/x", "--vault-addr", t], {}),
+    ]
+    approle = {"TRUTO_VAULT_ROLE_ID": canary("role"), "TRUTO_VAULT_SECRET_ID": canary("secret")}
+    jwt = {"TRUTO_VAULT_JWT": canary("jwt")}
+    settings = [
+        dict(approle, TRUTO_VAULT_APPROLE_MOUNT=t),
+        dict(jwt, TRUTO_VAULT_ROLE=t),
+        dict(jwt, TRUTO_VAULT_ROLE="ci", TRUTO_VAULT_JWT_MOUNT=t),
+        {"TRUTO_VAULT_JWT_FILE": t, "TRUTO_VAULT_ROLE": "ci"},
+    ]
+    for env in settings:
+        for argv in (["truto", "whoami"], ["truto", "auth", "token"], ["git-credential-truto", "get"],
+                     ["truto", "doctor"], ["truto", "doctor", "--online"], ["truto", "doctor", "-o", "json"]):  # fmt: skip
+            runs.append((argv, env))
+    vault.mode = "refuse-login"
+    for argv, env in runs:
+        r = cli(*argv, stdin=b"protocol=https\nhost=api.truto.one\n\n", TRUTO_TIMEOUT="5", **env)
+        out = visible(r.stdout.decode() + r.stderr.decode())
+        assert "traceback" not in out, (argv, env, out)
+        assert t not in out and t[len(t) // 2 :] not in out, (argv, env, out)
+        if argv[1] == "doctor":
+            assert any(name.lower() in out for name in env if name.endswith(("MOUNT", "ROLE", "FILE"))), out

@@ -86,11 +86,11 @@ def obtain(client, where):
     if kind == "approle":
         role_id, secret_id = (hold(os.environ.get(n)) for n in APPROLE)
         body = {"role_id": role_id, "secret_id": secret_id}
-        return _login(client, approle_mount(), body, label, (role_id, secret_id), where), label
+        return _login(client, approle_mount(), body, label, where), label
     if kind == "jwt":
         jwt = hold(os.environ.get(JWT_VARS[0]) or _read_jwt_file(os.environ[JWT_VARS[1]]))
         role = os.environ["TRUTO_VAULT_ROLE"]
-        return _login(client, jwt_mount(), {"role": role, "jwt": jwt}, label, (jwt,), where), label
+        return _login(client, jwt_mount(), {"role": role, "jwt": jwt}, label, where), label
     if kind == "env":
         return hold(os.environ["VAULT_TOKEN"].strip()), label
     if kind == "file":
@@ -158,14 +158,15 @@ def _read_jwt_file(path):
     return jwt
 
 
-def _login(client, mount, body, label, sent, where):
+def _login(client, mount, body, label, where):
     from .vault_http import vault_message
 
     answer = client.request("POST", f"auth/{mount}/login", body=body)
     auth = answer.doc.get("auth") if answer.status == 200 else None
     token = hold(auth.get("client_token")) if isinstance(auth, dict) else None
     if not token:
-        said = vault_message(answer, scrub=sent)
+        # Vault may quote what it was sent (a role or mount it does not know): none of it is repeated.
+        said = vault_message(answer, scrub=(*body.values(), mount))
         raise SecretStoreUnavailable(
             f"Vault at {answer.address} refused the {label} (HTTP {answer.status}{': ' + said if said else ''}) "
             f"needed to read {where}; check the role and credentials, and that the auth method is enabled at that mount"

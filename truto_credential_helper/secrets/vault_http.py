@@ -438,8 +438,6 @@ class Client:
 def vault_message(answer, scrub=()):
     """Vault's own error text, cleaned by the one sanitiser (untrusted.clean: every secret held, and
     what we sent, redacted in any case and however split, before the length is capped), or ''."""
-    from ..untrusted import clean, hold
+    from ..untrusted import clean
 
-    for secret in scrub:
-        hold(secret)
-    return clean("; ".join(answer.errors))
+    return clean("; ".join(answer.errors), also=tuple(scrub))

@@ -8,6 +8,7 @@ The Vault here is a hostile one of our own on 127.0.0.1 (the attacker, not a sta
 OpenBao: tests/test_vault_*.py run the real server)."""
 
 import json
+import os
 import re
 import secrets
 import threading
@@ -35,6 +36,7 @@ class EchoingVault:
     def __init__(self):
         self.mode = "serve"
         self.issued = []
+        self.requests = []  # (method, path, the token it carried)
         vault = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +55,7 @@ class EchoingVault:
                 self.wfile.write(data)
 
             def do_POST(self):
+                vault.requests.append(("POST", self.path, self.headers.get("X-Vault-Token")))
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 if vault.mode == "refuse-login":
                     said = [e for v in body.values() for e in echoes(str(v))]
@@ -62,6 +65,7 @@ class EchoingVault:
                 return self.answer(200, {"auth": {"client_token": token}})
 
             def do_GET(self):
+                vault.requests.append(("GET", self.path, self.headers.get("X-Vault-Token")))
                 if self.path.startswith("/v1/sys/seal-status"):
                     return self.answer(200, {"sealed": False, "version": "hostile"})
                 if vault.mode == "serve":
@@ -168,3 +172,59 @@ def test_a_secret_misplaced_into_a_vault_setting_is_never_printed_back(cli, vaul
         assert t not in out and t[len(t) // 2 :] not in out, (argv, env, out)
         if argv[1] == "doctor":
             assert any(name.lower() in out for name in env if name.endswith(("MOUNT", "ROLE", "FILE"))), out
+
+
+def join_with_the_token_file(cli, vault, tmp_path, mode):
+    token = canary("vault")
+    path = tmp_path / "home" / ".vault-token"
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    joined = cli("truto", "login", "--secret-store", "vault", "--vault-path", "secret/x", "--vault-addr", vault.address,
+                 "--no-verify")  # fmt: skip
+    assert joined.returncode == 0, joined
+    path.chmod(mode)
+    vault.requests.clear()
+    return path, token
+
+
+@pytest.mark.parametrize("mode", [0o602, 0o620, 0o666])
+def test_a_token_file_others_can_write_is_refused_before_anything_is_sent(cli, vault, tmp_path, mode):
+    path, token = join_with_the_token_file(cli, vault, tmp_path, mode)
+    for argv, stdin in COMMANDS:
+        if argv[1:2] == ["doctor"]:
+            continue
+        r = cli(*argv, stdin=stdin)
+        text = (r.stdout + r.stderr).decode()
+        assert r.returncode != 0, (argv, text)
+        assert str(path) in text and "writable by other users" in text and "chmod 600" in text, (argv, text)
+        assert len(text.strip().splitlines()) == 1, (argv, text)
+    assert not [r for r in vault.requests if r[2]], vault.requests  # the token never left
+    report = json.loads(cli("truto", "doctor", "-o", "json").stdout)
+    rows = [row for row in report["checks"] if row["check"] == "vault" and str(path) in row["message"]]
+    assert rows and rows[0]["status"] == "fail", report
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_a_token_file_of_another_user_is_refused(cli, vault, tmp_path):
+    path, token = join_with_the_token_file(cli, vault, tmp_path, 0o600)
+    os.chown(path, 4242, -1)
+    r = cli("truto", "auth", "token")
+    assert r.returncode != 0 and r.stdout == b""
+    assert f"{path}: is owned by uid 4242".encode() in r.stderr and b"chown" in r.stderr, r
+    assert not [r for r in vault.requests if r[2]], vault.requests
+
+
+def test_a_token_file_others_can_read_is_used_with_one_warning(cli, vault, tmp_path):
+    path, token = join_with_the_token_file(cli, vault, tmp_path, 0o644)
+    # auth exec --with-keys reads the token and both BYOK keys: three Vault reads, one warning.
+    r = cli("truto", "auth", "exec", "--with-keys", "--", "true")
+    assert r.returncode == 0, r
+    assert len([r for r in vault.requests if r[2] == token]) >= 3, vault.requests
+    assert r.stderr.decode().count("readable by other users") == 1, r.stderr
+    assert str(path).encode() in r.stderr and b"chmod 600" in r.stderr
+    report = json.loads(cli("truto", "doctor", "-o", "json").stdout)
+    rows = [row for row in report["checks"] if row["check"] == "vault" and str(path) in row["message"]]
+    assert rows and rows[0]["status"] == "warn" and "chmod 600" in rows[0]["fix"], report
+    path.chmod(0o600)
+    r = cli("truto", "auth", "exec", "--with-keys", "--", "true")
+    assert r.returncode == 0 and b"readable" not in r.stderr, r

@@ -79,7 +79,18 @@ def test_storing_a_good_secret_again_replaces_the_bad_one(cli, planted, stored_s
 def test_a_relogin_leaves_a_bad_byok_key_behind_with_a_warning(cli, planted, config_dir, stored_secrets):
     planted("tok-alice-1")
     memory.MemoryStore(str(config_dir)).set("alice", "anthropicApiKey", "sk-ant\nEVIL=1")
-    r = cli("truto", "login", "--token", "tok-alice-3", "-p", "alice", "--api-url", "https://api.example", "--no-verify", "-f")
+    r = cli(
+        "truto",
+        "login",
+        "--token",
+        "tok-alice-3",
+        "-p",
+        "alice",
+        "--api-url",
+        "https://api.example",
+        "--no-verify",
+        "-f",
+    )
     assert r.returncode == 0, r
     assert b"not carried over" in r.stderr and b"EVIL" not in r.stderr
     assert cli("truto", "auth", "token", "-p", "alice").stdout == b"tok-alice-3\n"

@@ -81,7 +81,11 @@ def test_a_secret_is_matched_as_the_cleaning_leaves_it_and_in_full_case_mappings
     """A held secret with a character the cleaning removes (a token file's newline, a zero-width
     character of its own) still meets its echo once cleaned; so does a secret whose upper case is
     longer than itself ('ß' is 'SS'), which IGNORECASE alone does not match."""
-    with_invisible, with_newline, german = new_canary() + "\u200bend", " " + new_canary() + "\n", "straße-" + new_canary()
+    with_invisible, with_newline, german = (
+        new_canary() + "\u200bend",
+        " " + new_canary() + "\n",
+        "straße-" + new_canary(),
+    )
     for secret in (with_invisible, with_newline, german):
         untrusted.hold(secret)
     for echo in (with_invisible.replace("\u200b", ""), with_newline.strip().upper(), german.upper(), german.casefold()):
@@ -89,7 +93,9 @@ def test_a_secret_is_matched_as_the_cleaning_leaves_it_and_in_full_case_mappings
         assert echo.lower()[-12:] not in out.lower(), (echo, out)
 
 
-@pytest.mark.parametrize("name", ["TRUTO_API_TOKEN", "VAULT_TOKEN", "TRUTO_VAULT_SECRET_ID", "TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_JWT"])
+@pytest.mark.parametrize(
+    "name", ["TRUTO_API_TOKEN", "VAULT_TOKEN", "TRUTO_VAULT_SECRET_ID", "TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_JWT"]
+)
 def test_every_variable_holding_a_secret_is_held_from_the_start(untrusted, monkeypatch, name):
     token = new_canary()
     monkeypatch.setenv(name, token)

@@ -25,7 +25,12 @@ def echoes(value):
     """The ways a hostile server sends a secret back: other case, split by a zero-width space, by
     an escape sequence, and by a BOM (all removed by the cleaning)."""
     half = len(value) // 2
-    return [value.upper(), value[:half] + "\u200b" + value[half:], value[:half] + "\x1b[0m" + value[half:], value.swapcase()[:half] + "\ufeff" + value.swapcase()[half:]]
+    return [
+        value.upper(),
+        value[:half] + "\u200b" + value[half:],
+        value[:half] + "\x1b[0m" + value[half:],
+        value.swapcase()[:half] + "\ufeff" + value.swapcase()[half:],
+    ]
 
 
 class EchoingVault:

@@ -16,9 +16,9 @@ class SecretStore:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "get" in cls.__dict__:
-            cls.get = _holding_get(cls.__dict__["get"])  # type: ignore[method-assign]
+            cls.get = _holding_get(cls.__dict__["get"])
         if "set" in cls.__dict__:
-            cls.set = _holding_set(cls.__dict__["set"])  # type: ignore[method-assign]
+            cls.set = _holding_set(cls.__dict__["set"])
 
     def get(self, profile: str, field: str) -> "str | None":
         """The secret, or None when there is none."""

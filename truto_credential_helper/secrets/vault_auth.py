@@ -136,8 +136,7 @@ def trust_token_file(path, st):
         raise SecretStoreUnavailable(f"{e} (the Vault token file)") from None
     if st.st_mode & 0o044:
         return (
-            f"{path} (the Vault token) is readable by other users (mode {st.st_mode & 0o777:04o}); "
-            f"`chmod 600 {path}`"
+            f"{path} (the Vault token) is readable by other users (mode {st.st_mode & 0o777:04o}); `chmod 600 {path}`"
         )
     return None
 

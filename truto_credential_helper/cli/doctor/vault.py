@@ -95,7 +95,9 @@ def check_token_file(checks, vault_auth):
     try:
         warning = vault_auth.trust_token_file(path, os.stat(path))
     except OSError as e:
-        checks.add("vault", FAIL, f"{path} cannot be read ({e.strerror})", "log in to Vault again (vault login / bao login)")
+        checks.add(
+            "vault", FAIL, f"{path} cannot be read ({e.strerror})", "log in to Vault again (vault login / bao login)"
+        )
     except TrutoError as e:
         checks.add("vault", FAIL, str(e), "")
     else:

@@ -240,6 +240,36 @@ def test_git_erase_and_store_never_change_the_teams_secret(run, bao, team_path, 
 # Vault authentication
 
 
+def test_the_token_file_bao_login_leaves_is_trusted_and_one_others_control_is_not(
+    run, bao, team_path, stub_api, venv, tmp_path
+):
+    """The file `bao login` writes (0600) is used without a word; readable by others: used, with one
+    warning; writable by others: refused in one line naming it and the fix, before any request."""
+    import stat
+
+    from vault_support import BAO
+
+    bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
+    env = dict(venv)
+    token = env.pop("VAULT_TOKEN")
+    path = tmp_path / "home" / ".vault-token"
+    done = run(BAO, "login", "-no-print", f"-address={bao.address}", token, env=env)
+    assert done.returncode == 0 and stat.S_IMODE(path.stat().st_mode) == 0o600, done.stderr
+    assert vault_login(run, bao, team_path, stub_api, env=env).returncode == 0
+    done = run("truto", "auth", "token", env=env)
+    assert (done.returncode, done.stdout, done.stderr) == (0, GOOD_TOKEN + "\n", "")
+    path.chmod(0o644)
+    done = run("truto", "auth", "token", env=env)
+    assert done.returncode == 0 and done.stdout == GOOD_TOKEN + "\n", done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "readable by other users" in done.stderr and str(path) in done.stderr
+    for mode in (0o664, 0o646):
+        path.chmod(mode)
+        for argv in (["truto", "auth", "token"], ["truto", "whoami"]):
+            done = run(*argv, env=env)
+            assert done.returncode == 6 and done.stdout == "", done
+            assert len(done.stderr.splitlines()) == 1 and str(path) in done.stderr and "chmod 600" in done.stderr
+
+
 def test_token_file_is_used_without_vault_token(run, bao, team_path, stub_api, venv, tmp_path):
     bao.kv_put(team_path, {"apiToken": GOOD_TOKEN})
     env = dict(venv)

@@ -9,7 +9,7 @@ from .errors import UsageError
 from .kinds import FILE, KEYRING, PASS
 from .profiles import TRUTO, Profiles
 from .resolution import env_credential, env_token, selected_name
-from .untrusted import masked
+from .untrusted import hold, masked
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
 if TYPE_CHECKING:
@@ -84,7 +84,8 @@ def store_credential(
     base_name: the client storing it (GIT or DOCKER): the stem of a new profile's name, and who the
     profile's token is marked as stored by when it changes (an approve after a fill changes nothing).
     """
-    secret = incoming.credential if credential_type == "authtype" else incoming.password
+    secret = hold(incoming.credential if credential_type == "authtype" else incoming.password)
+    hold(incoming.oauth_refresh_token)  # what a client sends is a secret from the moment it is read
     if secret is None or incoming.protocol not in ("http", "https") or not incoming.host:
         return None  # nothing a profile can hold (git's helpers ignore these too)
     if env_token() and secret == env_token():
@@ -102,7 +103,7 @@ def store_credential(
         same = [
             p
             for p in matched
-            if _same_form(p, credential_type, incoming.authtype) and store.read_secret(p, HELPER_SECRET) == secret
+            if _same_form(p, credential_type, incoming.authtype) and store.holds_secret(p, HELPER_SECRET, secret)
         ]
         if same:
             name = _refresh_same(edit, same[0], incoming)
@@ -124,7 +125,7 @@ def _refresh_same(edit, profile, incoming):
     if incoming.password_expiry_utc is not None:
         edit.update_settings(profile.name, passwordExpiryUtc=incoming.password_expiry_utc)
     refresh = incoming.oauth_refresh_token
-    if refresh is not None and edit.store.read_secret(profile, REFRESH_SECRET) != refresh:
+    if refresh is not None and not edit.store.holds_secret(profile, REFRESH_SECRET, refresh):
         edit.set_secret(profile.name, REFRESH_SECRET, refresh)
     return profile.name
 
@@ -282,6 +283,7 @@ def erase_credentials(request: "Credential", secret: "str | None" = None, direct
     `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token
     rotated on the server or a server refusing its scheme must not cost the user their login (as
     gh's git helper, which never erases the tokens it manages). Returns an Erased."""
+    hold(secret)
     store = Profiles(directory)
     candidates = [p for p in store.profiles() if matches(p.credential(), request)]
     kept = [p.name for p in candidates if p.stored_by == TRUTO and _is_erased(store, p, secret)]
@@ -310,7 +312,7 @@ def _is_erased(store, profile, secret):
     """Whether an erase naming `secret` (None: any) is about this profile's token."""
     if secret is None:
         return HELPER_SECRET in profile.secrets or profile.stored_by != TRUTO
-    return store.read_secret(profile, HELPER_SECRET) == secret
+    return store.holds_secret(profile, HELPER_SECRET, secret)
 
 
 def kept_message(name: str) -> str:

@@ -43,11 +43,14 @@ def is_legacy(doc: object) -> bool:
 def check_inline_secrets(path: str, doc: dict) -> None:
     """An inline secret must be one printable word, as `truto login` requires of a token: a newline
     or control character in it would inject lines into a helper's answer or an HTTP header. The
-    error names the profile and field, never the value."""
+    error names the profile and field, never the value. Every file read with inline secrets comes
+    through here: each is held (untrusted.hold) as it is checked."""
     from .errors import ConfigError
+    from .untrusted import hold
 
     for name, profile in doc["profiles"].items():
         for field, value in inline_secrets(profile).items():
+            hold(value)
             if any(c.isspace() or not c.isprintable() for c in value):
                 raise ConfigError(
                     f"{path}: at $.profiles.{name}.{field}: contains whitespace or control characters; "

@@ -6,7 +6,7 @@ environment (resolution.py picks the profile, token and URL a command uses).
 
 from . import config
 from .credential import Credential, origin_from_url
-from .errors import NotLoggedIn, UsageError
+from .errors import NotLoggedIn, TrutoError, UsageError
 from .lean_context import contextmanager
 from .secrets import KEYRING, SECRET_FIELDS, open_store
 from .settings import config_dir
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 TRUTO = "truto"
 GIT = "git"
 DOCKER = "docker"
+
+
+def usable_secret(value: str) -> bool:
+    """Whether a secret can be handed out: no CR, LF or NUL, which would break a line protocol."""
+    return not any(c in value for c in "\r\n\0")
+
+
+class UnusableSecret(TrutoError):
+    """A stored secret that holds a line break or NUL (exit 1, as git's refusal of one)."""
 
 
 class Profile:
@@ -129,6 +138,23 @@ class Profiles:
         return self._stores[kind]
 
     def read_secret(self, profile: "Profile", field: str = "apiToken") -> "str | None":
+        """A profile's secret, to be used or handed out: every output of one (git and docker get,
+        `auth token`, auth exec's environment, the Python API, the Authorization header) reads it
+        here. A value with a line break or NUL is refused (UnusableSecret): it is no token, and a
+        reader of lines (`$(truto auth token)`, git's protocol) would get a line it never stored."""
+        value = self._stored(profile, field)
+        if value is not None and not usable_secret(value):
+            raise UnusableSecret(
+                f"the {field} of profile '{profile.name}' holds a line break or NUL, so it is not a token and is "
+                f"not handed out; store it again (truto login --profile-name {profile.name}, or truto profiles set-key)"
+            )
+        return value
+
+    def holds_secret(self, profile: "Profile", field: str, value: str) -> bool:
+        """Whether the profile's stored secret is `value` (an unusable one simply is not)."""
+        return self._stored(profile, field) == value
+
+    def _stored(self, profile, field):
         if field not in profile.secrets:
             return None  # never stored: no keyring round trip
         return hold(self.secret_store(profile.secret_store).get(profile.name, field))  # never printed from now on

@@ -1,8 +1,10 @@
 """Text from outside made safe to print: the one sanitiser for whatever a server sends (status
 line, headers, body), for exception messages that may quote it, and for values a user typed.
 
-clean() redacts every secret this process holds (the token, BYOK keys: registered with hold(),
-plus TRUTO_API_TOKEN) in any letter case, removes terminal escape sequences, control characters
+clean() redacts every secret this process holds (whatever a secret store, a prompt, an option or a
+Vault login gave it: registered with hold() as it is read, plus the variables in SECRET_VARIABLES)
+in any letter case, before and after the cleaning below (which could otherwise put back together a
+secret an escape or a zero-width character splits), removes terminal escape sequences, control characters
 (C0, DEL, C1) and the invisible Unicode formatting characters that reorder or hide text (bidi
 overrides and isolates, zero-width characters), and caps the length. Every line the `truto`
 command and the helpers print about an error, every -v line and every TRUTO_DEBUG traceback goes
@@ -24,9 +26,11 @@ LIMIT = 200  # characters of one server-supplied value in a message
 LINE_LIMIT = 2000  # characters of a whole line printed about an error or in -v output
 DATA_LIMIT = 1000  # characters of one string in an API answer printed as data (no real one comes near)
 MIN_SECRET = 4  # shorter "secrets" would redact ordinary words and protect nothing
+# Variables whose value is a secret: held from the start, before any code reads them.
+SECRET_VARIABLES = (ENV_TOKEN, "VAULT_TOKEN", "TRUTO_VAULT_SECRET_ID", "TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_JWT")
 
 _held: set[str] = set()
-_patterns: "dict[str, Pattern[str]]" = {}
+_pattern: "list[tuple[frozenset[str], Pattern[str]]]" = []  # the last one built, for the set it was built for
 
 
 def hold(secret: "str | None") -> "str | None":
@@ -38,9 +42,10 @@ def hold(secret: "str | None") -> "str | None":
 
 def secrets() -> set[str]:
     found = set(_held)
-    env_token = os.environ.get(ENV_TOKEN)
-    if env_token and len(env_token) >= MIN_SECRET:
-        found.add(env_token)
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name)
+        if value and len(value) >= MIN_SECRET:
+            found.add(value)
     return found
 
 
@@ -58,11 +63,13 @@ def masked(value: "str | None") -> str:
     return f"'{mask(value) or '(empty)'}' ({len(value)} character{'s' if len(value) != 1 else ''})"
 
 
-def clean(text: str, limit: "int | None" = LIMIT, one_line: bool = True) -> str:
+def clean(text: str, limit: "int | None" = LIMIT, one_line: bool = True, also: "tuple[str | None, ...]" = ()) -> str:
     """text (anything: it is str()-ed) safe to print. one_line: newlines and tabs become spaces and
-    runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap."""
+    runs of spaces one; otherwise line breaks are kept (a traceback). limit: None for no cap.
+    also: values redacted in this text only, as the held secrets are (what a request sent that is
+    not a secret but may be one pasted in the wrong place)."""
     text = text if isinstance(text, str) else _str(text)
-    held = secrets()
+    held = secrets() | {s for s in also if isinstance(s, str) and len(s) >= MIN_SECRET}
     text = _redact(text, held)  # before stripping, and again after: a secret split by a control
     text = _strip(text, one_line)  # character comes together once that character is gone
     text = _redact(text, held)
@@ -96,11 +103,21 @@ def _redact(text, held):
     import re
 
     key = frozenset(held)
-    pattern = _patterns.get(key)
-    if pattern is None:
-        alternatives = sorted(held, key=len, reverse=True)  # the longest first: no partial masks
-        pattern = _patterns[key] = re.compile("|".join(re.escape(s) for s in alternatives), re.IGNORECASE)
-    return pattern.sub(lambda m: mask(m.group()), text)
+    if not _pattern or _pattern[0][0] != key:
+        forms = {form for secret in held for form in _forms(secret)}
+        alternatives = sorted(forms, key=len, reverse=True)  # the longest first: no partial masks
+        _pattern[:] = [(key, re.compile("|".join(re.escape(s) for s in alternatives), re.IGNORECASE))]
+    return _pattern[0][1].sub(lambda m: mask(m.group()), text)
+
+
+def _forms(secret):
+    """Every spelling of a held secret the text may show: as held, without the whitespace around it
+    (a token file's newline), as the cleaning leaves it (a secret with a control or invisible
+    character of its own), each also in full upper and lower case (IGNORECASE maps one character to
+    one, so 'ß' would not meet 'SS')."""
+    forms = {secret, secret.strip(), _strip(secret, True)}
+    forms |= {f.upper() for f in forms} | {f.lower() for f in forms} | {f.casefold() for f in forms}
+    return {f for f in forms if len(f) >= MIN_SECRET}
 
 
 # ESC-led sequences first (CSI with its parameters, OSC up to its terminator, two-character

@@ -94,12 +94,14 @@ def test_the_graph_sees_deferred_and_relative_imports():
 
 def test_lower_floors_import_nothing_above_them():
     """The bottom of the layering, named: errors imports nothing of ours; settings and kinds only
-    errors; config reads today's format and converts the legacy one, never opening a secret store."""
+    errors; untrusted (the sanitiser every reader of a secret holds it with) only settings; config
+    reads today's format and converts the legacy one, never opening a secret store."""
     edges = {k.replace(PACKAGE + ".", ""): {m.replace(PACKAGE + ".", "") for m in v} for k, v in graph().items()}
     assert edges["errors"] == set()
     assert edges["kinds"] == set()
     assert edges["settings"] <= {"errors"}
-    assert edges["legacy"] <= {"errors", "console", "settings", "kinds"}
+    assert edges["untrusted"] <= {"settings"}
+    assert edges["legacy"] <= {"errors", "console", "settings", "kinds", "untrusted"}
     assert not {m for m in edges["config"] if m == "secrets" or m.startswith("secrets.")}
 
 

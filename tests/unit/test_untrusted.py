@@ -75,3 +75,43 @@ def test_masked_shows_at_most_the_last_four_and_the_length(untrusted):
     assert untrusted.masked("tok-canary-0123456789abcdef") == "'****cdef' (27 characters)"
     assert untrusted.masked("prod") == "'****' (4 characters)"
     assert untrusted.masked("") == "'(empty)' (0 characters)"
+
+
+def test_a_secret_is_matched_as_the_cleaning_leaves_it_and_in_full_case_mappings(untrusted):
+    """A held secret with a character the cleaning removes (a token file's newline, a zero-width
+    character of its own) still meets its echo once cleaned; so does a secret whose upper case is
+    longer than itself ('ß' is 'SS'), which IGNORECASE alone does not match."""
+    with_invisible, with_newline, german = (
+        new_canary() + "\u200bend",
+        " " + new_canary() + "\n",
+        "straße-" + new_canary(),
+    )
+    for secret in (with_invisible, with_newline, german):
+        untrusted.hold(secret)
+    for echo in (with_invisible.replace("\u200b", ""), with_newline.strip().upper(), german.upper(), german.casefold()):
+        out = untrusted.clean(f"before {echo[:7]}\x1b[0m{echo[7:]} after")
+        assert echo.lower()[-12:] not in out.lower(), (echo, out)
+
+
+@pytest.mark.parametrize(
+    "name", ["TRUTO_API_TOKEN", "VAULT_TOKEN", "TRUTO_VAULT_SECRET_ID", "TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_JWT"]
+)
+def test_every_variable_holding_a_secret_is_held_from_the_start(untrusted, monkeypatch, name):
+    token = new_canary()
+    monkeypatch.setenv(name, token)
+    out = untrusted.clean(f"a {token[:5]}\u200b{token[5:].upper()} b")
+    assert token[-12:] not in out.lower() and out.startswith("a ") and out.endswith(" b"), out
+
+
+def test_a_cap_never_leaves_the_start_of_a_secret(untrusted):
+    """The length is capped after redaction: a secret straddling the cap is masked, not cut into a
+    prefix that no longer matches (Vault's error text once was cut before it was cleaned)."""
+    from truto_credential_helper.secrets.vault_http import Answer, vault_message
+
+    token = new_canary()
+    untrusted.hold(token)
+    said = vault_message(Answer(400, {"errors": ["x" * 190 + token.upper()]}, "http://127.0.0.1:1"))
+    assert token[:8].lower() not in said.lower(), said
+    sent = new_canary()  # what a login sent that is not held (a role): redacted in this message only
+    said = vault_message(Answer(400, {"errors": [f"role {sent[:6]}\u200b{sent[6:]} not found"]}, "a"), scrub=(sent,))
+    assert sent not in said and sent not in untrusted.secrets(), said

@@ -69,9 +69,12 @@ def test_the_first_source_in_the_documented_order_wins(monkeypatch, tmp_path, pr
 def test_labels_never_hold_a_secret(monkeypatch, tmp_path):
     set_env(monkeypatch, tmp_path, ["TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_SECRET_ID"])
     monkeypatch.setenv("TRUTO_VAULT_SECRET_ID", "secret-id-value")
-    monkeypatch.setenv("TRUTO_VAULT_APPROLE_MOUNT", "ci-approle")
+    monkeypatch.setenv("TRUTO_VAULT_APPROLE_MOUNT", "ci-approle-mount")
     label = vault_auth.source()[1]
-    assert "secret-id-value" not in label and "AppRole" in label and "ci-approle" in label
+    assert "secret-id-value" not in label and "AppRole" in label
+    assert "ci-approle-mount" not in label and "'****ount' (16 characters)" in label  # a value set: masked
+    monkeypatch.delenv("TRUTO_VAULT_APPROLE_MOUNT")
+    assert "mount 'approle'" in vault_auth.source()[1]  # the default: ours, shown as it is
 
 
 @pytest.mark.parametrize(

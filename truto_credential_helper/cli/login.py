@@ -7,6 +7,7 @@ import sys
 from ..api import check_api_url
 from ..console import warn
 from ..errors import SecretStoreUnavailable, UsageError
+from ..profiles import UnusableSecret
 from ..secrets import KEYRING, VAULT
 from ..settings import DEFAULT_API_URL, ENV_PROFILE, ENV_TOKEN
 from ..untrusted import clean, clean_data
@@ -172,6 +173,9 @@ def carried_over(store, old):
     for field in BYOK_FIELDS:
         try:
             value = store.read_secret(old, field)
+        except UnusableSecret as e:
+            warn(f"{e}; it was not carried over")
+            continue
         except SecretStoreUnavailable as e:
             if not shared:
                 raise

@@ -57,12 +57,15 @@ def location_from_args(args):
 
 
 def split_vault_path(text):
-    """(mount, path) of MOUNT/PATH, as `vault kv` takes it: the first segment is the mount."""
+    """(mount, path) of MOUNT/PATH, as `vault kv` takes it: the first segment is the mount. A value
+    that is not one is described, never repeated (it may be a token pasted into the wrong option)."""
+    from ..untrusted import masked
+
     segments = text.strip("/").split("/")
     bad = [s for s in segments if s in ("", ".", "..")]
     if len(segments) < 2 or bad or any(c.isspace() or not c.isprintable() for c in text):
         raise UsageError(
-            f"--vault-path '{text}' is not MOUNT/PATH (e.g. secret/teams/truto): segments without "
+            f"--vault-path {masked(text)} is not MOUNT/PATH (e.g. secret/teams/truto): segments without "
             "spaces, '.' or '..', the first one the KV v2 mount"
         )
     return segments[0], "/".join(segments[1:])
@@ -79,6 +82,7 @@ def check_vault_addr(address, source):
 def run_login(ctx, args, name, url, url_source, verified_team):
     """Create or replace profile `name` backed by the Vault secret the flags name; verified_team
     is login's own check of the token (GET /team unless --no-verify)."""
+    from ..profiles import usable_secret
     from ..secrets.vault import KEYS
     from .context import check_secret, read_stdin_secret
 
@@ -96,6 +100,12 @@ def run_login(ctx, args, name, url, url_source, verified_team):
     else:
         secret = vault.read(where)
         token = (secret.data or {}).get("apiToken")
+        if isinstance(token, str) and token and not usable_secret(token):
+            raise SecretStoreUnavailable(
+                f"the apiToken of {where.label} in Vault at {', '.join(where.addresses)} holds a line break or NUL, "
+                f"so it is not a token; publish it again: truto login --secret-store vault --vault-path {where.label} "
+                "--with-token"
+            )
         if not isinstance(token, str) or not token:
             raise SecretStoreUnavailable(
                 f"the secret {where.label} in Vault at {', '.join(where.addresses)} has no apiToken; publish one: "

@@ -8,6 +8,7 @@ from ..config import check_dir, parse, read_private, write_file
 from ..console import warn
 from ..errors import ConfigError
 from ..kinds import FILE
+from ..untrusted import hold
 from .base import SecretStore
 
 FILE_NAME = "credentials.json"
@@ -33,6 +34,9 @@ class FileStore(SecretStore):
             raise ConfigError(
                 f'{self.path}: is not a credentials file ({{"profiles": {{name: {{field: secret}}}}}}); fix or delete it'
             )
+        for fields in profiles.values():
+            for value in fields.values():
+                hold(value)  # every profile's secrets are in hand now, not only the one asked for
         return doc
 
     def _save(self, doc):

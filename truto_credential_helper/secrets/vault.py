@@ -12,6 +12,7 @@ import time
 
 from ..errors import SecretStoreUnavailable
 from ..kinds import VAULT
+from ..untrusted import hold
 from .base import SecretStore
 from .vault_http import vault_message
 
@@ -137,6 +138,8 @@ class VaultStore(SecretStore):
         answer = client.request("GET", where.api_path(), token=token)
         data = answer.data or {}
         if answer.status == 200 and isinstance(data.get("data"), dict):
+            for value in data["data"].values():
+                hold(value)  # the keys that are not ours are the team's secrets too
             return Secret(data["data"], _version(data.get("metadata")))
         if answer.status == 404 and not answer.errors:
             metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else None

@@ -11,10 +11,12 @@ and the token file may be ambient. A token from a login lives in this process's 
 
 import os
 
-from ..errors import SecretStoreUnavailable
+from ..errors import ConfigError, SecretStoreUnavailable
+from ..untrusted import hold, masked
 
 APPROLE = ("TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_SECRET_ID")
 JWT_VARS = ("TRUTO_VAULT_JWT", "TRUTO_VAULT_JWT_FILE")
+MOUNT_DEFAULTS = {"TRUTO_VAULT_APPROLE_MOUNT": "approle", "TRUTO_VAULT_JWT_MOUNT": "jwt"}
 NO_TOKEN_HINT = (
     "set VAULT_TOKEN or log in with `vault login` / `bao login` (~/.vault-token); in CI set "
     "TRUTO_VAULT_ROLE_ID + TRUTO_VAULT_SECRET_ID (AppRole) or TRUTO_VAULT_JWT(_FILE) + TRUTO_VAULT_ROLE (JWT)"
@@ -27,17 +29,32 @@ def token_file():
 
 def source():
     """(kind, label) of the source that would be used, without contacting Vault: kind is approle,
-    jwt, env, file or None. For whoami and doctor; never reads a secret into the label."""
+    jwt, env, file or None. For whoami and doctor; never reads a secret into the label, and shows
+    a value set in a variable only masked (a token pasted there must not be printed back)."""
     if os.environ.get(APPROLE[0]) or os.environ.get(APPROLE[1]):
-        return "approle", f"AppRole login ({APPROLE[0]}, mount '{approle_mount()}')"
+        return "approle", f"AppRole login ({APPROLE[0]}, mount {shown_mount('TRUTO_VAULT_APPROLE_MOUNT')})"
     if os.environ.get(JWT_VARS[0]) or os.environ.get(JWT_VARS[1]):
-        which = JWT_VARS[0] if os.environ.get(JWT_VARS[0]) else f"{JWT_VARS[1]}={os.environ[JWT_VARS[1]]}"
-        return "jwt", f"JWT login ({which}, role {os.environ.get('TRUTO_VAULT_ROLE') or '?'}, mount '{jwt_mount()}')"
+        which = JWT_VARS[0] if os.environ.get(JWT_VARS[0]) else f"{JWT_VARS[1]} {shown_path(os.environ[JWT_VARS[1]])}"
+        role = masked(os.environ["TRUTO_VAULT_ROLE"]) if os.environ.get("TRUTO_VAULT_ROLE") else "?"
+        return "jwt", f"JWT login ({which}, role {role}, mount {shown_mount('TRUTO_VAULT_JWT_MOUNT')})"
     if os.environ.get("VAULT_TOKEN"):
         return "env", "VAULT_TOKEN"
     if os.path.isfile(token_file()):
         return "file", token_file()
     return None, "none"
+
+
+def shown_mount(name):
+    """How a message names the auth mount set by variable `name`: the default as it is, a value
+    set there masked, as every value a user gives is in a message."""
+    value = os.environ.get(name)
+    return masked(value) if value else f"'{MOUNT_DEFAULTS[name]}'"
+
+
+def shown_path(path):
+    """A file named by a variable, as messages show it: the path of a file that is there; anything
+    else masked (a JWT pasted where its file's path goes)."""
+    return path if os.path.isfile(path) else masked(path)
 
 
 def incomplete():
@@ -52,41 +69,76 @@ def incomplete():
 
 
 def approle_mount():
-    return (os.environ.get("TRUTO_VAULT_APPROLE_MOUNT") or "approle").strip("/")
+    return (os.environ.get("TRUTO_VAULT_APPROLE_MOUNT") or MOUNT_DEFAULTS["TRUTO_VAULT_APPROLE_MOUNT"]).strip("/")
 
 
 def jwt_mount():
-    return (os.environ.get("TRUTO_VAULT_JWT_MOUNT") or "jwt").strip("/")
+    return (os.environ.get("TRUTO_VAULT_JWT_MOUNT") or MOUNT_DEFAULTS["TRUTO_VAULT_JWT_MOUNT"]).strip("/")
 
 
 def obtain(client, where):
     """(token, label): the Vault token to use and where it came from. `where` names the secret for
-    messages. A login (AppRole, JWT) is one request within the operation's deadline."""
+    messages. A login (AppRole, JWT) is one request within the operation's deadline. Every secret
+    read here, and the token a login answers with, is held (untrusted.hold) as it is read."""
     kind, label = source()
     if incomplete():
         raise SecretStoreUnavailable(incomplete())
     if kind == "approle":
-        role_id, secret_id = (os.environ.get(n) for n in APPROLE)
+        role_id, secret_id = (hold(os.environ.get(n)) for n in APPROLE)
         body = {"role_id": role_id, "secret_id": secret_id}
-        return _login(client, approle_mount(), body, label, (role_id, secret_id), where), label
+        return _login(client, approle_mount(), body, label, where), label
     if kind == "jwt":
-        jwt = os.environ.get(JWT_VARS[0]) or _read_jwt_file(os.environ[JWT_VARS[1]])
+        jwt = hold(os.environ.get(JWT_VARS[0]) or _read_jwt_file(os.environ[JWT_VARS[1]]))
         role = os.environ["TRUTO_VAULT_ROLE"]
-        return _login(client, jwt_mount(), {"role": role, "jwt": jwt}, label, (jwt,), where), label
+        return _login(client, jwt_mount(), {"role": role, "jwt": jwt}, label, where), label
     if kind == "env":
-        return os.environ["VAULT_TOKEN"].strip(), label
+        return hold(os.environ["VAULT_TOKEN"].strip()), label
     if kind == "file":
-        try:
-            with open(token_file(), encoding="utf-8") as f:
-                token = f.read().strip()
-        except (OSError, UnicodeDecodeError) as e:
-            raise SecretStoreUnavailable(
-                f"{token_file()} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
-                "log in to Vault again (vault login / bao login)"
-            )
+        token = read_token_file(token_file())
         if token:
             return token, label
     raise SecretStoreUnavailable(f"no Vault token to read {where}: {NO_TOKEN_HINT}")
+
+
+def read_token_file(path):
+    """The token in the token file, held; refused when another user controls the file (owned by
+    another uid, or writable by others: they could plant a token of theirs, and the team's
+    secret would be written where they read it), with a warning, once, when others can read it."""
+    try:
+        with open(path, "rb") as f:
+            warning = trust_token_file(path, os.fstat(f.fileno()))
+            token = hold(f.read().decode("utf-8").strip())
+    except (OSError, UnicodeDecodeError) as e:
+        raise SecretStoreUnavailable(
+            f"{path} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
+            "log in to Vault again (vault login / bao login)"
+        )
+    if warning and path not in _warned:
+        from ..console import warn
+
+        _warned.add(path)
+        warn(warning)
+    return token
+
+
+_warned: set[str] = set()  # token files warned about in this process: once is enough
+
+
+def trust_token_file(path, st):
+    """The file-trust rule of truto's own files (config.check_private) for the Vault token file:
+    SecretStoreUnavailable when another user controls it; a warning (or None) when others can
+    read it. For reading it and for `truto doctor`."""
+    from ..config import check_private
+
+    try:
+        check_private(path, st)
+    except ConfigError as e:
+        raise SecretStoreUnavailable(f"{e} (the Vault token file)") from None
+    if st.st_mode & 0o044:
+        return (
+            f"{path} (the Vault token) is readable by other users (mode {st.st_mode & 0o777:04o}); `chmod 600 {path}`"
+        )
+    return None
 
 
 def _read_jwt_file(path):
@@ -95,26 +147,27 @@ def _read_jwt_file(path):
             jwt = f.read().strip()
     except (OSError, UnicodeDecodeError) as e:
         raise SecretStoreUnavailable(
-            f"TRUTO_VAULT_JWT_FILE={path} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
+            f"TRUTO_VAULT_JWT_FILE {shown_path(path)} cannot be read ({getattr(e, 'strerror', None) or type(e).__name__}); "
             "point it at the file your CI writes the job's ID token to"
         )
     if not jwt:
         raise SecretStoreUnavailable(
-            f"TRUTO_VAULT_JWT_FILE={path} is empty; point it at the file holding the job's ID token"
+            f"TRUTO_VAULT_JWT_FILE {shown_path(path)} is empty; point it at the file holding the job's ID token"
         )
     return jwt
 
 
-def _login(client, mount, body, label, sent, where):
+def _login(client, mount, body, label, where):
     from .vault_http import vault_message
 
     answer = client.request("POST", f"auth/{mount}/login", body=body)
     auth = answer.doc.get("auth") if answer.status == 200 else None
-    token = auth.get("client_token") if isinstance(auth, dict) else None
+    token = hold(auth.get("client_token")) if isinstance(auth, dict) else None
     if not token:
-        said = vault_message(answer, scrub=sent)
+        # Vault may quote what it was sent (a role or mount it does not know): none of it is repeated.
+        said = vault_message(answer, scrub=(*body.values(), mount))
         raise SecretStoreUnavailable(
             f"Vault at {answer.address} refused the {label} (HTTP {answer.status}{': ' + said if said else ''}) "
-            f"needed to read {where}; check the role and credentials, and that auth/{mount} is enabled"
+            f"needed to read {where}; check the role and credentials, and that the auth method is enabled at that mount"
         )
     return token

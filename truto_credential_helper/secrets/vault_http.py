@@ -427,10 +427,8 @@ class Client:
 
 
 def vault_message(answer, scrub=()):
-    """Vault's own error text, on one line, with anything we sent scrubbed out, or ''."""
-    text = "; ".join(answer.errors)
-    for secret in scrub:
-        if secret:
-            text = text.replace(secret, "***")
-    text = " ".join(text.split())
-    return text[:200]
+    """Vault's own error text, cleaned by the one sanitiser (untrusted.clean: every secret held, and
+    what we sent, redacted in any case and however split, before the length is capped), or ''."""
+    from ..untrusted import clean
+
+    return clean("; ".join(answer.errors), also=tuple(scrub))

@@ -6,6 +6,7 @@ import os
 
 from ...errors import TrutoError
 from ...secrets import VAULT
+from ...untrusted import masked
 from .report import FAIL, INFO, OK, WARN
 
 VAULT_VARS = {
@@ -17,6 +18,8 @@ VAULT_VARS = {
     "TRUTO_VAULT_ROLE": "Vault JWT role to log in as",
     "TRUTO_VAULT_JWT_MOUNT": "mount of the JWT auth method (default jwt)",
 }
+# Shown, as the commands' messages show them: a role or mount masked (a token pasted there must not
+# be printed back), the JWT file's path when it is a file. The other variables hold secrets.
 SHOWN = ("TRUTO_VAULT_APPROLE_MOUNT", "TRUTO_VAULT_JWT_FILE", "TRUTO_VAULT_ROLE", "TRUTO_VAULT_JWT_MOUNT")
 
 
@@ -32,13 +35,24 @@ def check_vault(checks, directory, profiles, online):
                 f"{name} is set, but truto does not read it (a typo?)",
                 "unset it, or see docs/commands.md for the variables truto reads",
             )
+        elif name == "TRUTO_VAULT_JWT_FILE" and not os.path.isfile(os.environ[name]):
+            shown = vault_auth.shown_path(os.environ[name])
+            checks.add(
+                "environment", WARN, f"{name} {shown} is not a file: {VAULT_VARS[name]}", "set it to the JWT's file"
+            )
         else:
-            shown = f"={os.environ[name]}" if name in SHOWN else " is set"
+            value = os.environ[name]
+            if name == "TRUTO_VAULT_JWT_FILE":
+                shown = f"={value}"  # a file that is there (above): a path, not a pasted JWT
+            else:
+                shown = f" {masked(value)}" if name in SHOWN else " is set"
             checks.add("environment", INFO, f"{name}{shown}: {VAULT_VARS[name]}")
     ours = [p for p in profiles if p.secret_store == VAULT and p.settings.get("vault")]
     if not ours:
         return
     kind, source = vault_auth.source()
+    if kind == "file":
+        check_token_file(checks, vault_auth)
     store = VaultStore(directory)
     for profile in ours:
         where = Location.from_settings(profile.settings["vault"])
@@ -73,6 +87,24 @@ def check_vault(checks, directory, profiles, online):
                 f"{label}: the Vault token from {store.token_source} can read {where.label} ({has})",
                 fix,
             )
+
+
+def check_token_file(checks, vault_auth):
+    """The token file under the rule its reading applies (vault_auth.trust_token_file)."""
+    path = vault_auth.token_file()
+    try:
+        warning = vault_auth.trust_token_file(path, os.stat(path))
+    except OSError as e:
+        checks.add(
+            "vault", FAIL, f"{path} cannot be read ({e.strerror})", "log in to Vault again (vault login / bao login)"
+        )
+    except TrutoError as e:
+        checks.add("vault", FAIL, str(e), "")
+    else:
+        if warning:
+            checks.add("vault", WARN, warning.rsplit("; ", 1)[0], warning.rsplit("; ", 1)[1])
+        else:
+            checks.add("vault", OK, f"{path} (the Vault token) is private to you")
 
 
 def check_seal(checks, label, address, where):

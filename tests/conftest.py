@@ -55,6 +55,8 @@ def env(config_dir, tmp_path):
     e["GIT_CONFIG_NOSYSTEM"] = "1"
     e["GIT_TERMINAL_PROMPT"] = "0"
     e["DOCKER_CONFIG"] = str(tmp_path / "docker-config")
+    # podman's and buildah's own auth file (setup-docker writes it too): the test's, never the session's
+    e["REGISTRY_AUTH_FILE"] = str(tmp_path / "containers-auth.json")
     return e
 
 

@@ -94,7 +94,12 @@ def test_truto_login_then_docker_get_and_git_reject_then_logout_then_docker_not_
     # no scheme means https, and for a loopback host (which docker reaches over http) also http
     assert docker_store.get(host)["Secret"] == GOOD_TOKEN
     git_credential(run, "reject", request(**origin(stub_api), username="work", password=GOOD_TOKEN))
-    assert docker_store.get(stub_api.url)["Secret"] == GOOD_TOKEN  # a reject never logs the user out
+    # the server refused the token just now: docker is not offered it either, for a while
+    with pytest.raises(CredentialsNotFound):
+        docker_store.get(stub_api.url)
+    # a reject never logs the user out: the login is there, and a new login offers it at once
+    login(run, stub_api, "work")
+    assert docker_store.get(stub_api.url)["Secret"] == GOOD_TOKEN
     assert run("truto", "logout", "--profile-name", "work", "-f").returncode == 0
     with pytest.raises(CredentialsNotFound):
         docker_store.get(stub_api.url)

@@ -314,13 +314,33 @@ def test_reject_keeps_a_truto_login_profile_and_says_so_in_one_line(run, config_
     assert len(rejected.stderr.strip().splitlines()) == 1, rejected.stderr
     assert all(part in rejected.stderr for part in kept_line("work")) and GOOD_TOKEN not in rejected.stderr
     assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
-    assert attributes(fill(run, **origin).stdout)["password"] == GOOD_TOKEN
+    # the server refused it just now: a fill right after gets nothing (a client retrying at once
+    # stops), with one line saying why and the ways out
+    withheld = fill(run, **origin)
+    assert "password=" not in withheld.stdout and "not offering profile 'work'" in withheld.stderr
+    assert GOOD_TOKEN not in withheld.stderr
     # a reject naming another secret is not about this token: kept without a word
     quiet = reject(run, **origin, username="work", password="some-other-secret")
     assert quiet.stderr == ""
     # a reject without user name or password (erase the whole origin) keeps it too
     assert all(part in reject(run, **origin).stderr for part in kept_line("work"))
     assert secrets_of(config_dir) == {"work:apiToken": GOOD_TOKEN}
+    # `truto login` again (the same token here) and it answers at once
+    again = run("truto", "login", "--profile-name", "work", "--api-url", stub_api.url, "--token", GOOD_TOKEN, "-f")
+    assert again.returncode == 0, again.stderr
+    assert attributes(fill(run, **origin).stdout)["password"] == GOOD_TOKEN
+
+
+def test_an_approve_of_a_refused_token_offers_it_again(run, stub_api):
+    """The token works again (git approves after a request that succeeded, say through another
+    helper or a prompt): the refusal is over."""
+    done = run("truto", "login", "--profile-name", "work", "--api-url", stub_api.url, "--token", GOOD_TOKEN)
+    assert done.returncode == 0, done.stderr
+    origin = dict(protocol="http", host=stub_api.url.split("://")[1])
+    reject(run, **origin, username="work", password=GOOD_TOKEN)
+    assert "password=" not in fill(run, **origin).stdout
+    approve(run, **origin, username="work", password=GOOD_TOKEN)
+    assert attributes(fill(run, **origin).stdout)["password"] == GOOD_TOKEN
 
 
 def test_a_profile_git_stored_becomes_the_users_once_edited_with_truto(run, config_dir, read_config):

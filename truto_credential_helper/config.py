@@ -219,10 +219,15 @@ def _sha256():
     return sha256
 
 
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of data in hex, by the module the `get` path already loads (see _sha256)."""
+    return _sha256()(data).hexdigest()
+
+
 def _content_key(data):
     # A digest, never the bytes themselves: a standalone Truto CLI's config.json holds tokens inline,
     # and a cache must not become a second copy of them.
-    return (_sha256()(data).hexdigest() + " " + _schema_stamp()).encode("ascii")
+    return (sha256_hex(data) + " " + _schema_stamp()).encode("ascii")
 
 
 def _validate_cached(directory, path, data, doc):

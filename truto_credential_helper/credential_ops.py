@@ -3,7 +3,7 @@ request, over the profile repository, and the naming of the profiles they create
 is the credential for a request is decided by credential.matches/answers only.
 """
 
-from . import config
+from . import config, refusals
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import UsageError
 from .kinds import FILE, KEYRING, PASS
@@ -22,7 +22,10 @@ REFRESH_SECRET = "oauthRefreshToken"
 
 
 def answer_request(
-    request: "Credential", prefer: "Callable[[Profile], bool] | None" = None, directory: "str | None" = None
+    request: "Credential",
+    prefer: "Callable[[Profile], bool] | None" = None,
+    directory: "str | None" = None,
+    withheld: "list[tuple[str, float]] | None" = None,
 ) -> "Credential | None":
     """`get` for both protocols: the Credential (with its secrets) answering `request`, or None.
 
@@ -51,6 +54,11 @@ def answer_request(
         secret = store.read_secret(profile, HELPER_SECRET)
         if secret is None:
             continue  # its secret is gone (deleted from the keyring): it answers nothing
+        wait = refusals.withheld_for(store.directory, profile.name, secret)
+        if wait is not None:
+            if withheld is not None:
+                withheld.append((profile.name, wait))
+            continue
         if found.authtype:
             found.credential = secret
         if not found.authtype_only:
@@ -107,6 +115,7 @@ def store_credential(
         ]
         if same:
             name = _refresh_same(edit, same[0], incoming)
+            refusals.forget(store.directory, [name])  # the token worked: a refusal of it is over
         elif any(not store.secret_store(p.secret_store).owned for p in matched):
             return None  # a team's secret (Vault) changes through `truto login`, never through git or docker
         elif matched:
@@ -282,11 +291,17 @@ def erase_credentials(request: "Credential", secret: "str | None" = None, direct
     one whose secret differs from `secret` when one is given, and one whose token was saved through
     `truto` (login, profiles set/set-key, ...): git erases after any rejected request, and a token
     rotated on the server or a server refusing its scheme must not cost the user their login (as
-    gh's git helper, which never erases the tokens it manages). Returns an Erased."""
+    gh's git helper, which never erases the tokens it manages). Returns an Erased.
+
+    An erase naming the secret (git's, after a server refused it) of a profile it keeps records the
+    refusal (refusals.py): `get` then withholds that token for a while, so a client retrying at once
+    stops instead of looping. One without a secret (docker's logout, a bare erase of an origin) does not."""
     hold(secret)
     store = Profiles(directory)
     candidates = [p for p in store.profiles() if matches(p.credential(), request)]
     kept = [p.name for p in candidates if p.stored_by == TRUTO and _is_erased(store, p, secret)]
+    if secret is not None:
+        refusals.record(store.directory, {name: secret for name in kept})
     if all(p.stored_by == TRUTO for p in candidates):
         return Erased([], kept)  # nothing to remove: no lock, no write, no config directory created
     removed = []
@@ -319,6 +334,14 @@ def kept_message(name: str) -> str:
     """The one line a helper prints (on stderr) for a profile an erase kept."""
     return (
         f"kept profile '{name}': its token was saved with truto, so git and docker do not erase it; "
+        f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile"
+    )
+
+
+def withheld_message(name: str, seconds_left: float) -> str:
+    """The one line a helper prints (on stderr) for a profile `get` did not answer with."""
+    return (
+        f"not offering profile '{name}' for {int(seconds_left) + 1} s: the server refused its token just now; "
         f"`truto login -p {name}` replaces the token, `truto logout -p {name}` removes the profile"
     )
 

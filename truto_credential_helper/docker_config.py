@@ -1,4 +1,6 @@
-"""The docker client's config.json: `credHelpers` entries naming this helper.
+"""The docker client's config.json, and the containers auth file podman, buildah and skopeo read
+first and write their logins to (containers-auth.json(5), the same format): `credHelpers` entries
+naming this helper.
 
 Every other key is kept as it was (docker and its plugins keep auths, proxies, contexts there);
 writes are atomic (config.write_file: temp file in the same directory, fsync, rename), through a
@@ -18,6 +20,25 @@ HELPER = "truto"  # docker runs docker-credential-truto
 def config_path():
     directory = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
     return os.path.join(directory, "config.json")
+
+
+def containers_auth_path():
+    """The containers tools' primary (read/write) auth file, as containers/image picks it on
+    Linux: REGISTRY_AUTH_FILE (the default of their --authfile), else
+    $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/<uid>/auth.json."""
+    explicit = os.environ.get("REGISTRY_AUTH_FILE")
+    if explicit:
+        return explicit
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        if not os.path.isdir(runtime):
+            # containers/image refuses such a setting too, rather than create the directory
+            raise ConfigError(
+                f"XDG_RUNTIME_DIR names {runtime}, which does not exist (podman and buildah refuse it too); "
+                "create it or unset XDG_RUNTIME_DIR"
+            )
+        return os.path.join(runtime, "containers", "auth.json")
+    return f"/run/containers/{os.getuid()}/auth.json"
 
 
 def registry_host(api_url):
@@ -67,7 +88,8 @@ def load(path=None):
 
 
 def save(doc, path=None):
-    """Atomically, through a symlink to its target (as docker does), 0600 (docker's own mode for it)."""
+    """Atomically, through a symlink to its target (as docker does), 0600 (docker's and
+    containers/image's own mode for it)."""
     from .config import write_file
 
     path = os.path.realpath(path or config_path())
@@ -75,7 +97,7 @@ def save(doc, path=None):
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as e:
-        raise ConfigError(f"{directory}: cannot be created ({e.strerror}); check DOCKER_CONFIG")
+        raise ConfigError(f"{directory}: cannot be created ({e.strerror}); check DOCKER_CONFIG or REGISTRY_AUTH_FILE")
     write_file(directory, os.path.basename(path), (json.dumps(doc, indent="\t") + "\n").encode("utf-8"))
 
 

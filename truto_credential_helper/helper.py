@@ -232,7 +232,9 @@ def git_action(action, stdin):
     if action == "get":
         from .credential_ops import answer_request
 
-        found = answer_request(request)
+        withheld: "list[tuple[str, float]]" = []
+        found = answer_request(request, withheld=withheld)
+        _report_withheld(withheld)
         return git.format_answer(found, request) if found is not None else None
     if action == "store":
         if request.ephemeral:
@@ -249,6 +251,18 @@ def git_action(action, stdin):
     erased = erase_credentials(request, secret=request.password if request.password is not None else request.credential)
     _report_kept(erased.kept)
     return None
+
+
+def _report_withheld(withheld):
+    """One line on stderr per profile whose token `get` withheld (refusals.py): the user sees why
+    the client found no credential, and the two ways out."""
+    if not withheld:
+        return
+    from .credential_ops import withheld_message
+
+    for name, seconds_left in withheld:
+        sys.stderr.write(f"{PROG}: {withheld_message(name, seconds_left)}\n")
+    sys.stderr.flush()
 
 
 def _report_kept(names):
@@ -310,11 +324,13 @@ def docker_get(data):
     from .protocols import docker
 
     server_url, requests = docker.parse_server_url(data)
+    withheld: "list[tuple[str, float]]" = []
     for request in requests:  # in origins_of's order: https before a loopback's http
         # Several profiles can share an origin: docker's own (last) login for it answers first.
-        found = answer_request(request, prefer=lambda p: "dockerServerUrl" in p.settings)
+        found = answer_request(request, prefer=lambda p: "dockerServerUrl" in p.settings, withheld=withheld)
         if found is not None:
             return server_url, found
+    _report_withheld(list(dict(withheld).items()))
     raise docker.NotFound()
 
 

@@ -4,7 +4,7 @@ The one repository behind both the `truto` command and the credential helpers, s
 environment (resolution.py picks the profile, token and URL a command uses).
 """
 
-from . import config
+from . import config, refusals
 from .credential import Credential, origin_from_url
 from .errors import NotLoggedIn, TrutoError, UsageError
 from .lean_context import contextmanager
@@ -234,6 +234,8 @@ class Edit:
                     in_place.discard(field)
         self.doc["profiles"][name] = new_settings
         self._touched(name)
+        if "apiToken" in secrets:
+            refusals.forget(self.store.directory, [name])  # a new login: whatever was refused is past
 
         def write_secrets():
             for field, value in secrets.items():
@@ -275,6 +277,8 @@ class Edit:
         profile = self.require_profile(name)
         store = self.store.secret_store(profile.secret_store)
         self._touched(name)
+        if field == "apiToken":
+            refusals.forget(self.store.directory, [name])
         if field in profile.secrets:
             store.set(name, field, value)
             return
@@ -299,6 +303,7 @@ class Edit:
         for field in profile.secrets if store.owned else ():  # a team's secret (Vault) outlives the profile
             store.delete(name, field)
         del self.doc["profiles"][name]
+        refusals.forget(self.store.directory, [name])
         if self.active_name == name:
             del self.doc["activeProfile"]
         return True

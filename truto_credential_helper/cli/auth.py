@@ -40,9 +40,11 @@ def register(subparsers, parents):
     p = sub.add_parser(
         "setup-docker",
         parents=parents,
-        help="make docker ask truto for the profile's API host",
+        help="make docker, podman and buildah ask truto for the profile's API host",
         description='Add credHelpers {"<host[:port]>": "truto"} for the selected profile\'s API '
-        "origin to $DOCKER_CONFIG/config.json (else ~/.docker/config.json).",
+        "origin to $DOCKER_CONFIG/config.json (else ~/.docker/config.json) and to the containers "
+        "auth file podman and buildah write logins to ($REGISTRY_AUTH_FILE, else "
+        "$XDG_RUNTIME_DIR/containers/auth.json).",
     )
     p.add_argument("--remove", action="store_true", help="undo it")
     p.set_defaults(run=run_setup_docker)
@@ -148,22 +150,30 @@ def run_setup_docker(ctx, args):
     name, url = _origin_api_url(ctx)
     host = _checked(docker_config.registry_host, url)
     path = docker_config.config_path()
-    if args.remove:
-        changed = docker_config.remove(host, path)
-        message = (
-            f"docker no longer asks truto for {host} ({path})"
-            if changed
-            else f"docker was not set up to ask truto for {host}; nothing changed"
-        )
-    else:
+    # podman and buildah write their logins to their own file first, where an entry would shadow
+    # truto: the same credHelpers entry there makes `podman login` and `logout` go through it.
+    containers = docker_config.containers_auth_path()
+    if not args.remove:
         reason = docker_config.unanswerable(url)
         if reason:
             raise UsageError(f"not set up: {reason}; log in with the registry's https:// URL")
-        changed = docker_config.set_up(host, path)
+    for file in (path, containers):
+        docker_config.load(file)  # both readable before either is written
+    edit = docker_config.remove if args.remove else docker_config.set_up
+    changed = edit(host, path)
+    containers_changed = edit(host, containers)
+    if args.remove:
         message = (
-            f"docker now asks truto for credentials to {host} (credHelpers in {path})"
-            if changed
-            else f"docker already asks truto for {host}; nothing changed"
+            f"docker, podman and buildah no longer ask truto for {host} ({path}, {containers})"
+            if changed or containers_changed
+            else f"docker, podman and buildah were not set up to ask truto for {host}; nothing changed"
+        )
+    else:
+        message = (
+            f"docker, podman and buildah now ask truto for credentials to {host} "
+            f"(credHelpers in {path} and {containers})"
+            if changed or containers_changed
+            else f"docker, podman and buildah already ask truto for {host}; nothing changed"
         )
         _warn_not_on_path(ctx, "docker-credential-truto", "docker")
     _report(
@@ -172,8 +182,10 @@ def run_setup_docker(ctx, args):
             "profile": name,
             "host": host,
             "config": path,
+            "containersAuthFile": containers,
             "action": "remove" if args.remove else "set",
             "changed": changed,
+            "containersChanged": containers_changed,
         },
         message,
     )

@@ -46,6 +46,7 @@ def run_doctor(ctx, args):
     origins = profile_origins(checks, profiles)
     git.check_git(checks, origins)
     docker.check_docker(checks, origins)
+    docker.check_containers(checks, origins)
     if args.online:
         online.check_online(ctx, checks, directory, profiles)
     emit(ctx, checks)

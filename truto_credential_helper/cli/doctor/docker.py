@@ -65,6 +65,54 @@ def check_docker(checks, origins):
             )
 
 
+def check_containers(checks, origins):
+    """Per profile origin: whether the containers auth file (podman's and buildah's own, read
+    before docker's) names truto for its key, and then what the helper answers, as for docker.
+    A login podman stored in the file itself shadows truto for that registry."""
+    from ... import docker_config
+
+    if not origins:
+        return
+    try:
+        path = docker_config.containers_auth_path()
+        doc = docker_config.load(path)
+    except TrutoError as e:
+        checks.add("containers", WARN, one_line(e), "fix the file")
+        return
+    auths = doc.get("auths") if isinstance(doc.get("auths"), dict) else {}
+    for label, url, name in origins:
+        try:
+            host = docker_config.registry_host(url)
+        except ValueError:
+            continue
+        if (doc.get("credHelpers") or {}).get(host) != docker_config.HELPER:
+            if host in auths:
+                checks.add(
+                    "containers",
+                    WARN,
+                    f"{label}: {path} holds a login for {host} of its own, which podman and buildah use instead of truto",
+                    f"podman logout {host}, then truto auth setup-docker{profile_flag(name)}",
+                )
+            else:
+                checks.add(
+                    "containers",
+                    INFO,
+                    f"{label}: podman and buildah are not set up to ask truto for {host} ({path})",
+                    f"truto auth setup-docker{profile_flag(name)}",
+                )
+            continue
+        if shutil.which("docker-credential-truto") is None:
+            checks.add(
+                "containers",
+                FAIL,
+                f"{label}: podman and buildah are set up for {host}, but docker-credential-truto is not on PATH",
+                "put the directory truto is installed in on PATH",
+            )
+            continue
+        status, message, fix = _docker_answer(label, host, url, name)
+        checks.add("containers", status, message.replace("docker asks", "podman and buildah ask", 1), fix)
+
+
 def _docker_answer(label, host, url, name):
     """(status, message, fix) for what `docker-credential-truto get` answers the key `host`."""
     from ... import docker_config

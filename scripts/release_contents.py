@@ -58,7 +58,7 @@ def check_sdist(path, tree, root, paths):
         for name in SDIST_MUST:
             if name not in members:
                 problems.append(f"sdist: {name} is missing")
-        for name in sorted(tree - NOT_SHIPPED):
+        for name in sorted(n for n in tree - NOT_SHIPPED if not forbidden(n)):
             if name not in members:
                 problems.append(f"sdist: {name} (in the tree) is missing")
             elif os.access(os.path.join(root, name), os.X_OK) and not members[name].mode & stat.S_IXUSR:

@@ -42,16 +42,19 @@ def test_python_m_runs_the_truto_command(run):
     for args in ([], ["whoami"], ["profiles", "list"], ["no-such-command"]):
         launcher = run(BIN / "truto", *args)
         module = run(sys.executable, "-m", "truto_credential_helper", *args)
-        assert (module.returncode, module.stdout, module.stderr) == (launcher.returncode, launcher.stdout, launcher.stderr)
+        assert (module.returncode, module.stdout, module.stderr) == (
+            launcher.returncode,
+            launcher.stdout,
+            launcher.stderr,
+        )
 
 
 def test_python_m_helper_serves_git_and_docker(run, env):
     e = dict(env, TRUTO_API_TOKEN=GOOD_TOKEN)
-    git = run(sys.executable, "-m", "truto_credential_helper.helper", "get", input="protocol=https\nhost=api.truto.one\n\n", env=e)
+    helper = [sys.executable, "-m", "truto_credential_helper.helper"]
+    git = run(*helper, "get", input="protocol=https\nhost=api.truto.one\n\n", env=e)
     assert git.returncode == 0 and f"password={GOOD_TOKEN}\n" in git.stdout, git.stderr
-    docker = run(
-        sys.executable, "-m", "truto_credential_helper.helper", "--protocol", "docker", "get", input="https://api.truto.one", env=e
-    )
+    docker = run(*helper, "--protocol", "docker", "get", input="https://api.truto.one", env=e)
     assert docker.returncode == 0 and f'"{GOOD_TOKEN}"' in docker.stdout, docker.stderr
 
 

@@ -11,14 +11,14 @@ import os
 import subprocess
 
 from conftest import BIN
-from git_server_support import built_git
+from git_server_support import git_build_tree
 
 AUTHTYPE_CALL = 'helper_test_authtype "$GIT_TEST_CREDENTIAL_HELPER"\n'
 AFTER = 'helper_test_oauth_refresh_token "$GIT_TEST_CREDENTIAL_HELPER"\n'
 
 
 def test_t0303_with_helper_test_authtype_passes_in_full(env, tmp_path, config_dir):
-    tree = built_git().env["GIT_EXEC_PATH"]
+    tree = git_build_tree()
     source = open(os.path.join(tree, "t", "t0303-credential-external.sh"), encoding="utf-8").read()
     assert source.count(AFTER) == 1 and "helper_test_authtype" not in source
     script = tmp_path / "t0303-credential-external.sh"

@@ -6,18 +6,21 @@ fish (skipped when that shell is not installed), in order, in a temporary HOME, 
 Blocks in other languages are not run. A heading that disappears, or has no `sh` block, fails the test.
 """
 
+import json
 import re
 import shutil
 
 import pytest
 from cli_support import login
-from conftest import GOOD_TOKEN, ROOT
+from conftest import GOOD_TOKEN, OTHER_TOKEN, ROOT, files_containing
+from helper_support import secrets_of
 
 # heading -> the document holding it, relative to the repository root
 SECTIONS = {
     "Use with git": "README.md",
     "Use with docker": "README.md",
     "Use in CI": "README.md",
+    "Uninstall": "README.md",  # its `shell` blocks (pipx uninstall, rm -rf ~/.truto) are not run
     "truto doctor": "docs/troubleshooting.md",
     "Shell completion": "docs/commands.md",
     "Teams and CI at scale": "docs/secret-stores.md",  # run by tests/test_vault_readme.py, against OpenBao
@@ -86,6 +89,25 @@ def test_use_in_ci(run, home_env, stub_api, tmp_path):
     out = run_recipes(run, "Use in CI", ci, tmp_path)
     assert "Acme Integrations" in out
     assert not (tmp_path / "truto-config").exists()  # nothing written to config.json
+
+
+def test_uninstall_leaves_no_profile_secret_or_wiring(run, home_env, stub_api, tmp_path, config_dir):
+    login(run, stub_api, env=home_env)
+    login(run, stub_api, "other", OTHER_TOKEN, "--secret-store", "file", env=home_env)
+    for profile in ("default", "other"):
+        for setup in ("setup-git", "setup-docker"):
+            done = run("truto", "-p", profile, "auth", setup, env=home_env)
+            assert done.returncode == 0, done.stderr
+    home = tmp_path / "home"
+    assert "truto" in (home / ".gitconfig").read_text() and secrets_of(config_dir)
+    run_recipes(run, "Uninstall", home_env, tmp_path)
+    listed = run("truto", "profiles", "list", "-o", "json", env=home_env)
+    assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stdout
+    assert "truto" not in (home / ".gitconfig").read_text()
+    assert not json.loads((home / ".docker" / "config.json").read_text()).get("credHelpers")
+    assert secrets_of(config_dir) == {}
+    for token in (GOOD_TOKEN, OTHER_TOKEN):
+        assert files_containing(tmp_path, token) == []
 
 
 def test_troubleshooting(run, home_env, stub_api, tmp_path):

@@ -1,4 +1,4 @@
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one source: setup.cfg reads it (attr:), every --version prints it
 
 # The public Python API, loaded on first use (PEP 562): this file is imported by every `get` of
 # the credential helpers, whose imports must not grow.

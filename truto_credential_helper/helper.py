@@ -357,3 +357,9 @@ def docker_list():
         origins.add(origin)
         entries[profile.settings.get("dockerServerUrl") or profile.api_url] = profile.username
     return entries
+
+
+if __name__ == "__main__":  # python -m truto_credential_helper.helper: truto-credential-helper without its launcher
+    from .console import exit_process
+
+    exit_process(main())

@@ -89,7 +89,11 @@ def tls_context():
         context = ssl.create_default_context(cafile=cafile, capath=capath, cadata=cadata)
     except (OSError, ssl.SSLError, ValueError) as e:
         what = (
-            f"VAULT_CACERT={cafile}" if cafile else f"VAULT_CAPATH={capath}" if capath and not cadata else "VAULT_CACERT_BYTES"
+            f"VAULT_CACERT={cafile}"
+            if cafile
+            else f"VAULT_CAPATH={capath}"
+            if capath and not cadata
+            else "VAULT_CACERT_BYTES"
         )
         raise SecretStoreUnavailable(
             f"{what} cannot be used as Vault's CA ({getattr(e, 'strerror', None) or type(e).__name__}); "
@@ -522,8 +526,12 @@ class Client:
         try:
             prefix = parse_address(address)[3]
             answer = self._once(
-                address, "GET", f"{prefix}/v1/sys/leader", {"Accept": "application/json", "X-Vault-Request": "true"},
-                None, max(deadline - time.monotonic(), 0.001),
+                address,
+                "GET",
+                f"{prefix}/v1/sys/leader",
+                {"Accept": "application/json", "X-Vault-Request": "true"},
+                None,
+                max(deadline - time.monotonic(), 0.001),
             )
         except (Unreachable, Redirected, SecretStoreUnavailable):
             return None
@@ -598,7 +606,9 @@ class Client:
                 )
             if isinstance(e, ssl.SSLError):
                 reason = str(e.reason or type(e).__name__)
-                if any(w in reason for w in ("CERTIFICATE_REQUIRED", "BAD_CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE")):
+                if any(
+                    w in reason for w in ("CERTIFICATE_REQUIRED", "BAD_CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE")
+                ):
                     having = "the one VAULT_CLIENT_CERT names" if os.environ.get("VAULT_CLIENT_CERT") else "none"
                     raise SecretStoreUnavailable(
                         f"Vault at {address} refused the TLS client certificate ({reason}; sent: {having}); set "

@@ -1,6 +1,7 @@
-"""The Vault CLI's token helper: `token_helper = "/path/to/helper"` in ~/.vault (or the file
-VAULT_CONFIG_PATH names) makes `vault login` hand the token to that program instead of writing
-~/.vault-token, and every later command run `helper get` and read the token from its stdout.
+"""The Vault CLI's token helper: `token_helper = "/path/to/helper"` in the CLI's config file makes `vault login` hand the token to that program instead of writing
+~/.vault-token, and every later command run `helper get` and read the token from its stdout. The
+config file is the one VAULT_CONFIG_PATH (or OpenBao's BAO_CONFIG_PATH) names, else ~/.vault (the
+vault CLI's) or ~/.bao (the bao CLI's), the first that exists.
 
 truto does the same as its last source of a Vault token: the program is run directly (no shell)
 with the one argument `get`, stdin empty, bounded by what is left of TRUTO_TIMEOUT; its output,
@@ -18,13 +19,18 @@ MAX_TOKEN = 64 << 10
 
 
 def config_path():
-    return os.environ.get("VAULT_CONFIG_PATH") or os.path.join(os.path.expanduser("~"), ".vault")
+    """The CLI config file to read, or None."""
+    named = os.environ.get("VAULT_CONFIG_PATH") or os.environ.get("BAO_CONFIG_PATH")
+    if named:
+        return named
+    home = os.path.expanduser("~")
+    return next((p for p in (os.path.join(home, ".vault"), os.path.join(home, ".bao")) if os.path.isfile(p)), None)
 
 
 def configured():
     """(helper path, config path) of the configured token helper, or None."""
     path = config_path()
-    if not os.path.isfile(path):
+    if path is None or not os.path.isfile(path):
         return None
     try:
         with open(path, "rb") as f:
@@ -46,7 +52,7 @@ def parse(text):
                 break
         else:
             continue
-        if not rest[:1] in ("=", ":"):
+        if rest[:1] not in ("=", ":"):
             continue
         rest = rest[1:].strip()
         if rest.startswith('"'):
@@ -82,7 +88,10 @@ def run(helper, timeout):
         raise SecretStoreUnavailable(f"no time left to run the token helper {program}; raise TRUTO_TIMEOUT")
     try:
         done = subprocess.run(
-            [program, "get"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            [program, "get"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:

@@ -146,9 +146,9 @@ def wait_until(predicate, timeout=30, what="the server"):
     raise AssertionError(f"{what} did not come up within {timeout} s")
 
 
-def start_dev(directory, tls=False):
+def start_dev(directory, tls=False, config=None):
     """A dev-mode server (in memory, unsealed, KV v2 at secret/). With tls, its generated CA is
-    directory/vault-ca.pem."""
+    directory/vault-ca.pem. config: HCL text of more listeners (a config file beside the dev one)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(5):  # a port picked free can be taken before bao binds it: pick again
@@ -166,6 +166,9 @@ def start_dev(directory, tls=False):
         ]
         if tls:
             argv += ["-dev-tls", f"-dev-tls-cert-dir={directory}"]
+        if config is not None:
+            (directory / "listeners.hcl").write_text(config)
+            argv.append(f"-config={directory / 'listeners.hcl'}")
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=server_env(directory))
         scheme = "https" if tls else "http"
         address = f"{scheme}://127.0.0.1:{port}"
@@ -374,13 +377,41 @@ def bao(tmp_path_factory):
     server.stop()
 
 
+PROXY_VARS = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "all_proxy",
+)
+
+
 def vault_env(env, home, token):
     """A test's environment for a Vault profile: HOME of its own (no ~/.vault-token but the test's),
-    no VAULT_* or TRUTO_VAULT_* from outside, and `token` as VAULT_TOKEN."""
-    e = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "TRUTO_VAULT_"))}
+    no VAULT_*, TRUTO_VAULT_* or proxy variables from outside, and `token` as VAULT_TOKEN (None: no
+    VAULT_TOKEN)."""
+    e = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "TRUTO_VAULT_", "BAO_")) and k not in PROXY_VARS}
     e["HOME"] = str(home)
-    e["VAULT_TOKEN"] = token
+    if token is not None:
+        e["VAULT_TOKEN"] = token
     return e
+
+
+def bao_kv_get(path, env, field="apiToken", address=None, timeout=30):
+    """`bao kv get -field=FIELD secret/PATH` with the given environment: the real CLI in the same setup."""
+    e = dict(env)
+    if address is not None:
+        e["VAULT_ADDR"] = address
+    return subprocess.run(
+        [str(BAO), "kv", "get", f"-field={field}", f"secret/{path}"],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def vault_login(run, server, path, stub, *extra, env, addresses=None, **run_kwargs):

@@ -187,7 +187,7 @@ def _store_reachable(store, kind):
         from ..secrets import vault_auth
 
         problem = vault_auth.incomplete() or (
-            None if vault_auth.source()[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}"
+            None if vault_auth.source_for(())[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}"
         )
         return (False, problem) if problem else (None, None)
     return None, None

@@ -45,12 +45,13 @@ def location_from_args(args):
             "--secret-store vault needs --vault-path MOUNT/PATH (the team's secret, e.g. secret/teams/truto)"
         )
     mount, path = split_vault_path(args.vault_path)
-    raw = args.vault_addr or ([os.environ["VAULT_ADDR"]] if os.environ.get("VAULT_ADDR") else [])
+    ambient = next((n for n in ("VAULT_ADDR", "VAULT_AGENT_ADDR") if os.environ.get(n)), None)
+    raw = args.vault_addr or ([os.environ[ambient]] if ambient else [])
     if not raw:
         raise UsageError("no Vault address: pass --vault-addr URL (once per node) or set VAULT_ADDR")
     addresses = []
     for address in raw:
-        address = check_vault_addr(address, "--vault-addr" if args.vault_addr else "VAULT_ADDR")
+        address = check_vault_addr(address, "--vault-addr" if args.vault_addr else ambient)
         if address not in addresses:
             addresses.append(address)
     return Location(addresses, mount, path)
@@ -73,8 +74,17 @@ def split_vault_path(text):
 
 def check_vault_addr(address, source):
     """A Vault address as the vault CLI takes it; plain http only to this machine, as for the API,
-    since the Vault token travels in every request."""
+    since the Vault token travels in every request. A Vault Agent's or Proxy's socket is
+    unix:///absolute/path."""
     from ..credential import checked_secret_url
+
+    if address.startswith("unix://"):
+        path = address[len("unix://") :]
+        if not path.startswith("/") or any(not c.isprintable() for c in path):
+            raise UsageError(
+                f"{source} unix://... names an agent's socket by its absolute path, as unix:///run/bao-agent.sock"
+            )
+        return address
 
     return checked_secret_url(address, source, "Vault address", "the Vault token")
 

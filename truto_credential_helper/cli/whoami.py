@@ -81,7 +81,7 @@ def secret_location(ctx, profile, field="apiToken"):
             "mount": where.mount,
             "path": where.path,
             "field": field,
-            "vaultTokenFrom": store.token_source or vault_auth.source()[1],
+            "vaultTokenFrom": store.token_source or vault_auth.source_for(where.addresses)[1],
         }
     return {"description": store.describe()}
 

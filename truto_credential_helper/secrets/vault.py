@@ -115,7 +115,7 @@ class VaultStore(SecretStore):
         where = self.location(profile)
         from . import vault_auth
 
-        token_from = self.token_source or vault_auth.source()[1]
+        token_from = self.token_source or vault_auth.source_for(where.addresses)[1]
         return f"Vault at {', '.join(where.addresses)}, secret {where.label} (KV v2), Vault token from {token_from}"
 
     # -- Vault
@@ -167,6 +167,13 @@ class VaultStore(SecretStore):
     def refusal(self, client, token, answer, where, action):
         """The one-line error for an answer that is neither the secret nor its absence."""
         said = vault_message(answer, scrub=(token,))
+        if answer.status == 403 and not token:
+            from .vault_auth import NO_TOKEN_HINT
+
+            return SecretStoreUnavailable(
+                f"no Vault token to read {where.label}, and Vault at {answer.address} did not accept the request "
+                f"without one (it is not an agent that adds its own): {NO_TOKEN_HINT}"
+            )
         if answer.status == 403:
             # An expired or revoked token and a policy without this path both answer 403: ask
             # Vault about the token itself to say which. A live token without the `default` policy

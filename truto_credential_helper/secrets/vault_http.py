@@ -6,6 +6,13 @@ only the small, strict HTTP/1.1 reader below.
 One call = one deadline (TRUTO_TIMEOUT) shared by every address given: on a refused connection, a
 timeout, a sealed node or a standby that has no active node to forward to, the next address is
 tried, round after round, until one answers or the deadline passes (a raft election takes seconds).
+Where a request goes, as Vault's Go client decides it: a `unix:///path` address is a Vault Agent's
+or Proxy's socket (trusted only when it and its directory are the user's or root's and nobody else
+may write them); https goes through VAULT_PROXY_ADDR / VAULT_HTTP_PROXY, else HTTPS_PROXY and
+NO_PROXY as Go's ProxyFromEnvironment reads them (http_proxy.py), always as a CONNECT tunnel, so
+TLS is end to end and the proxy never sees the token; plain http (loopback only) never goes through
+a proxy. A 307/308 from a standby is followed to a node of the same cluster only (redirect()).
+
 Nothing here ever puts a Vault token or a secret in a message: callers pass what to scrub.
 """
 
@@ -30,6 +37,14 @@ NOT_ACTIVE_HINTS = (
 )
 # A KV v2 engine on a node that just became active answers 400 with this until it has loaded.
 STARTING_HINT = "waiting for the primary to upgrade"
+REDIRECTS = 3  # a standby's 307 to the active node, with a little slack (Vault's client follows one)
+UNIX = "unix://"
+PROXY_VARS = (
+    "VAULT_PROXY_ADDR",
+    "VAULT_HTTP_PROXY",
+    "HTTPS_PROXY",
+    "https_proxy",
+)
 
 
 class Answer:
@@ -61,21 +76,48 @@ class Unreachable(Exception):
 
 
 def tls_context():
-    """TLS as the vault CLI configures it: VAULT_CACERT (a PEM file) and VAULT_CAPATH (a directory
-    of them) add trust anchors; the system's trust store otherwise. VAULT_SKIP_VERIFY is not
-    honoured: a Vault token is never sent to a server whose certificate was not checked."""
+    """TLS as the vault CLI configures it: VAULT_CACERT (a PEM file), VAULT_CACERT_BYTES (PEM text)
+    and VAULT_CAPATH (a directory of them) add trust anchors; the system's trust store otherwise.
+    VAULT_CLIENT_CERT + VAULT_CLIENT_KEY (PEM files) are the client certificate for a listener that
+    requires one. VAULT_SKIP_VERIFY is not honoured: a Vault token is never sent to a server whose
+    certificate was not checked."""
     import ssl
 
     cafile = os.environ.get("VAULT_CACERT") or None
+    cadata = os.environ.get("VAULT_CACERT_BYTES") or None
     capath = os.environ.get("VAULT_CAPATH") or None
     try:
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    except (OSError, ssl.SSLError) as e:
-        what = f"VAULT_CACERT={cafile}" if cafile else f"VAULT_CAPATH={capath}"
+        context = ssl.create_default_context(cafile=cafile, capath=capath, cadata=cadata)
+    except (OSError, ssl.SSLError, ValueError) as e:
+        what = (
+            f"VAULT_CACERT={cafile}"
+            if cafile
+            else f"VAULT_CAPATH={capath}"
+            if capath and not cadata
+            else "VAULT_CACERT_BYTES"
+        )
         raise SecretStoreUnavailable(
             f"{what} cannot be used as Vault's CA ({getattr(e, 'strerror', None) or type(e).__name__}); "
             "point it at the PEM file of the CA that signed Vault's certificate"
         )
+    cert = os.environ.get("VAULT_CLIENT_CERT") or None
+    key = os.environ.get("VAULT_CLIENT_KEY") or None
+    if cert or key:
+        if not (cert and key):
+            missing = "VAULT_CLIENT_KEY" if cert else "VAULT_CLIENT_CERT"
+            raise SecretStoreUnavailable(
+                f"{missing} is not set, but a client certificate needs both VAULT_CLIENT_CERT and VAULT_CLIENT_KEY "
+                "(PEM files); set it, or unset the other"
+            )
+        try:
+            context.load_cert_chain(cert, key)
+        except (OSError, ssl.SSLError) as e:
+            raise SecretStoreUnavailable(
+                f"VAULT_CLIENT_CERT={cert} with VAULT_CLIENT_KEY={key} cannot be used as a client certificate "
+                f"({getattr(e, 'strerror', None) or getattr(e, 'reason', None) or type(e).__name__}); point them at "
+                "the PEM certificate and its unencrypted PEM key"
+            )
+    return context
 
 
 def split_address(address):
@@ -258,10 +300,16 @@ def read_body(reader, method, status, headers, limit):
 
 def read_answer(reader, method, limit=MAX_BODY):
     """(status, body) of one HTTP/1.1 answer, interim (1xx) answers skipped."""
+    status, _, body = read_response(reader, method, limit)
+    return status, body
+
+
+def read_response(reader, method, limit=MAX_BODY):
+    """(status, headers, body) of one HTTP/1.1 answer, interim (1xx) answers skipped."""
     while True:
         status, headers = read_head(reader)
         if status >= 200 or status == 101:
-            return status, read_body(reader, method, status, headers, limit)
+            return status, headers, read_body(reader, method, status, headers, limit)
 
 
 def _header_bytes(name, value):
@@ -294,9 +342,103 @@ def format_request(method, host, port, default_port, target, headers, data):
     return b"".join(out)
 
 
+class Redirected(Exception):
+    """A 307/308 answer: `location` is its Location header."""
+
+    def __init__(self, status, location):
+        super().__init__(status)
+        self.status = status
+        self.location = location
+
+
+def parse_address(address):
+    """(scheme, host, port, prefix) of a Vault address; a `unix:///path` one is ("unix", path, 0, ""),
+    its path absolute. ValueError for what is neither."""
+    if address.startswith(UNIX):
+        path = address[len(UNIX) :]
+        if not path.startswith("/") or "\0" in path:
+            raise ValueError("a unix:// address names an absolute socket path, as unix:///run/bao-agent.sock")
+        return "unix", path, 0, ""
+    return split_address(address)
+
+
+def agent_address():
+    """VAULT_AGENT_ADDR, as Vault's client reads it: when set, every request goes there (a Vault
+    Agent or Proxy in front of the cluster, adding its auto-auth token), instead of the profile's
+    addresses; None when unset."""
+    return os.environ.get("VAULT_AGENT_ADDR") or None
+
+
+def check_agent_address(address):
+    """VAULT_AGENT_ADDR as truto accepts a Vault address: unix://, https://, or plain http to this
+    machine only (the Vault token, if any, travels in every request)."""
+    from ..credential import is_loopback
+
+    try:
+        scheme, host, _, _ = parse_address(address)
+    except ValueError as e:
+        raise SecretStoreUnavailable(
+            f"VAULT_AGENT_ADDR is not an agent address ({e}); set it to unix:///path/to/socket or http://127.0.0.1:PORT"
+        )
+    if scheme == "http" and not is_loopback(f"[{host}]" if ":" in host else host):
+        raise SecretStoreUnavailable(
+            "VAULT_AGENT_ADDR is plain http to another machine, which would send requests unencrypted; "
+            "use the agent's loopback listener, its unix:// socket, or https://"
+        )
+
+
+def node(address):
+    """(scheme, host, port) naming one Vault node, for comparing two addresses; None if invalid."""
+    try:
+        return parse_address(address)[:3]
+    except ValueError:
+        return None
+
+
+def redirect(from_address, location, cluster, leader=None):
+    """(address, target) to resend a request to after a 307/308 from `from_address`, or an
+    Unreachable saying why not. Followed only within the cluster: the Location's node is among
+    `cluster` (the profile's addresses) or is the active node that `leader()` (sys/leader of the
+    node that redirected) names; https only to https, plain http only to a loopback http node, and
+    never away from an agent's socket. The token goes with the request, so nowhere else."""
+    from ..credential import is_loopback
+
+    scheme = parse_address(from_address)[0]
+    if location.startswith("/") and not location.startswith("//"):
+        return from_address, location.partition("#")[0]  # the same node: nothing new learns the token
+    try:
+        new_scheme, host, port, _ = split_address(location)
+    except ValueError:
+        raise Unreachable("redirected to something that is not a Vault address")
+    rest = location.partition("://")[2]
+    target = "/" + rest.partition("/")[2].partition("#")[0] if "/" in rest.partition("#")[0] else "/"
+    authority = f"[{host}]" if ":" in host else host
+    where = f"{new_scheme}://{authority}:{port}"
+    if scheme == "unix":
+        raise Unreachable(f"the agent's socket redirected to {where}; an agent forwards requests itself")
+    if scheme == "https" and new_scheme != "https":
+        raise Unreachable(f"redirected from https to {where}, which would send the token unencrypted")
+    if new_scheme == "http" and not is_loopback(authority):
+        raise Unreachable(f"redirected to {where}, plain http to another machine")
+    wanted = (new_scheme, host, port)
+    if wanted not in {node(a) for a in cluster}:
+        active = leader() if leader is not None else None
+        if active is None or node(active) != wanted:
+            raise Unreachable(
+                f"redirected to {where}, which is neither one of the profile's Vault addresses nor the active "
+                "node this cluster names (sys/leader); not followed"
+            )
+    return where, target
+
+
 class Client:
     def __init__(self, addresses, deadline, timeout, what):
-        self.addresses = list(addresses)
+        # The profile's addresses: the cluster a redirect may lead to.
+        self.cluster = list(addresses)
+        agent = agent_address()
+        if agent:
+            check_agent_address(agent)
+        self.addresses = [agent] if agent else list(addresses)
         self.what = what  # the secret's MOUNT/PATH, for messages
         self.deadline = deadline  # time.monotonic() value: every request of the operation shares it
         self.timeout = timeout
@@ -317,7 +459,9 @@ class Client:
             import json  # only a login or a write sends a body
 
             data = json.dumps(body).encode("utf-8")
-        headers = {"Accept": "application/json"}
+        # X-Vault-Request, as Vault's client sends it: Vault refuses requests without it on some
+        # routes (a CSRF guard for browsers), and an agent's listener may require it.
+        headers = {"Accept": "application/json", "X-Vault-Request": "true"}
         if data is not None:
             headers["Content-Type"] = content_type
         if token:
@@ -334,11 +478,11 @@ class Client:
                 untried = len(self.addresses) - index
                 attempt = left if untried == 1 and failures else max(min(left, 1.0), left / untried)
                 try:
-                    answer = self._once(address, method, path, headers, data, attempt)
+                    answer = self._exchange(address, method, path, headers, data, attempt)
                 except Unreachable as e:
                     failures[address] = e
                     continue
-                self.last_address = address
+                self.last_address = answer.address
                 return answer
             # Refused, hung or sealed everywhere: waiting would not help. A cluster electing a new
             # active node answers within seconds: another round, until the deadline.
@@ -346,9 +490,81 @@ class Client:
                 raise self._none_answered(failures)
             time.sleep(ROUND_PAUSE)
 
-    def _once(self, address, method, path, headers, data, timeout):
+    def _exchange(self, address, method, path, headers, data, timeout):
+        """One request to `address`, following a standby's redirects within the cluster."""
+        deadline = time.monotonic() + timeout
         try:
-            scheme, host, port, prefix = split_address(address)
+            prefix = parse_address(address)[3]
+        except ValueError as e:
+            raise SecretStoreUnavailable(
+                f"'{address}' is not a Vault address ({e}); give the profile a valid one (truto login --vault-addr URL)"
+            )
+        at, target = address, f"{prefix}/v1/{path}"
+        for _ in range(REDIRECTS):
+            try:
+                return self._once(at, method, target, headers, data, max(deadline - time.monotonic(), 0.001))
+            except Redirected as r:
+
+                def leader(at=at):
+                    return self._leader(at, deadline)
+
+                at, target = redirect(at, r.location, self.cluster, leader)
+        raise Unreachable(f"redirected more than {REDIRECTS} times")
+
+    def _leader(self, address, deadline):
+        """The active node's address as the node at `address` reports it (sys/leader needs no
+        token), or None."""
+        try:
+            prefix = parse_address(address)[3]
+            answer = self._once(
+                address,
+                "GET",
+                f"{prefix}/v1/sys/leader",
+                {"Accept": "application/json", "X-Vault-Request": "true"},
+                None,
+                max(deadline - time.monotonic(), 0.001),
+            )
+        except (Unreachable, Redirected, SecretStoreUnavailable):
+            return None
+        found = answer.doc.get("leader_address")
+        return found if answer.status == 200 and isinstance(found, str) and found else None
+
+    def _connect(self, scheme, host, port, deadline):
+        """A connected socket to the node (TLS set up for https), through a proxy if one applies."""
+        left = max(deadline - time.monotonic(), 0.001)
+        if scheme == "unix":
+            check_socket(host)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(left)
+                sock.connect(host)
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+        proxy = None
+        if scheme == "https" and any(os.environ.get(n) for n in PROXY_VARS):
+            from . import http_proxy
+
+            proxy = http_proxy.proxy_for(host, port)
+        if proxy is None:
+            # An ASCII name as bytes: a str would be run through the idna codec, which imports re.
+            sock = socket.create_connection((host.encode("ascii") if host.isascii() else host, port), timeout=left)
+        else:
+            sock = tunnel(proxy, host, port, deadline)
+        if scheme == "https":
+            try:
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                name = os.environ.get("VAULT_TLS_SERVER_NAME") or host
+                sock = self._tls.wrap_socket(sock, server_hostname=name)  # the handshake within the deadline too
+            except BaseException:
+                sock.close()
+                raise
+        return sock
+
+    def _once(self, address, method, target, headers, data, timeout):
+        try:
+            scheme, host, port, _ = parse_address(address)
         except ValueError as e:
             raise SecretStoreUnavailable(
                 f"'{address}' is not a Vault address ({e}); give the profile a valid one (truto login --vault-addr URL)"
@@ -359,14 +575,14 @@ class Client:
         deadline = time.monotonic() + timeout  # the whole exchange, however slowly the bytes trickle in
         sock = None
         try:
-            request = format_request(method, host, port, default_port, f"{prefix}/v1/{path}", headers, data)
-            # An ASCII name as bytes: a str would be run through the idna codec, which imports re.
-            sock = socket.create_connection((host.encode("ascii") if host.isascii() else host, port), timeout=timeout)
+            if scheme == "unix":
+                request = format_request(method, "localhost", 80, default_port, target, headers, data)
+            else:
+                request = format_request(method, host, port, default_port, target, headers, data)
+            sock = self._connect(scheme, host, port, deadline)
             sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            if scheme == "https":
-                sock = self._tls.wrap_socket(sock, server_hostname=host)  # the handshake within the deadline too
             sock.sendall(request)
-            status, raw = read_answer(_Reader(sock, deadline), method, MAX_BODY)
+            status, response_headers, raw = read_response(_Reader(sock, deadline), method, MAX_BODY)
         except socket.timeout:
             raise Unreachable(f"no answer within {timeout:.3g} s")
         except ConnectionRefusedError:
@@ -380,7 +596,16 @@ class Client:
                     "set VAULT_CACERT to the PEM file of its CA"
                 )
             if isinstance(e, ssl.SSLError):
-                raise Unreachable(f"TLS failed ({e.reason or type(e).__name__})")
+                reason = str(e.reason or type(e).__name__)
+                if any(
+                    w in reason for w in ("CERTIFICATE_REQUIRED", "BAD_CERTIFICATE", "UNKNOWN_CA", "HANDSHAKE_FAILURE")
+                ):
+                    having = "the one VAULT_CLIENT_CERT names" if os.environ.get("VAULT_CLIENT_CERT") else "none"
+                    raise SecretStoreUnavailable(
+                        f"Vault at {address} refused the TLS client certificate ({reason}; sent: {having}); set "
+                        "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to a certificate its listener's CA signed"
+                    )
+                raise Unreachable(f"TLS failed ({reason})")
             raise Unreachable(e.strerror or type(e).__name__)
         except BrokenAnswer as e:
             raise Unreachable(f"broken HTTP answer ({e})")
@@ -391,6 +616,8 @@ class Client:
         finally:
             if sock is not None:
                 sock.close()
+        if status in (307, 308) and response_headers.get("location"):
+            raise Redirected(status, response_headers["location"][0])
         try:
             doc = jsondepth.loads(raw.decode("utf-8")) if raw.strip() else {}
         except (ValueError, RecursionError):
@@ -432,3 +659,60 @@ def vault_message(answer, scrub=()):
     from ..untrusted import clean
 
     return clean("; ".join(answer.errors), also=tuple(scrub))
+
+
+def check_socket(path):
+    """An agent's unix socket is trusted only if it and its directory belong to this user or root
+    and nobody else may write them: anyone who could replace the socket would receive every
+    request, token and all. (A socket's group write bit only lets the group connect: allowed.)"""
+    import stat
+
+    from .ownership import untrusted_because
+
+    if not os.path.exists(path):
+        raise Unreachable(f"no socket at {path}")
+    problem = untrusted_because(path, stat.S_ISSOCK)
+    if problem:
+        raise SecretStoreUnavailable(
+            f"the Vault agent socket {path} {problem}, so it is not trusted with Vault requests; "
+            "let only your user (or root) own and write the socket and its directory"
+        )
+
+
+def tunnel(proxy, host, port, deadline):
+    """A socket connected through `proxy` to host:port with CONNECT, ready for the TLS handshake."""
+    left = max(deadline - time.monotonic(), 0.001)
+    try:
+        sock = socket.create_connection(
+            (proxy.host.encode("ascii") if proxy.host.isascii() else proxy.host, proxy.port), timeout=left
+        )
+    except socket.timeout:
+        raise Unreachable(f"{proxy.label} did not answer within {left:.3g} s")
+    except OSError as e:
+        raise Unreachable(f"{proxy.label}: {e.strerror or type(e).__name__}")
+    try:
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        request = [f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n".encode("ascii")]
+        if proxy.authorization:
+            request.append(_header_bytes("Proxy-Authorization", proxy.authorization))
+        request.append(b"\r\n")
+        sock.settimeout(left)
+        sock.sendall(b"".join(request))
+        reader = _Reader(sock, deadline)
+        try:
+            status, _ = read_head(reader)
+        except BrokenAnswer as e:
+            raise Unreachable(f"{proxy.label} sent a broken answer to CONNECT ({e})")
+        if status == 407:
+            raise SecretStoreUnavailable(
+                f"{proxy.label} asks for authentication (HTTP 407); put the proxy's user and password in "
+                f"{proxy.source} (http://USER:PASSWORD@HOST:PORT)"
+            )
+        if not 200 <= status < 300:
+            raise Unreachable(f"{proxy.label} refused to connect to {authority} (HTTP {status})")
+        if reader.buf:
+            raise Unreachable(f"{proxy.label} sent bytes of its own after CONNECT")
+        return sock
+    except BaseException:
+        sock.close()
+        raise

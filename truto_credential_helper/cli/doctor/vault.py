@@ -17,10 +17,19 @@ VAULT_VARS = {
     "TRUTO_VAULT_JWT_FILE": "file holding a JWT to log in to Vault with (with TRUTO_VAULT_ROLE)",
     "TRUTO_VAULT_ROLE": "Vault JWT role to log in as",
     "TRUTO_VAULT_JWT_MOUNT": "mount of the JWT auth method (default jwt)",
+    "TRUTO_VAULT_CERT_MOUNT": "mount of the TLS certificate auth method (default cert)",
+    "TRUTO_VAULT_CERT_ROLE": "TLS certificate auth role to log in as (optional)",
 }
 # Shown, as the commands' messages show them: a role or mount masked (a token pasted there must not
 # be printed back), the JWT file's path when it is a file. The other variables hold secrets.
-SHOWN = ("TRUTO_VAULT_APPROLE_MOUNT", "TRUTO_VAULT_JWT_FILE", "TRUTO_VAULT_ROLE", "TRUTO_VAULT_JWT_MOUNT")
+SHOWN = (
+    "TRUTO_VAULT_APPROLE_MOUNT",
+    "TRUTO_VAULT_JWT_FILE",
+    "TRUTO_VAULT_ROLE",
+    "TRUTO_VAULT_JWT_MOUNT",
+    "TRUTO_VAULT_CERT_MOUNT",
+    "TRUTO_VAULT_CERT_ROLE",
+)
 
 
 def check_vault(checks, directory, profiles, online):
@@ -50,12 +59,13 @@ def check_vault(checks, directory, profiles, online):
     ours = [p for p in profiles if p.secret_store == VAULT and p.settings.get("vault")]
     if not ours:
         return
-    kind, source = vault_auth.source()
+    kind, _ = vault_auth.source()
     if kind == "file":
         check_token_file(checks, vault_auth)
     store = VaultStore(directory)
     for profile in ours:
         where = Location.from_settings(profile.settings["vault"])
+        kind, source = vault_auth.source_for(where.addresses)
         label = f"profile '{profile.name}'"
         text = f"{label}: secret {where.label} at {', '.join(where.addresses)}; Vault token from {source}"
         if kind is None:

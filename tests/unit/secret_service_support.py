@@ -43,6 +43,7 @@ class ScriptedService:
         self.refuse = refuse
         self.answers = dict(ANSWERS, **(answers or {}))
         self.connections = []
+        self.open = []  # accepted sockets, shut down by close() so no thread outlives its test
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(path)
         self.listener.listen(8)
@@ -55,6 +56,7 @@ class ScriptedService:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
+            self.open.append(conn)
             with conn:
                 try:
                     self._converse(conn, len(self.connections))
@@ -66,7 +68,10 @@ class ScriptedService:
         self.connections.append(calls)
         buffer = b""
         while b"BEGIN\r\n" not in buffer:
-            buffer += conn.recv(4096)
+            chunk = conn.recv(4096)
+            if not chunk:
+                return  # hung up before BEGIN: a loop on b"" here would spin and starve the other tests' servers
+            buffer += chunk
         buffer = buffer.split(b"BEGIN\r\n", 1)[1]
         conn.sendall(b"OK 0123456789abcdef0123456789abcdef\r\n")
         while True:
@@ -88,7 +93,15 @@ class ScriptedService:
                 conn.sendall(message(2, serial, *self.answers[member]))
 
     def close(self):
+        # A thread left blocked in accept() or recv() outlives the test and, once its descriptor
+        # number is reused, reads what was meant for another test's socket: shut everything down.
+        for sock in (*self.open, self.listener):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.listener.close()
+        self.thread.join(5)
 
 
 @pytest.fixture

@@ -21,7 +21,11 @@ from ..untrusted import hold, masked
 
 APPROLE = ("TRUTO_VAULT_ROLE_ID", "TRUTO_VAULT_SECRET_ID")
 JWT_VARS = ("TRUTO_VAULT_JWT", "TRUTO_VAULT_JWT_FILE")
-MOUNT_DEFAULTS = {"TRUTO_VAULT_APPROLE_MOUNT": "approle", "TRUTO_VAULT_JWT_MOUNT": "jwt", "TRUTO_VAULT_CERT_MOUNT": "cert"}
+MOUNT_DEFAULTS = {
+    "TRUTO_VAULT_APPROLE_MOUNT": "approle",
+    "TRUTO_VAULT_JWT_MOUNT": "jwt",
+    "TRUTO_VAULT_CERT_MOUNT": "cert",
+}
 CERT_VARS = ("TRUTO_VAULT_CERT_MOUNT", "TRUTO_VAULT_CERT_ROLE")
 NO_TOKEN_HINT = (
     "set VAULT_TOKEN or log in with `vault login` / `bao login` (~/.vault-token); in CI set "

@@ -198,3 +198,27 @@ def test_handler_fallback_passes_status_and_signals_on(tmp_path):
     assert signal.getsignal(signal.SIGUSR1) == before  # handlers restored afterwards
     kill_self = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"]
     assert auth_exec._run_with_handlers(kill_self, dict(os.environ), []) == 128 + signal.SIGTERM
+
+
+# Another thread of truto's process (an embedding program's, a library's) that never blocks
+# SIGCHLD: the kernel may hand it the child's SIGCHLD, which then never reaches the wait.
+RACE = r"""
+import os, signal, sys, threading
+from truto_credential_helper.cli import auth_exec
+def spin():
+    while True:
+        sum(range(1000))
+threading.Thread(target=spin, daemon=True).start()
+signals = [getattr(signal, n) for n in auth_exec.FORWARDED]
+codes = {auth_exec._run_waiting_for_signals(["true"], dict(os.environ), signals) for _ in range(1000)}
+print(sorted(codes))
+"""
+
+
+def test_the_wait_ends_when_another_thread_takes_the_childs_signal():
+    """A process of its own: a wait that never ends must fail this test, not hang the suite."""
+    try:
+        done = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("auth exec kept waiting for a command that had exited")
+    assert done.returncode == 0 and done.stdout.split() == ["[0]"], done

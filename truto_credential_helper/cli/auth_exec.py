@@ -24,6 +24,7 @@ FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SI
 # si_code of a signal the kernel itself sent (Linux): a key typed at the terminal (^C, ^\), a
 # hangup or a window resize, which reach the whole foreground process group, COMMAND included.
 SI_KERNEL = 0x80
+CHILD_POLL_SECONDS = 0.2
 # Python ignores these for itself; COMMAND gets them at their defaults, as subprocess does. Other
 # signals keep what exec leaves them (caught: default; ignored, as under nohup: still ignored).
 _RESTORED = tuple(getattr(signal, n) for n in ("SIGPIPE", "SIGXFSZ") if hasattr(signal, n))
@@ -115,8 +116,11 @@ def _run_waiting_for_signals(command, env, signals):
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return _exit_status(status)
-            info = signal.sigwaitinfo(watched)
-            if info.si_signo != signal.SIGCHLD and info.si_code != SI_KERNEL:
+            # Blocked here only: a process-directed SIGCHLD may go to another thread of the
+            # process (an embedding program's, a library's) and never reach this wait, so
+            # the status is also polled.
+            info = signal.sigtimedwait(watched, CHILD_POLL_SECONDS)
+            if info is not None and info.si_signo != signal.SIGCHLD and info.si_code != SI_KERNEL:
                 _forward(pid, info.si_signo)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

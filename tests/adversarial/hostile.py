@@ -300,6 +300,20 @@ def dbus_late_hangup(delay):
     return script
 
 
+def dbus_mute_after_auth(conn, stopping):
+    """Authenticates at once, then reads everything (BEGIN, Hello, every call) and never answers:
+    a session bus whose daemon is wedged."""
+    conn.settimeout(0.2)
+    conn.recv(4096)
+    conn.sendall(DBUS_OK)
+    while not stopping.is_set():
+        try:
+            if not conn.recv(65536):
+                return
+        except socket.timeout:
+            continue
+
+
 def dbus_garbage(conn, stopping):
     conn.recv(4096)
     conn.sendall(DBUS_OK + os.urandom(4096))

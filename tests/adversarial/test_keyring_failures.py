@@ -146,6 +146,7 @@ def peer(tmp_path):
 LATE_KT = 4  # two waits of 0.95 x it (7.6 s) cannot pass under kt + 2, even on a loaded machine
 PEERS = {  # kind -> (script, TRUTO_KEYRING_TIMEOUT)
     "silent": (None, KT),  # accepts, never answers
+    "mute": (hostile.dbus_mute_after_auth, KT),  # authenticates, then never answers a call
     "late-hangup": (hostile.dbus_late_hangup(LATE_KT * 0.95), LATE_KT),  # each connection burns most of the budget
     "garbage": (hostile.dbus_garbage, KT),
     "huge-message": (hostile.dbus_huge_message, KT),
@@ -154,8 +155,8 @@ PEERS = {  # kind -> (script, TRUTO_KEYRING_TIMEOUT)
 
 @pytest.mark.parametrize(
     "kind,name",
-    [("silent", n) for n in ("login", "whoami", "git-get", "git-store", "docker-get")]
-    + [(k, n) for k in sorted(PEERS) if k != "silent" for n in ("login", "git-get")],
+    [(k, n) for k in ("silent", "mute") for n in ("login", "whoami", "logout", "git-get", "git-store", "docker-get")]
+    + [(k, n) for k in sorted(PEERS) if k not in ("silent", "mute") for n in ("login", "git-get")],
 )
 def test_misbehaving_dbus_peer_is_bounded(env, config_dir, stored_profile, peer, kind, name):
     script, kt = PEERS[kind]
@@ -167,6 +168,28 @@ def test_misbehaving_dbus_peer_is_bounded(env, config_dir, stored_profile, peer,
     # The late peer makes a get's fast path spend most of the budget before keyring is tried:
     # the fallback must get what is left, not a fresh TRUTO_KEYRING_TIMEOUT.
     assert elapsed < kt + 2, f"{name} took {elapsed:.1f}s with TRUTO_KEYRING_TIMEOUT={kt}: it waited more than once"
+
+
+@pytest.mark.parametrize("kind", ["silent", "mute"])
+@pytest.mark.parametrize("args", [[], ["-q"], ["--online"], ["-o", "json"]], ids=["plain", "quiet", "online", "json"])
+def test_doctor_on_a_wedged_bus_ends_within_the_timeout(env, stored_profile, peer, kind, args):
+    """Doctor asks the keyring several things (the backend, a probe, the listing, each profile's
+    secret): once one call has run out the time, the others do not wait again."""
+    script, kt = PEERS[kind]
+    e = dict(env, DBUS_SESSION_BUS_ADDRESS=peer(script), TRUTO_KEYRING_TIMEOUT=str(kt))
+    p, elapsed = run_timed([BIN / "truto", "doctor", *args], e, None, guard=kt * 10)
+    assert elapsed < LIMIT + (1 if "--online" in args else 0), (
+        f"doctor {args} took {elapsed:.1f}s with TRUTO_KEYRING_TIMEOUT={kt}"
+    )
+    assert "Traceback" not in p.stderr and p.returncode == 1, p
+    assert_no_secret(stored_profile, p.stdout, p.stderr)
+    # The silent peer never authenticates, so keyring settles on its fail backend at once.
+    said = "did not answer within" if kind == "mute" else "no usable OS keyring"
+    if args == ["-o", "json"]:
+        rows = [r for r in json.loads(p.stdout)["checks"] if r["check"] == "keyring"]
+        assert rows and rows[0]["status"] == "fail" and said in rows[0]["message"], rows
+    else:
+        assert [line for line in p.stdout.splitlines() if line.startswith("fail  keyring") and said in line], p
 
 
 # --- keyring backends that hang or raise (PYTHON_KEYRING_BACKEND, a module of ours on PYTHONPATH)

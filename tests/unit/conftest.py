@@ -27,6 +27,7 @@ def hermetic(tmp_path, monkeypatch):
     monkeypatch.setattr(os_keyring, "KeyringStore", memory.MemoryStore)
     yield
     memory.forget_all()
+    os_keyring.forget_silence()
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ def bounded(action, fn, *args, deadline=None):
     import threading  # here, not at the top: the Secret Service fast path of `get` needs no thread
 
     timeout = keyring_timeout()
+    if _silent(timeout):
+        raise timeout_failure(action, timeout)
     outcome = {}
 
     def run():
@@ -50,10 +52,35 @@ def bounded(action, fn, *args, deadline=None):
     worker.start()
     worker.join(timeout if deadline is None else max(0.0, deadline - time.monotonic()))
     if worker.is_alive():
+        _went_silent(timeout, worker)
         raise timeout_failure(action, timeout)
     if "error" in outcome:
         raise keyring_failure(action, outcome["error"])
     return outcome.get("value")
+
+
+# A keyring that let one call run out its time is not asked again, in this process, until that
+# much time has passed and no call of ours is still waiting on it: a command that needs several
+# calls (doctor: the backend, the probe, the listing) then ends within one TRUTO_KEYRING_TIMEOUT,
+# not one per call, while a long-lived process asks again once the keyring may have woken.
+_quiet = {"until": 0.0, "waiting": None}
+
+
+def _went_silent(timeout, waiting=None):
+    _quiet["until"] = time.monotonic() + timeout
+    _quiet["waiting"] = waiting
+
+
+def _silent(timeout):
+    waiting = _quiet["waiting"]
+    if waiting is not None and waiting.is_alive():
+        return True
+    return time.monotonic() < _quiet["until"]
+
+
+def forget_silence():
+    """Ask the keyring again at the next call (a test, or a caller that knows it was unlocked)."""
+    _went_silent(-float("inf"))
 
 
 def timeout_failure(action, timeout):
@@ -121,10 +148,13 @@ class KeyringStore(SecretStore):
         from . import secret_service
 
         timeout = keyring_timeout()
+        if _silent(timeout):
+            raise timeout_failure(action, timeout)
         deadline = time.monotonic() + timeout
         try:
             return getattr(secret_service, call)(self.service, *args, timeout, memo_dir=self.config_dir)
         except secret_service.TimedOut:
+            _went_silent(timeout)
             raise timeout_failure(action, timeout) from None
         except secret_service.Unanswerable:
             pass
@@ -153,10 +183,21 @@ class KeyringStore(SecretStore):
         return sorted(tuple(u.split(":", 1)) for u in usernames if ":" in u)
 
     def describe(self):
-        try:
-            import keyring
+        backend = backend_path()
+        return f"OS keyring{f' ({backend})' if backend else ''}, service '{self.service}'"
 
-            backend = type(keyring.get_keyring())
-            return f"OS keyring ({backend.__module__}.{backend.__name__}), service '{self.service}'"
-        except Exception:
-            return f"OS keyring, service '{self.service}'"
+
+def backend_path():
+    """module.Class of the keyring backend, found within the keyring timeout (finding it may ask
+    the session bus); None when it could not be found."""
+
+    def find():
+        import keyring
+
+        kind = type(keyring.get_keyring())
+        return f"{kind.__module__}.{kind.__name__}"
+
+    try:
+        return bounded("find the keyring backend", find)
+    except TrutoError:
+        return None

@@ -25,6 +25,19 @@ TRUTO_VARS = ENV_VARS + ("PYTHON_KEYRING_BACKEND",)  # plus: tests choose the ke
 def pytest_configure(config):
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         pytest.exit("run the tests through scripts/test (they need the private keyring session)", 2)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # Workers share the keyring session, not a HOME: what one test lays there (a keyringrc,
+        # a git or docker config) stays out of the tests running beside it.
+        home = Path(os.environ["HOME"]) / f"worker-{worker}"
+        for name, sub in (
+            ("HOME", ""),
+            ("XDG_CONFIG_HOME", ".config"),
+            ("XDG_CACHE_HOME", ".cache"),
+            ("XDG_DATA_HOME", ".local/share"),
+        ):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+            os.environ[name] = str(home / sub)
     for name in ("truto", "truto-credential-helper", "git-credential-truto", "docker-credential-truto"):
         if not (BIN / name).exists():
             pytest.exit(f"{BIN / name} is missing: run the tests through scripts/test (it installs the package)", 2)
@@ -58,6 +71,31 @@ def env(config_dir, tmp_path):
     # podman's and buildah's own auth file (setup-docker writes it too): the test's, never the session's
     e["REGISTRY_AUTH_FILE"] = str(tmp_path / "containers-auth.json")
     return e
+
+
+@pytest.fixture
+def private_keyring_session(env, monkeypatch, tmp_path):
+    """A keyring session of the test's own (its own D-Bus bus and unlocked gnome-keyring, as
+    scripts/keyring-session makes them), for a test that changes the session's state, such as
+    locking its collection, which tests running beside it must not see. Set up before the fixtures
+    that copy the environment: this test's `env`, and os.environ for in-process calls, name it."""
+    import signal
+
+    session = subprocess.Popen(
+        [str(ROOT / "scripts" / "keyring-session"), "bash", "-c", 'echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 3600'],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=dict(os.environ, TMPDIR=str(tmp_path)),
+    )
+    address = session.stdout.readline().strip()
+    assert address, "scripts/keyring-session did not start"
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    yield address
+    os.killpg(session.pid, signal.SIGTERM)
+    session.wait(30)
+    session.stdout.close()
 
 
 @pytest.fixture

@@ -147,7 +147,7 @@ def test_fast_write_and_delete_step_aside_under_every_setting(run, probe_env, tm
     assert op(run, probe_env, "dump", service, USERNAME) == before  # untouched
 
 
-def test_locked_collection_is_left_to_keyring(run, probe_env, service, clean):
+def test_locked_collection_is_left_to_keyring(private_keyring_session, run, probe_env, service, clean):
     """keyring unlocks a locked collection first (a prompt): the fast path neither writes nor
     deletes there, and says nothing-to-delete only for a collection it knows is unlocked."""
     from test_secret_service_compat import locked_collection

@@ -234,7 +234,7 @@ def locked_collection():
         conn.close()
 
 
-def test_locked_collection_is_left_to_keyring_and_is_exit_6(run, env, config_dir, service):
+def test_locked_collection_is_left_to_keyring_and_is_exit_6(private_keyring_session, run, env, config_dir, service):
     save_keyring_profile(config_dir)
     with locked_collection():
         with pytest.raises(secret_service.Unanswerable, match="locked"):

@@ -183,14 +183,19 @@ class RecordingConnectProxy:
         self.listener.listen(16)
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.closing = False
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.listener.settimeout(0.2)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self):
         while not self.closing:
             try:
                 conn, _ = self.listener.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
+            conn.settimeout(None)
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn):
@@ -238,7 +243,10 @@ class RecordingConnectProxy:
                 pair[s].sendall(data)
 
     def stop(self):
+        """Joins the accepting thread before closing its socket: a thread left blocked on a closed
+        socket would read from whatever later reuses its descriptor."""
         self.closing = True
+        self.thread.join(10)
         self.listener.close()
 
 

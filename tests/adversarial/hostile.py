@@ -171,27 +171,52 @@ def closed_port():
 
 class SilentUnixPeer:
     """A Unix socket server that accepts every connection and never reads or writes: a D-Bus
-    address whose peer is there but wedged."""
+    address whose peer is there but wedged. stop() shuts every socket down and joins every thread:
+    a thread left blocked on a closed socket would read from whatever later reuses its descriptor."""
 
     def __init__(self, path):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(64)
+        self.sock.settimeout(0.2)
         self.accepted = []
+        self.threads = []
         self.stopping = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._start(self._accept)
 
-    def _accept(self):
+    def _start(self, target, *args):
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _next(self):
+        """The next connection, or None once stopping."""
         while not self.stopping.is_set():
             try:
                 conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
             except OSError:
-                return
-            self.accepted.append(conn)  # kept open, never answered
+                return None
+            conn.settimeout(None)
+            self.accepted.append(conn)
+            return conn
+        return None
+
+    def _accept(self):
+        while self._next() is not None:
+            pass  # kept open, never answered
 
     def stop(self):
         self.stopping.set()
+        for c in self.accepted:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for t in self.threads:
+            t.join(10)
         for c in self.accepted:
             c.close()
         self.sock.close()
@@ -269,13 +294,11 @@ class ScriptedUnixPeer(SilentUnixPeer):
         super().__init__(path)
 
     def _accept(self):
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
+        while True:
+            conn = self._next()
+            if conn is None:
                 return
-            self.accepted.append(conn)
-            threading.Thread(target=self._run, args=(conn,), daemon=True).start()
+            self._start(self._run, conn)
 
     def _run(self, conn):
         try:
@@ -304,14 +327,16 @@ def dbus_mute_after_auth(conn, stopping):
     """Authenticates at once, then reads everything (BEGIN, Hello, every call) and never answers:
     a session bus whose daemon is wedged."""
     conn.settimeout(0.2)
-    conn.recv(4096)
-    conn.sendall(DBUS_OK)
+    authenticated = False
     while not stopping.is_set():
         try:
             if not conn.recv(65536):
                 return
         except socket.timeout:
             continue
+        if not authenticated:
+            conn.sendall(DBUS_OK)
+            authenticated = True
 
 
 def dbus_garbage(conn, stopping):

@@ -63,7 +63,8 @@ CASES = [
 CASES += [("TRUTO_DEBUG", value) for value in BAD_DEBUG]
 
 
-@pytest.mark.parametrize("name, value", CASES)
+# The canary is new each run: named by its role, so every xdist worker collects the same tests.
+@pytest.mark.parametrize("name, value", CASES, ids=lambda v: "canary" if v == CANARY else None)
 def test_bad_setting_is_a_usage_error_everywhere_and_doctor_agrees(run, env, canary_profile, name, value):
     e = dict(env, **{name: value})
     for argv, data in consumers(canary_profile.url)[name]:

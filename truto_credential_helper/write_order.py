@@ -5,7 +5,7 @@ state that is safe to read.
 
 What must hold between any two steps: no profile names an item holding a secret meant for other
 settings (an old token under a new apiUrl would be sent to the new origin), and no secret is left
-that no profile names (nobody sees it, nothing removes it; `truto doctor` only lists it). A profile
+that no profile names (nothing uses or removes it until `truto doctor --fix`). A profile
 naming an item that is not there yet is allowed: it answers nothing, visibly, until the next login.
 
 A new secret (replace): (1) every item that must not survive is deleted: the old profile's dropped
@@ -20,7 +20,8 @@ The same secret into another store (move): the old copy may be its only one, so 
 (1) every secret is copied into the new store and read back; (2) config.json switches the profile to
 the new store, in one atomic rename when the lock's block ends; (3) under the lock again, the old
 copies are deleted, only while config.json does not name the old store (a move back meanwhile owns
-them). Killed before (3), a move leaves unused copies of the profile's own secrets, never a loss.
+them). Killed before (3), a move leaves unused copies of secrets the profile still holds (doctor lists
+them): the one leftover allowed, since the other order can lose a secret's only copy.
 """
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` imports this module

@@ -91,6 +91,8 @@ def store_credential(
     credential_type: "password" (git), "authtype" (git, authtype+credential) or "token" (docker).
     base_name: the client storing it (GIT or DOCKER): the stem of a new profile's name, and who the
     profile's token is marked as stored by when it changes (an approve after a fill changes nothing).
+    Its writes go through Edit in write_order's order; a matched profile's token (if it has one) is
+    overwritten in place, as that order allows, since matching means the same origin and user.
     """
     secret = hold(incoming.credential if credential_type == "authtype" else incoming.password)
     hold(incoming.oauth_refresh_token)  # what a client sends is a secret from the moment it is read

@@ -4,7 +4,7 @@ The one repository behind both the `truto` command and the credential helpers, s
 environment (resolution.py picks the profile, token and URL a command uses).
 """
 
-from . import config, refusals
+from . import config, refusals, write_order
 from .credential import Credential, origin_from_url
 from .errors import NotLoggedIn, TrutoError, UsageError
 from .lean_context import contextmanager
@@ -161,8 +161,8 @@ class Profiles:
 
     @contextmanager
     def edit(self, by: "str | None" = TRUTO) -> "Iterator[Edit]":
-        """A locked read-modify-write of config.json; secrets are written inside it, before the
-        config that refers to them, so a failure never leaves a profile pointing at nothing.
+        """A locked read-modify-write of config.json; secrets are written inside it, in
+        write_order's order, so a crash never leaves a secret no profile names.
 
         by=TRUTO (the `truto` command): every profile it creates or changes becomes the user's, so
         a protocol client's erase keeps it. The helpers pass by=None and mark what they store."""
@@ -206,12 +206,11 @@ class Edit:
         """Create or replace profile `name`: its settings and, when given, its secrets
         ({field: value}). Secrets of the old profile that are not given again are removed.
 
-        Ordered so that a crash at any point leaves no secret that no profile names, and no profile
-        naming an item that holds a secret meant for other settings: first every item that must
-        not survive is deleted (the old profile's dropped ones, and any leftover where a new one
-        goes unless it already is this profile's secret for the same origin), then config.json is
-        written naming the new secrets, then they are written. Killed in between, the profile
-        names a secret not there yet and answers nothing until the next login."""
+        In write_order's order (replace): the items that must not survive are deleted (the old
+        profile's dropped ones, and any leftover where a new one goes unless it already is this
+        profile's secret for the same origin), then config.json names the new secrets, then they
+        are written. Killed in between, the profile names a secret not there yet and answers
+        nothing until the next login."""
         old = self.profile(name)
         kind = store_kind or (old.secret_store if old else KEYRING)
         secrets = dict(secrets or {})
@@ -223,43 +222,39 @@ class Edit:
         # Items that already hold this profile's secret for this very origin may be overwritten in
         # place: at every instant they hold the old or the new one, both meant for it.
         in_place = set(old.secrets) if old and old.secret_store == kind and _same_origin(old, new_settings) else set()
-        if target.owned:  # a team's secret (Vault) is only ever written a new version, never emptied first
-            for field in secrets:
-                if field not in in_place:
-                    target.delete(name, field)
-        if old and self.store.secret_store(old.secret_store).owned:  # a team's secret is not ours to remove
-            for field in old.secrets:
-                if old.secret_store != kind or field not in secrets:
-                    self.store.secret_store(old.secret_store).delete(name, field)
-                    in_place.discard(field)
-        self.doc["profiles"][name] = new_settings
-        self._touched(name)
-        if "apiToken" in secrets:
-            refusals.forget(self.store.directory, [name])  # a new login: whatever was refused is past
 
-        def write_secrets():
-            for field, value in secrets.items():
-                target.set(name, field, value)
+        def must_not_survive():
+            if target.owned:  # a team's secret (Vault) is only ever written a new version, never emptied first
+                for field in secrets:
+                    if field not in in_place:
+                        yield target, name, field
+            if old and self.store.secret_store(old.secret_store).owned:  # a team's secret is not ours to remove
+                for field in old.secrets:
+                    if old.secret_store != kind or field not in secrets:
+                        yield self.store.secret_store(old.secret_store), name, field
+                        in_place.discard(field)  # deleted: a failed write no longer leaves it named
 
-        self._commit_then(write_secrets, name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
+        def name_new():
+            self.doc["profiles"][name] = new_settings
+            self._touched(name)
+            if "apiToken" in secrets:
+                refusals.forget(self.store.directory, [name])  # a new login: whatever was refused is past
+            config.commit(self.store.directory, self.doc)
 
-    def _commit_then(self, write_secrets, name, fallback):
-        """Write config.json, then the secrets. When writing them fails (a keyring error, not a
-        crash), config.json goes back to `fallback` (the settings before, naming only what still
-        holds its secret; None: no profile) before the error goes on."""
+        def unname():
+            # The settings before, naming only what still holds its secret; no profile if none was.
+            self._restore(name, old and dict(old.settings, secrets=sorted(in_place & set(old.secrets))))
+
+        write = ((target, name, field, value) for field, value in secrets.items())
+        write_order.replace(must_not_survive(), name_new, write, unname)
+
+    def _restore(self, name, settings):
+        """config.json back to `settings` for profile `name` (None: no such profile), written now."""
+        if settings is None:
+            self.doc["profiles"].pop(name, None)
+        else:
+            self.doc["profiles"][name] = settings
         config.commit(self.store.directory, self.doc)
-        try:
-            write_secrets()
-        except BaseException:
-            if fallback is None:
-                self.doc["profiles"].pop(name, None)
-            else:
-                self.doc["profiles"][name] = fallback
-            try:
-                config.commit(self.store.directory, self.doc)
-            except Exception:
-                pass  # the error on its way out matters more; the profile answers nothing meanwhile
-            raise
 
     def update_settings(self, name: str, **changes: object) -> None:
         """Change non-secret settings of an existing profile; None removes a key."""
@@ -272,26 +267,36 @@ class Edit:
         self._touched(name)
 
     def set_secret(self, name: str, field: str, value: str) -> None:
-        """Overwrite a secret the profile has in place; a new one is named in config.json first
-        (after removing any leftover item of that name), so a crash never leaves it unnamed."""
+        """Overwrite a secret the profile has in place; a new one goes in write_order's order (any
+        leftover item of that name deleted, config.json naming it, then written), so a crash never
+        leaves it unnamed."""
         profile = self.require_profile(name)
         store = self.store.secret_store(profile.secret_store)
         self._touched(name)
         if field == "apiToken":
             refusals.forget(self.store.directory, [name])
         if field in profile.secrets:
-            store.set(name, field, value)
+            store.set(name, field, value)  # in place: the profile's own item, for its same settings
             return
-        store.delete(name, field)
         before = dict(profile.settings)
-        profile.settings["secrets"] = sorted(profile.secrets + (field,))
-        self._commit_then(lambda: store.set(name, field, value), name, before)
+
+        def name_new():
+            profile.settings["secrets"] = sorted(profile.secrets + (field,))
+            config.commit(self.store.directory, self.doc)
+
+        write_order.replace(
+            [(store, name, field)], name_new, [(store, name, field, value)], lambda: self._restore(name, before)
+        )
 
     def delete_secret(self, name: str, field: str) -> None:
         profile = self.require_profile(name)
         if field in profile.secrets:
-            self.store.secret_store(profile.secret_store).delete(name, field)
-            profile.settings["secrets"] = [f for f in profile.secrets if f != field]
+            store = self.store.secret_store(profile.secret_store)
+
+            def unnamed():  # config.json follows when the edit ends
+                profile.settings["secrets"] = [f for f in profile.secrets if f != field]
+
+            write_order.remove([(store, name, field)], unnamed)
         self._touched(name)
 
     def remove_profile(self, name: str) -> bool:
@@ -300,9 +305,12 @@ class Edit:
         if profile is None:
             return False
         store = self.store.secret_store(profile.secret_store)
-        for field in profile.secrets if store.owned else ():  # a team's secret (Vault) outlives the profile
-            store.delete(name, field)
-        del self.doc["profiles"][name]
+        owned = profile.secrets if store.owned else ()  # a team's secret (Vault) outlives the profile
+
+        def unnamed():  # config.json follows when the edit ends
+            del self.doc["profiles"][name]
+
+        write_order.remove([(store, name, field) for field in owned], unnamed)
         refusals.forget(self.store.directory, [name])
         if self.active_name == name:
             del self.doc["activeProfile"]

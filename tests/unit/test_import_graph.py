@@ -95,7 +95,9 @@ def test_the_graph_sees_deferred_and_relative_imports():
 def test_lower_floors_import_nothing_above_them():
     """The bottom of the layering, named: errors imports nothing of ours; settings and kinds only
     errors; untrusted (the sanitiser every reader of a secret holds it with) only settings; config
-    reads today's format and converts the legacy one, never opening a secret store."""
+    reads today's format and converts the legacy one, never opening a secret store; write_order (the
+    order of a profile's writes) is handed its store and config by its callers, so it names only the
+    store interface."""
     edges = {k.replace(PACKAGE + ".", ""): {m.replace(PACKAGE + ".", "") for m in v} for k, v in graph().items()}
     assert edges["errors"] == set()
     assert edges["kinds"] == set()
@@ -103,6 +105,7 @@ def test_lower_floors_import_nothing_above_them():
     assert edges["untrusted"] <= {"settings"}
     assert edges["legacy"] <= {"errors", "console", "settings", "kinds", "untrusted"}
     assert not {m for m in edges["config"] if m == "secrets" or m.startswith("secrets.")}
+    assert edges["write_order"] <= {"secrets.base"}
 
 
 def test_every_package_is_installed():

@@ -127,7 +127,8 @@ def test_sigkill_at_random_points_leaves_old_or_new(run, env, config_dir, popula
     print("kill outcomes", outcomes)
     # Whatever point the kills hit, no keyring item is left that no profile names.
     assert orphan_items(config_dir) == []
-    assert doctor_orphan_row(run)["status"] == "ok"
+    row = doctor_orphan_row(run)
+    assert row["status"] == "ok", row
 
 
 def orphan_items(config_dir):
@@ -222,7 +223,8 @@ def test_a_writer_killed_at_its_keyring_write_leaves_no_orphan(run, env, config_
     p.wait(30)
 
     assert orphan_items(config_dir) == []
-    assert doctor_orphan_row(run)["status"] == "ok"
+    row = doctor_orphan_row(run)
+    assert row["status"] == "ok", row
     doc = assert_valid_config(config_dir / "config.json")
     for other in UNRELATED:
         assert doc["profiles"][other] == populated["profiles"][other]

@@ -192,14 +192,17 @@ def test_git_and_docker_wiring(run, genv, stub_api):
     login(run, stub_api, "default", env=genv)
     _, doc = status_json(run, env=genv)
     assert (doc["profiles"][0]["git"], doc["profiles"][0]["docker"]) == (False, False)
+    assert doc["profiles"][0]["containers"] is False
     assert "truto auth setup-git -p default" in status(run, env=genv).stdout
     assert run("truto", "auth", "setup-git", env=genv).returncode == 0
     assert run("truto", "auth", "setup-docker", env=genv).returncode == 0
     _, doc = status_json(run, env=genv)
     assert (doc["profiles"][0]["git"], doc["profiles"][0]["docker"]) == (True, True)
+    assert doc["profiles"][0]["containers"] is True  # podman's and buildah's auth file, which setup-docker wires too
     host = stub_api.url.split("://", 1)[1]
     text = status(run, env=genv).stdout
     assert f"Git: asks truto for {stub_api.url}" in text and f"Docker: asks truto for {host}" in text
+    assert f"Podman/buildah: ask truto for {host}" in text
 
 
 def test_offline_status_reads_no_secret(run, genv, stub_api):

@@ -1,5 +1,5 @@
 """`truto auth status` in parts: the facts gathered (auth_status_facts, with fakes for the online
-check, git's and docker's configuration and the stores' reachability, over profiles in
+check, git's, docker's and podman's configuration and the stores' reachability, over profiles in
 the in-memory keyring) and the output rendered from hand-built facts (auth_status_render); then
 the command's own argument handling and output, in-process. The console script, the real keyring
 and the API are tests/test_auth_status.py's."""
@@ -27,12 +27,13 @@ OTHER_URL = "https://api.other.example"
 
 
 class FakeWiring:
-    """git's helpers by origin ({origin: [values]}, or None: git not installed), docker's
-    document (an exception: the file cannot be read)."""
+    """git's helpers by origin ({origin: [values]}, or None: git not installed), docker's and the
+    containers auth file's documents (an exception: the file cannot be read)."""
 
-    def __init__(self, git=None, docker=None, git_missing=False):
+    def __init__(self, git=None, docker=None, containers=None, git_missing=False):
         self.git = git or {}
         self.docker = {} if docker is None else docker
+        self.containers = {} if containers is None else containers
         self.git_missing = git_missing
         self.git_asked = []
 
@@ -49,6 +50,11 @@ class FakeWiring:
         if isinstance(self.docker, Exception):
             raise self.docker
         return self.docker
+
+    def containers_auth(self):
+        if isinstance(self.containers, Exception):
+            raise self.containers
+        return self.containers
 
 
 def reachable_all(profile):
@@ -182,36 +188,43 @@ def test_an_override_that_would_not_be_used_is_not_shown(profiles, variable, val
     assert facts.environment["TRUTO_API_TOKEN"] is False
 
 
-def test_wiring_of_git_and_docker(profiles):
+def test_wiring_of_git_docker_and_podman(profiles):
     store = profiles(a="tok-a-1", b="tok-b-2", c="tok-c-3", urls={"c": OTHER_URL})  # a and b: one origin
     wiring = FakeWiring(
         git={URL: ["!/usr/bin/git-credential-truto"], OTHER_URL: ["cache"]},
         docker={"credHelpers": {HOST: "truto"}, "credsStore": "truto"},  # credsStore serves OTHER_URL's host
+        containers={"credHelpers": {HOST: "truto"}, "credsStore": "truto"},  # which podman ignores
     )
     records = {r["profile"]: r for r in offline(store, wiring=wiring).records}
-    assert (records["a"]["git"], records["a"]["docker"]) == (True, True)
-    assert (records["c"]["git"], records["c"]["docker"]) == (False, True)
+    assert (records["a"]["git"], records["a"]["docker"], records["a"]["containers"]) == (True, True, True)
+    assert (records["c"]["git"], records["c"]["docker"], records["c"]["containers"]) == (False, True, False)
     assert sorted(wiring.git_asked) == sorted([URL, OTHER_URL])  # once per origin, not per profile
 
 
 def test_wiring_that_cannot_be_read_is_unknown(profiles):
     store = profiles(a="tok-a-1", b="tok-b-2", urls={"b": OTHER_URL})
-    wiring = FakeWiring(git={OTHER_URL: TrutoError("bad config")}, docker=ConfigError("x"))
+    wiring = FakeWiring(git={OTHER_URL: TrutoError("bad config")}, docker=ConfigError("x"), containers=ConfigError("y"))
     records = {r["profile"]: r for r in offline(store, wiring=wiring).records}
-    assert (records["a"]["git"], records["a"]["docker"]) == (False, None)
+    assert (records["a"]["git"], records["a"]["docker"], records["a"]["containers"]) == (False, None, None)
     assert records["b"]["git"] is None
     assert [r["git"] for r in offline(store, wiring=FakeWiring(git_missing=True)).records] == [None, None]
 
 
 def test_the_real_wiring_reads_the_files_the_environment_names(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    monkeypatch.setenv("REGISTRY_AUTH_FILE", str(tmp_path / "auth.json"))
     (tmp_path / "docker").mkdir()
     (tmp_path / "docker" / "config.json").write_text(json.dumps({"credHelpers": {HOST: "truto"}}))
+    (tmp_path / "auth.json").write_text(json.dumps({"credHelpers": {"other": "truto"}}))
     wiring = facts_mod.Wiring()
     assert wiring.docker_config() == {"credHelpers": {HOST: "truto"}}
+    assert wiring.containers_auth() == {"credHelpers": {"other": "truto"}}
     (tmp_path / "docker" / "config.json").write_text("[1]")
+    (tmp_path / "auth.json").write_text("[1]")
     with pytest.raises(ConfigError):
         wiring.docker_config()
+    with pytest.raises(ConfigError):
+        wiring.containers_auth()
 
 
 def test_the_store_probe_asks_once_per_store(profiles, monkeypatch):
@@ -221,6 +234,43 @@ def test_the_store_probe_asks_once_per_store(profiles, monkeypatch):
     facts = gather(store, {}, wiring=FakeWiring())  # the real probe
     assert calls == [1]
     assert [e.problems[0] for e in facts.entries] == ["the secret store (keyring) is unavailable: locked out"] * 2
+
+
+VAULT_VARS = ("VAULT_TOKEN", "VAULT_AGENT_ADDR", "VAULT_CONFIG_PATH", "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY")
+
+
+@pytest.fixture
+def vault_profiles(config_dir, monkeypatch):
+    """Two Vault profiles, one at an agent's unix:// socket, one at an https Vault; no Vault token
+    anywhere (the test's HOME has no ~/.vault-token)."""
+    for name in VAULT_VARS:
+        monkeypatch.delenv(name, raising=False)
+    config_dir.mkdir(mode=0o700)
+
+    def vault(address):
+        return {
+            "apiUrl": URL,
+            "secretStore": "vault",
+            "secrets": ["apiToken"],
+            "vault": {"addresses": [address], "mount": "secret", "path": "teams/truto"},
+        }
+
+    doc = {
+        "version": 1,
+        "profiles": {"agent": vault("unix:///run/bao-agent.sock"), "server": vault("https://vault.example:8200")},
+    }
+    (config_dir / "config.json").write_text(json.dumps(doc))
+    return Profiles(str(config_dir))
+
+
+def test_a_vault_profile_behind_an_agent_socket_needs_no_vault_token(vault_profiles):
+    facts = gather(vault_profiles, {}, wiring=FakeWiring())
+    records = {e.record["profile"]: e for e in facts.entries}
+    agent, server = records["agent"], records["server"]
+    assert agent.record["vaultPath"] == "secret/teams/truto"
+    assert agent.record["secretStoreAvailable"] is None and agent.problems == []
+    assert server.record["secretStoreAvailable"] is False
+    assert server.problems[0].startswith("the secret store (vault) is unavailable: no Vault token")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,6 +380,7 @@ def record(**changes):
         "origin": URL,
         "git": True,
         "docker": False,
+        "containers": None,
         "secretStoreAvailable": True,
         "problem": None,
     }
@@ -361,6 +412,7 @@ def test_text_of_a_good_profile():
         "  - Token: stored, not shown (--show-token)",
         f"  - Git: asks truto for {URL}",
         "  - Docker: not set up (truto auth setup-docker -p default)",
+        "  - Podman/buildah: their auth file cannot be read",
         f"  \u2713 {URL} accepts the token (team Acme)",
     ]
     assert "Environment" not in shown
@@ -368,7 +420,7 @@ def test_text_of_a_good_profile():
 
 def test_text_of_problems_escapes_them_and_says_no_token_line():
     shown = text(
-        Facts([entry(["no token stored", "odd \x1b[31mred"], tokenPresent=False, git=None)], NO_ENV),
+        Facts([entry(["no token stored", "odd \x1b[31mred"], tokenPresent=False, git=None, containers=True)], NO_ENV),
         encoding="ascii",
     )
     lines = shown.splitlines()
@@ -376,6 +428,7 @@ def test_text_of_problems_escapes_them_and_says_no_token_line():
     assert "\x1b" not in shown and not any("Token for" in line for line in lines)
     assert "  - Token: none" in lines
     assert "  - Git: git not found" in lines
+    assert f"  - Podman/buildah: ask truto for {HOST}" in lines
 
 
 def test_text_marks_without_a_check_mark_in_the_encoding():
@@ -430,7 +483,7 @@ def test_rows_carry_the_token_column_only_with_show_token():
     stream = io.StringIO()
     render.emit(facts, "csv", stream)
     header, row = stream.getvalue().splitlines()[:2]
-    assert header.split(",") == [key for key, _ in render.COLUMNS]
+    assert header.split(",") == [key for key, _ in render.COLUMNS] and "containers" in header
     assert "tok-shown-9" not in stream.getvalue()
     stream = io.StringIO()
     render.emit(facts, "csv", stream, show_token=True)

@@ -22,7 +22,7 @@ def register(subparsers, parents):
         parents=parents,
         help="show every profile's login state (offline; --online verifies tokens)",
         description="Show every profile (-p: one): its API origin, secret store, whether it has a token, whether "
-        "git and docker ask truto for its origin, and the TRUTO_* variables that override it. "
+        "git, docker, podman and buildah ask truto for its origin, and the TRUTO_* variables that override it. "
         "Reads no secret unless --online or --show-token. Exit 1 when any profile has a problem "
         "(no token, secret store unreachable, token rejected or API unreachable with --online).",
     )

@@ -2,7 +2,7 @@
 auth_status_render.py.
 
 Everything read from outside comes in as an argument: the profiles, the environment mapping, what
-git and docker are configured with (Wiring), whether a secret store can be reached
+git, docker and podman are configured with (Wiring), whether a secret store can be reached
 (StoreProbe), and, for --online, the call that checks one token (verify(api_url, token) -> the
 answer of GET /team). The defaults read the real ones; the tests pass their own.
 
@@ -121,8 +121,8 @@ def _environment_entry(environ):
 
 
 class Wiring:
-    """Whether git (its global config, as setup-git writes it) and docker (config.json) ask truto:
-    the real files, read once each."""
+    """Whether git (its global config, as setup-git writes it), docker (config.json) and podman and
+    buildah (the containers auth file) ask truto: the real files, read once each."""
 
     def git_helpers(self, origin):
         """credential.<origin>.helper's values in git's global config; None when git is not
@@ -137,6 +137,12 @@ class Wiring:
 
         return docker_config.load()
 
+    def containers_auth(self):
+        """The containers auth file as a document; TrutoError when it cannot be read."""
+        from .. import docker_config
+
+        return docker_config.load(docker_config.containers_auth_path())
+
 
 def _document(read):
     try:
@@ -149,6 +155,7 @@ def _add_wiring(entries, wiring):
     from .. import docker_config, git_config
 
     docker_doc = _document(wiring.docker_config)
+    containers_doc = _document(wiring.containers_auth)
     git_seen = {}
     for entry in entries:
         record = entry.record
@@ -156,7 +163,7 @@ def _add_wiring(entries, wiring):
             origin = git_config.origin_url(record["apiUrl"])
             host = docker_config.registry_host(record["apiUrl"])
         except ValueError as e:
-            record.update(origin=None, git=None, docker=None)
+            record.update(origin=None, git=None, docker=None, containers=None)
             entry.problems.append(f"{record['apiUrl']} is not a usable API URL ({e})")
             continue
         record["origin"] = origin
@@ -169,6 +176,12 @@ def _add_wiring(entries, wiring):
         record["git"] = git_seen[origin]
         record["docker"] = (
             None if docker_doc is None else docker_config.helper_for(docker_doc, host) == docker_config.HELPER
+        )
+        # containers/image reads credHelpers only: a credsStore naming truto does not count for it
+        record["containers"] = (
+            None
+            if containers_doc is None
+            else (containers_doc.get("credHelpers") or {}).get(host) == docker_config.HELPER
         )
 
 
@@ -186,19 +199,20 @@ def _add_store_availability(entries, reachable):
 
 class StoreProbe:
     """probe(profile) -> (True/False/None, reason): whether the profile's secret store can be
-    reached, without reading any secret; None when truto cannot tell. Asked once per store."""
+    reached, without reading any secret; None when truto cannot tell. Asked once per store (per
+    set of addresses for Vault, where an agent's socket needs no Vault token of our own)."""
 
     def __init__(self, store):
         self.store = store
         self._seen = {}
 
     def __call__(self, profile):
-        kind = profile.secret_store
-        if kind not in self._seen:
-            self._seen[kind] = self._reachable(kind)
-        return self._seen[kind]
+        key = (profile.secret_store, _vault_addresses(profile))
+        if key not in self._seen:
+            self._seen[key] = self._reachable(*key)
+        return self._seen[key]
 
-    def _reachable(self, kind):
+    def _reachable(self, kind, addresses):
         from ..secrets import FILE, KEYRING, LEGACY_INLINE, PASS, VAULT
 
         if kind == KEYRING:
@@ -221,10 +235,15 @@ class StoreProbe:
             from ..secrets import vault_auth
 
             problem = vault_auth.incomplete() or (
-                None if vault_auth.source_for(())[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}"
+                None if vault_auth.source_for(addresses)[0] else f"no Vault token: {vault_auth.NO_TOKEN_HINT}"
             )
             return (False, problem) if problem else (None, None)
         return None, None
+
+
+def _vault_addresses(profile):
+    vault = profile.settings.get("vault") or {}
+    return tuple(vault.get("addresses") or ())
 
 
 def keyring_reachable():

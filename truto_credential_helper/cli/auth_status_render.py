@@ -16,6 +16,7 @@ COLUMNS = [
     ("tokenPresent", "token"),
     ("git", "git"),
     ("docker", "docker"),
+    ("containers", "podman"),
     ("online", "online"),
     ("problem", "problem"),
 ]
@@ -121,6 +122,13 @@ def _wiring_lines(r):
             f"asks truto for {host}",
             f"not set up (truto auth setup-docker{flag})",
             "its config.json cannot be read",
+        ),
+        "  - Podman/buildah: "
+        + _wired(
+            r.get("containers"),
+            f"ask truto for {host}",
+            f"not set up (truto auth setup-docker{flag})",
+            "their auth file cannot be read",
         ),
     ]
 

@@ -13,6 +13,8 @@ from .settings import DEFAULT_API_URL, ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 
 TYPE_CHECKING = False  # typing is not imported at run time: `get` never loads it
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from .profiles import Edit, Profiles
 
 
@@ -40,13 +42,14 @@ def profile_source(profiles: "Profiles", flag: "str | None" = None) -> str:
     return "active" if profiles.active_name else "default"
 
 
-def env_api_url() -> "str | None":
-    return os.environ.get(ENV_API_URL) or None
+def env_api_url(environ: "Mapping[str, str] | None" = None) -> "str | None":
+    return (os.environ if environ is None else environ).get(ENV_API_URL) or None
 
 
-def env_credential_url() -> str:
-    """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API."""
-    return (env_api_url() or DEFAULT_API_URL).rstrip("/")
+def env_credential_url(environ: "Mapping[str, str] | None" = None) -> str:
+    """The API URL TRUTO_API_TOKEN belongs to: TRUTO_API_URL, else the default API (of `environ`,
+    by default this process's environment)."""
+    return (env_api_url(environ) or DEFAULT_API_URL).rstrip("/")
 
 
 def resolve_api_url(store: "Profiles", profile_name: str, flag: "str | None" = None) -> tuple[str, str]:

@@ -1,6 +1,7 @@
-"""Which files and directories truto trusts, and the modes it keeps its own at. Owned by this user
-and writable by nobody else: truto's own files (config.json, credentials.json, the caches, the
-lock) and directory are refused otherwise, and so are stores of others' making it reads (a pass store).
+"""Which files and directories truto trusts, and the modes it keeps its own at. The one rule: owned
+by this user (or root, for a system file a Vault agent or helper sits in) and writable by nobody
+else. truto's own files (config.json, credentials.json, the caches, the lock) and directory are
+refused otherwise, and so are stores of others' making it reads (a pass store, secrets/ownership.py).
 """
 
 import os
@@ -10,45 +11,54 @@ from .console import warn
 from .errors import ConfigError
 from .settings import default_config_dir
 
+OWNER, WRITERS = "owner", "writers"  # which half of the rule a path breaks
+
 
 def _uid():
     return os.geteuid() if hasattr(os, "geteuid") else None
 
 
-def others_control(path: str, st: "os.stat_result") -> "tuple[str, str] | None":
-    """(what is wrong, the fix) when another user controls `path` (`st`, its stat): owned by another
-    uid, or writable by group or others. None when only we do. The rule of every file and directory
-    truto trusts (check_private, check_dir), for stores of others' making too (a pass store)."""
+def _broken(path, st, root_too=False, group_may_write=False, chmod="go-w"):
+    """(OWNER or WRITERS, what is wrong, the fix) when another user controls `path` (`st`, its
+    stat), None when only we (or root, with root_too) do. group_may_write: a socket's group write
+    bit only lets the group connect."""
     uid = _uid()
-    if uid is None:
+    if uid is None:  # no user ids on this platform: nothing to compare
         return None
-    if st.st_uid != uid:
-        return (
-            f"is owned by uid {st.st_uid}, not by you (uid {uid})",
-            f"check its contents, then `chown {uid} {path}`",
-        )
-    if st.st_mode & 0o022:
+    if st.st_uid != uid and not (root_too and st.st_uid == 0):
+        fix = f"check its contents, then `chown {uid} {path}`"
+        if root_too:
+            return OWNER, f"is owned by another user (uid {st.st_uid}), not by you (uid {uid}) or root", fix
+        return OWNER, f"is owned by uid {st.st_uid}, not by you (uid {uid})", fix
+    if st.st_mode & (0o002 if group_may_write else 0o022):
         mode = stat.S_IMODE(st.st_mode)
-        return (f"is writable by other users (mode {mode:04o})", f"check its contents, then `chmod go-w {path}`")
+        return (
+            WRITERS,
+            f"is writable by other users (mode {mode:04o})",
+            f"check its contents, then `chmod {chmod} {path}`",
+        )
     return None
+
+
+def others_control(
+    path: str, st: "os.stat_result", root_too: bool = False, group_may_write: bool = False
+) -> "tuple[str, str] | None":
+    """(what is wrong, the fix) when another user controls `path` (`st`, its stat): owned by another
+    uid (root is trusted with root_too), or writable by group or others. None when only we do."""
+    broken = _broken(path, st, root_too, group_may_write)
+    return None if broken is None else broken[1:]
 
 
 def check_private(path: str, st: "os.stat_result") -> None:
     """Refuse a file another user controls: owned by another uid, or writable by group or others
     (who could have pointed a profile's apiUrl at their server, or planted a secret)."""
-    uid = _uid()
-    if uid is None:
+    broken = _broken(path, st, chmod="600")  # 600, not go-w: our files are never for others to read
+    if broken is None:
         return
-    if st.st_uid != uid:
-        raise ConfigError(
-            f"{path}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing a file another "
-            f"user controls: check its contents, then `chown {uid} {path}`, or delete it"
-        )
-    if st.st_mode & 0o022:
-        raise ConfigError(
-            f"{path}: is writable by other users (mode {stat.S_IMODE(st.st_mode):04o}), who could have "
-            f"changed it; check its contents, then `chmod 600 {path}`"
-        )
+    rule, what, fix = broken
+    if rule == OWNER:
+        raise ConfigError(f"{path}: {what}; refusing a file another user controls: {fix}, or delete it")
+    raise ConfigError(f"{path}: {what}, who could have changed it; {fix}")
 
 
 def check_dir(directory: str, must_exist: bool) -> "os.stat_result | None":
@@ -60,26 +70,26 @@ def check_dir(directory: str, must_exist: bool) -> "os.stat_result | None":
         if must_exist:
             raise ConfigError(f"{directory}: disappeared while reading it; try again")
         return None
-    uid = _uid()
-    if uid is None:
+    broken = _broken(directory, st)
+    if broken is None:
         return st
-    if st.st_uid != uid:
+    rule, what, fix = broken
+    if rule == OWNER:
         raise ConfigError(
-            f"{directory}: is owned by uid {st.st_uid}, not by you (uid {uid}); refusing to use "
-            "a config directory another user controls: fix its owner or set TRUTO_CONFIG_DIR"
+            f"{directory}: {what}; refusing to use a config directory another user controls: "
+            "fix its owner or set TRUTO_CONFIG_DIR"
         )
-    if st.st_mode & 0o022 and stat.S_ISDIR(st.st_mode):
-        mode = stat.S_IMODE(st.st_mode)
-        if mode & (stat.S_ISVTX | stat.S_ISGID):
-            raise ConfigError(
-                f"{directory}: is a shared directory other users can write in (mode {mode:04o}); "
-                "set TRUTO_CONFIG_DIR to a private directory (mkdir -m 700) for truto's files"
-            )
+    if not stat.S_ISDIR(st.st_mode):  # not a directory at all: the caller says so
+        return st
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & (stat.S_ISVTX | stat.S_ISGID):
         raise ConfigError(
-            f"{directory}: is writable by other users (mode {mode:04o}), who could replace config.json; "
-            f"check its files, then `chmod go-w {directory}`, or set TRUTO_CONFIG_DIR to a private directory"
+            f"{directory}: is a shared directory other users can write in (mode {mode:04o}); "
+            "set TRUTO_CONFIG_DIR to a private directory (mkdir -m 700) for truto's files"
         )
-    return st
+    raise ConfigError(
+        f"{directory}: {what}, who could replace config.json; {fix}, or set TRUTO_CONFIG_DIR to a private directory"
+    )
 
 
 def is_shared_dir(directory: str, mode: int) -> bool:

@@ -8,18 +8,23 @@ import sys
 from .file_trust import check_private
 from .locked_io import atomic_write
 
+_constructor = None  # the SHA-256 constructor _sha256 picked, once per process
+
 
 def _sha256():
-    # CPython's own SHA-256 module (the same digest): hashlib would load OpenSSL's libcrypto first,
-    # ~2.5 ms of every `get`. Picked by version, not by trying: a failed import searches sys.path.
-    if sys.version_info >= (3, 12):
-        from _sha2 import sha256  # type: ignore[import-not-found]
-    else:
+    global _constructor
+    if _constructor is None:
+        # CPython's own SHA-256 module (the same digest): hashlib would load OpenSSL's libcrypto first,
+        # ~2.5 ms of every `get`. Picked by version, not by trying both: a failed import searches sys.path.
         try:
-            from _sha256 import sha256  # type: ignore[import-not-found]
+            if sys.version_info >= (3, 12):
+                from _sha2 import sha256  # type: ignore[import-not-found]
+            else:
+                from _sha256 import sha256  # type: ignore[import-not-found]
         except ImportError:  # a Python built without it
             from hashlib import sha256
-    return sha256
+        _constructor = sha256
+    return _constructor
 
 
 def sha256_hex(data: bytes) -> str:

@@ -175,7 +175,7 @@ def _holds_lock_file(pid, lock_path):
 def test_editing_a_profile_logged_out_meanwhile_is_no_such_profile(run, env, stub_api, config_dir, argv):
     """The command has read config.json (the profile is there) and waits for the lock; the profile
     goes away (as a `truto logout` holding the lock would remove it) before it gets the lock."""
-    from truto_credential_helper import config
+    from truto_credential_helper import config, locked_io
 
     login(run, stub_api, "work")
     e = dict(env, TRUTO_LOCK_TIMEOUT="120")
@@ -184,7 +184,7 @@ def test_editing_a_profile_logged_out_meanwhile_is_no_such_profile(run, env, stu
             [str(BIN / "truto"), *argv, "-p", "work"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         deadline = time.monotonic() + 60
-        while not _holds_lock_file(child.pid, config_dir / config.LOCK_NAME):  # it waits for our lock now
+        while not _holds_lock_file(child.pid, config_dir / locked_io.LOCK_NAME):  # it waits for our lock now
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "the command never opened the lock file"
             time.sleep(0.02)

@@ -3,7 +3,7 @@ request, over the profile repository, and the naming of the profiles they create
 is the credential for a request is decided by credential.matches/answers only.
 """
 
-from . import config, refusals
+from . import config_validation, refusals
 from .credential import Credential, answers, matches, origin_from_url, replace, url_from_origin
 from .errors import UsageError
 from .kinds import FILE, KEYRING, PASS
@@ -220,7 +220,7 @@ def _helper_api_url(incoming):
 
 
 def _valid_profile_name(name):
-    return config.profile_name_pattern().fullmatch(name) is not None
+    return config_validation.profile_name_pattern().fullmatch(name) is not None
 
 
 def _form(credential_type, authtype):

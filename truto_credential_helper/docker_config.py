@@ -3,7 +3,7 @@ first and write their logins to (containers-auth.json(5), the same format): `cre
 naming this helper.
 
 Every other key is kept as it was (docker and its plugins keep auths, proxies, contexts there);
-writes are atomic (config.write_file: temp file in the same directory, fsync, rename), through a
+writes are atomic (locked_io.write_file: temp file in the same directory, fsync, rename), through a
 symlinked file to its target as docker itself does, and leave the file 0600.
 """
 
@@ -90,7 +90,7 @@ def load(path=None):
 def save(doc, path=None):
     """Atomically, through a symlink to its target (as docker does), 0600 (docker's and
     containers/image's own mode for it)."""
-    from .config import write_file
+    from .locked_io import write_file
 
     path = os.path.realpath(path or config_path())
     directory = os.path.dirname(path)

@@ -2,7 +2,10 @@
 secret store, then rewrite the file in today's format (legacy.py converts, this writes)."""
 
 from . import config, legacy
+from .config_validation import validate
 from .errors import SecretStoreUnavailable
+from .file_trust import read_private
+from .locked_io import locked, write_file
 from .secrets import open_store
 
 
@@ -14,15 +17,15 @@ def migrate(directory: str, store_kind: str) -> "list[tuple[str, str]] | None":
     the file is replaced in one atomic rename, so at every instant config.json is either the old file,
     still readable, or the new one whose secrets are already in the store."""
     path = config.config_path(directory)
-    with config.locked(directory):
-        data = config.read_private(path)
+    with locked(directory):
+        data = read_private(path)
         if data is None:
             return None
         doc = config.parse(path, data)
         if not legacy.is_legacy(doc):
             return None
         converted = legacy.as_config(doc, store_kind)
-        config.validate(path, converted)  # before anything is stored: a bad profile name stops it here
+        validate(path, converted)  # before anything is stored: a bad profile name stops it here
         legacy.check_inline_secrets(path, doc)
         target = open_store(store_kind, directory)
         moved = []
@@ -35,5 +38,5 @@ def migrate(directory: str, store_kind: str) -> "list[tuple[str, str]] | None":
                         f"{path} is left as it was: check the keyring and retry"
                     )
                 moved.append((name, field))
-        config.write_file(directory, config.CONFIG_NAME, config.dump(converted))
+        write_file(directory, config.CONFIG_NAME, config.dump(converted))
         return moved

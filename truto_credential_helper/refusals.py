@@ -12,7 +12,7 @@ after a request that worked) ends the refusal at once.
 
 import time
 
-from . import config
+from . import memos
 
 NAME = ".refused"
 WINDOW = 60  # seconds: far longer than a client's retry, far shorter than a user's next try
@@ -20,12 +20,12 @@ WINDOW = 60  # seconds: far longer than a client's retry, far shorter than a use
 
 def digest(name: str, token: str) -> str:
     # Salted with the profile name: equal tokens of two profiles do not look equal in the file.
-    return config.sha256_hex(f"truto-refused\0{name}\0{token}".encode("utf-8"))
+    return memos.sha256_hex(f"truto-refused\0{name}\0{token}".encode("utf-8"))
 
 
 def _entries(directory):
     """{profile name: (digest, time)} as the file holds them; malformed lines are ignored."""
-    data = config.recall(directory, NAME)  # another user's file: ConfigError, as for every file of ours
+    data = memos.recall(directory, NAME)  # another user's file: ConfigError, as for every file of ours
     found = {}
     for line in (data or b"").decode("utf-8", "replace").splitlines():
         parts = line.split(" ")
@@ -72,4 +72,4 @@ def forget(directory: str, names: "list[str]") -> None:
 
 def _write(directory, entries):
     text = "".join(f"{name} {d} {at:.3f}\n" for name, (d, at) in sorted(entries.items()))
-    config.remember(directory, NAME, text.encode("utf-8"))
+    memos.remember(directory, NAME, text.encode("utf-8"))

@@ -69,7 +69,7 @@ def test_git_store_tightens_too(run, config_dir):
 @pytest.fixture
 def predictable_temp_names(tmp_path, env):
     """Make the random part of temp file names predictable in the processes we start (a
-    sitecustomize on PYTHONPATH: the 6 random bytes config.py names them with), and log each name
+    sitecustomize on PYTHONPATH: the 6 random bytes locked_io.py names them with), and log each name
     they try: lets a test plant symlinks at exactly those paths (planted_name)."""
     site = tmp_path / "site"
     site.mkdir()

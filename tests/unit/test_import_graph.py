@@ -95,15 +95,21 @@ def test_the_graph_sees_deferred_and_relative_imports():
 def test_lower_floors_import_nothing_above_them():
     """The bottom of the layering, named: errors imports nothing of ours; settings and kinds only
     errors; untrusted (the sanitiser every reader of a secret holds it with) only settings; config
-    reads today's format and converts the legacy one, never opening a secret store; write_order (the
-    order of a profile's writes) is handed its store and config by its callers, so it names only the
-    store interface."""
+    reads today's format and converts the legacy one, never opening a secret store, on the floors
+    below it: file_trust (whose files are trusted), locked_io (the lock and atomic writes), memos
+    (cache files) and config_validation, none of which knows config.json's whereabouts or a store;
+    write_order (the order of a profile's writes) is handed its store and config by its callers, so
+    it names only the store interface."""
     edges = {k.replace(PACKAGE + ".", ""): {m.replace(PACKAGE + ".", "") for m in v} for k, v in graph().items()}
     assert edges["errors"] == set()
     assert edges["kinds"] == set()
     assert edges["settings"] <= {"errors"}
     assert edges["untrusted"] <= {"settings"}
     assert edges["legacy"] <= {"errors", "console", "settings", "kinds", "untrusted"}
+    assert edges["file_trust"] <= {"errors", "console", "settings"}
+    assert edges["locked_io"] <= {"errors", "console", "settings", "lean_context", "file_trust"}
+    assert edges["memos"] <= {"file_trust", "locked_io"}
+    assert edges["config_validation"] <= {"errors", "memos", "jsondepth", "schema_subset", "credential"}
     assert not {m for m in edges["config"] if m == "secrets" or m.startswith("secrets.")}
     assert edges["write_order"] <= {"secrets.base"}
 

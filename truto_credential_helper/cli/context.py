@@ -169,9 +169,9 @@ def url_source_label(source):
 
 
 def profile_name_pattern():
-    from .. import config
+    from .. import config_validation
 
-    return config.profile_name_pattern()
+    return config_validation.profile_name_pattern()
 
 
 def check_profile_name(name, flag="--profile-name"):

@@ -4,10 +4,12 @@
 import json
 import os
 
-from ..config import check_dir, parse, read_private, write_file
+from ..config import parse
 from ..console import warn
 from ..errors import ConfigError
+from ..file_trust import check_dir, read_private
 from ..kinds import FILE
+from ..locked_io import write_file
 from ..untrusted import hold
 from .base import SecretStore
 

@@ -4,7 +4,8 @@ from the file when asked for, so they never travel in the config document; never
 import os
 
 from .. import legacy
-from ..config import CONFIG_NAME, parse, read_private
+from ..config import CONFIG_NAME, parse
+from ..file_trust import read_private
 from ..kinds import LEGACY_INLINE
 from .base import SecretStore
 

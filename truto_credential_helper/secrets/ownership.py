@@ -1,7 +1,9 @@
-"""Whether a file that decides where Vault requests or code go can be trusted: it and its
-directory belong to this user or root, and nobody else may write them."""
+"""Whether a file that decides where Vault requests or code go can be trusted: file_trust's rule
+(owned by this user, writable by nobody else) with root trusted too, for the file and its directory."""
 
 import os
+
+from ..file_trust import others_control
 
 
 def untrusted_because(path, kind_ok=None):
@@ -10,7 +12,6 @@ def untrusted_because(path, kind_ok=None):
     other users cannot replace what they do not own there."""
     import stat
 
-    me = os.geteuid()
     directory = os.path.dirname(path) or "/"
     try:
         st = os.lstat(path)
@@ -19,12 +20,13 @@ def untrusted_because(path, kind_ok=None):
         return e.strerror or type(e).__name__
     if kind_ok is not None and not kind_ok(st.st_mode):
         return "is not of the expected kind" if not stat.S_ISLNK(st.st_mode) else "is a symbolic link"
-    if st.st_uid not in (me, 0):
-        return f"belongs to another user (uid {st.st_uid})"
-    if st.st_mode & 0o002 or (st.st_mode & 0o020 and not stat.S_ISSOCK(st.st_mode)):
-        return "may be written by other users"
-    if dst.st_uid not in (me, 0):
-        return f"is in {directory}, which belongs to another user (uid {dst.st_uid})"
-    if dst.st_mode & 0o022 and not (dst.st_mode & stat.S_ISVTX and dst.st_uid == 0):
-        return f"is in {directory}, which other users may write to"
+    # A socket's group write bit only lets the group connect.
+    problem = others_control(path, st, root_too=True, group_may_write=stat.S_ISSOCK(st.st_mode))
+    if problem:
+        return problem[0]
+    if dst.st_uid == 0 and dst.st_mode & stat.S_ISVTX:  # /tmp
+        return None
+    problem = others_control(directory, dst, root_too=True)
+    if problem:
+        return f"is in {directory}, which {problem[0]}"
     return None

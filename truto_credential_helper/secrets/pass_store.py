@@ -104,7 +104,7 @@ def trust_problem(directory, entry, files=()):
     the store directory, every folder down to `entry`'s, the .gpg-id pass encrypts `entry` to, and
     `files` (the entry file read). None when all is ours; what does not exist is not checked (pass
     creates it private)."""
-    from ..config import others_control
+    from ..file_trust import others_control
 
     folders = [directory]
     for part in entry.split("/")[:-1]:

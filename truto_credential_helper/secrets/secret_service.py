@@ -108,7 +108,7 @@ def plugin_installed(memo_dir=None):
     SETTLE_NS: an install may still be writing the entry_points.txt of a new *.dist-info."""
     if memo_dir is None:
         return keyring_plugin_installed()
-    from ..config import recall, remember
+    from ..memos import recall, remember
 
     stamp, settled = _path_stamp(sys.path)  # before the scan: a change during it shows next time
     remembered = recall(memo_dir, PLUGIN_MEMO_NAME)

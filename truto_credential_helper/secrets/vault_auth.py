@@ -217,10 +217,10 @@ _warned: set[str] = set()  # token files warned about in this process: once is e
 
 
 def trust_token_file(path, st):
-    """The file-trust rule of truto's own files (config.check_private) for the Vault token file:
+    """The file-trust rule of truto's own files (file_trust.check_private) for the Vault token file:
     SecretStoreUnavailable when another user controls it; a warning (or None) when others can
     read it. For reading it and for `truto doctor`."""
-    from ..config import check_private
+    from ..file_trust import check_private
 
     try:
         check_private(path, st)

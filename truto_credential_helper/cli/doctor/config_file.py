@@ -1,10 +1,12 @@
 """`truto doctor`'s checks of the config directory and config.json: ownership and modes, then the
-file read, parsed and validated by the very functions every command loads it with (config.py)."""
+file read, parsed and validated by the very functions every command loads it with (config.py and its helpers)."""
 
 import os
 
 from ... import config, legacy
+from ...config_validation import validate
 from ...errors import ConfigError, TrutoError
+from ...file_trust import read_private
 from .report import FAIL, INFO, OK, WARN, mode_owner, one_line
 
 
@@ -29,7 +31,7 @@ def check_config(checks, directory):
     else:
         checks.add("config file", *mode_owner(path, 0o600, "file"))
     try:
-        data = config.read_private(path)  # as every command reads it
+        data = read_private(path)  # as every command reads it
         if data is None:
             raise ConfigError(f"{path}: disappeared while reading it; try again")
         doc = config.parse(path, data)
@@ -48,13 +50,13 @@ def check_config(checks, directory):
             "truto auth migrate",
         )
         try:
-            config.validate(path, config.legacy_as_validated(path, doc))  # the rules every command applies to it
+            validate(path, config.legacy_as_validated(path, doc))  # the rules every command applies to it
         except TrutoError as e:
             checks.add("config schema", FAIL, one_line(e), "fix the file, or move it aside and run truto login")
             return None
         return legacy.as_config(doc)
     try:
-        config.validate(path, doc)
+        validate(path, doc)
     except TrutoError as e:
         checks.add("config schema", FAIL, one_line(e), "fix the file, or move it aside and run truto login")
         return None

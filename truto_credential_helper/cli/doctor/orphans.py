@@ -7,6 +7,7 @@ credentials.json or of its folder in a pass store, that no profile of config.jso
 
 from ... import config
 from ...errors import TrutoError
+from ...locked_io import locked
 from ...secrets import FILE, KEYRING, PASS, open_store
 
 CHECK = "orphan secrets"
@@ -109,7 +110,7 @@ def fix(ctx, directory, found, assume_yes):
         ):
             raise prompts.Aborted("removed nothing")
     removed = 0
-    with config.locked(directory):
+    with locked(directory):
         still, _ = find(directory, config.load(directory))
         still_by_kind = {store.kind: set(pairs) for store, pairs in still.items()}
         for store, pairs in found.items():

@@ -4,7 +4,8 @@ to, and how an error or a profile is named in a row. Imports nothing of the chec
 import os
 import stat
 
-from ... import config, resolution
+from ... import resolution
+from ...file_trust import is_shared_dir
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
 
@@ -46,7 +47,7 @@ def mode_owner(path, want_mode, kind):
         return FAIL, f"{path} is owned by uid {st.st_uid}, not by you", f"chown {os.getuid()} {path}"
     if mode & 0o022:  # refused by every command: another user could have changed it
         return FAIL, f"{path} is mode {mode:04o}: others can write it", f"check it, then chmod go-w {path}"
-    if kind == "directory" and config.is_shared_dir(path, mode):
+    if kind == "directory" and is_shared_dir(path, mode):
         return OK, f"{path} (shared directory, mode {mode:04o}, yours; truto's files in it are private)", ""
     if mode & ~want_mode & 0o777:
         return FAIL, f"{path} is mode {mode:04o}: others can read it", f"chmod {want_mode:o} {path}"

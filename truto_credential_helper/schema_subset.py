@@ -5,7 +5,7 @@ The schema file stays the one source of truth: this interprets it, it does not r
 verdict is True (valid), False (invalid) or None (this subset cannot tell: a keyword it does not
 know, a value whose comparison jsonschema makes subtler, such as a float where an integer is
 expected); the caller runs jsonschema for anything but True, so every message about an invalid file
-is still jsonschema's. tests/test_schema_subset.py holds the verdicts to jsonschema's over
+is still jsonschema's. tests/unit/test_schema_subset.py holds the verdicts to jsonschema's over
 generated documents.
 """
 

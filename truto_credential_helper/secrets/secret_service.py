@@ -156,8 +156,10 @@ def keyring_plugin_installed(path=None):
             if os.path.isfile(directory):
                 return True  # a zip or egg on sys.path may hold a plugin: not worth opening here
             continue
+        egg = os.path.basename(directory).lower().endswith(".egg")  # an egg on sys.path: its EGG-INFO
         for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
+            folded = name.lower()  # importlib.metadata matches these names in any case
+            if folded.endswith((".dist-info", ".egg-info")) or (egg and folded == "egg-info"):
                 try:
                     with open(os.path.join(directory, name, "entry_points.txt"), "rb") as f:
                         text = f.read()
@@ -169,12 +171,15 @@ def keyring_plugin_installed(path=None):
 
 
 def _declares_foreign_backend(text):
+    """Read as importlib_metadata's parser (keyring's before Python 3.12, importlib.metadata's since
+    3.10) reads it, and where another reader differs, the wider reading: `[[group]]` is the group,
+    a `;` line is an entry (only `#` starts a comment there), spaces inside the brackets are dropped."""
     section = None
     for line in text.decode("utf-8", "replace").splitlines():
         line = line.strip()
         if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif section == "keyring.backends" and "=" in line and not line.startswith(("#", ";")):
+            section = line.strip("[]").strip()
+        elif section == "keyring.backends" and "=" in line and not line.startswith("#"):
             target = line.partition("=")[2].strip().partition(":")[0].strip()
             if target not in KEYRING_OWN_BACKENDS:
                 return True

@@ -4,6 +4,7 @@ URL, docker server URLs, git's host attribute, Vault addresses and the proxy Vau
 Checked against urllib.parse.urlsplit and ipaddress on generated inputs, not only a table."""
 
 import ipaddress
+import re
 import sys
 from urllib.parse import urlsplit
 
@@ -86,13 +87,15 @@ def authorities(draw):
 
 def urlsplit_reads(url):
     """(hostname, port) urlsplit reads from url, or None when it refuses it. Its port rule is
-    strict (ASCII digits) only since 3.11.4 and 3.9.17: the stricter rule stands in for older ones.
+    strict (ASCII digits) only since 3.11.4 and 3.9.17, and it checks a bracketed host only since
+    3.11.4: the stricter rules stand in for older ones.
     urlsplit deletes tabs and line breaks anywhere (WHATWG): a URL with one is none of ours."""
     if any(c in url for c in "\t\r\n"):
         return None
     try:
         parts = urlsplit(url)
         port, hostname = parts.port, parts.hostname
+        check_bracketed_host(parts.netloc)
     except ValueError:
         return None
     raw = parts.netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")
@@ -108,6 +111,18 @@ def no_address_of_ours_spells(hostport):
     return host.count(":") > 1 and not host.startswith("[") or "%" in host or "[" in host[1:] or "@" in hostport
 
 
+def check_bracketed_host(netloc):
+    """urllib.parse._check_bracketed_host as urlsplit applies it since 3.11.4: ValueError unless the
+    host in brackets is an IPv6 address or an IPvFuture one."""
+    if "[" in netloc and "]" in netloc:
+        host = netloc.partition("[")[2].partition("]")[0]
+        if host.startswith("v"):
+            if not re.match(r"\Av[a-fA-F0-9]+\..+\Z", host):
+                raise ValueError("IPvFuture address is invalid")
+        elif isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address):
+            raise ValueError("An IPv4 address cannot be in brackets")
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     authority=authorities(),
@@ -117,6 +132,7 @@ def no_address_of_ours_spells(hostport):
 @example(authority=("h:+443", "+443"), scheme="https", path="")
 @example(authority=("h:\uff14\uff14\uff13", "\uff14\uff14\uff13"), scheme="https", path="")
 @example(authority=("[::1]:4_43", "4_43"), scheme="https", path="")
+@example(authority=("[0]", None), scheme="http", path="")  # urlsplit before 3.11.4 reads it as host "0"
 def test_vault_addresses_and_urls_are_read_as_urlsplit_reads_them(authority, scheme, path):
     hostport, port_text = authority
     url = f"{scheme}://{hostport}{path}"
@@ -149,6 +165,7 @@ def test_vault_addresses_and_urls_are_read_as_urlsplit_reads_them(authority, sch
 @given(authority=authorities(), user=st.sampled_from(["", "alice@", "a:s%40cret@"]), scheme=st.booleans())
 @example(authority=("proxy:0", "0"), user="", scheme=True)
 @example(authority=("[::1]:3128", "3128"), user="", scheme=False)
+@example(authority=("[0]", None), user="", scheme=False)
 def test_proxy_urls_are_read_as_urlsplit_reads_them(authority, user, scheme):
     """A proxy's address (HTTPS_PROXY, VAULT_PROXY_ADDR) is read by the same authority parser:
     what it accepts, urlsplit reads as the same host and port (80 when none, never port 0)."""

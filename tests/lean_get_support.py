@@ -44,3 +44,17 @@ HEAVY = (
 
 def heavy_in(modules):
     return sorted(m for m in modules for h in HEAVY if m == h or m.startswith(h + "."))
+
+
+GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
+
+
+def gets_by_every_entry_point(token):
+    """(script, args, request, what the answer holds) of a get for api.truto.one answered with
+    `token`, through each of the helpers' commands and protocols."""
+    return [
+        ("git-credential-truto", ["get"], GIT_GET, f"password={token}"),
+        ("truto-credential-helper", ["get"], GIT_GET, f"password={token}"),
+        ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{token}"'),
+        ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{token}"'),
+    ]

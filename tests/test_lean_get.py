@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from conftest import BIN, GOOD_TOKEN
-from lean_get_support import heavy_in
+from lean_get_support import GIT_GET, gets_by_every_entry_point, heavy_in
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write
 # sys.modules to a file at exit; atexit is a builtin module, so the probe adds nothing else.
@@ -64,17 +64,9 @@ def keyring_profile(run, config_dir, tmp_path):
     store("remove")
 
 
-GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
-
-
 @pytest.mark.parametrize(
     "script, args, request_text, answered",
-    [
-        ("git-credential-truto", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-        ("truto-credential-helper", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-        ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-        ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-    ],
+    gets_by_every_entry_point(GOOD_TOKEN),
 )
 def test_get_via_keyring_is_lean(imports_of, keyring_profile, script, args, request_text, answered):
     r, modules = imports_of(script, *args, input=request_text)

@@ -14,7 +14,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from lean_get_support import heavy_in
+from lean_get_support import GIT_GET, gets_by_every_entry_point, heavy_in
 
 from truto_credential_helper.profiles import Profiles
 
@@ -169,9 +169,6 @@ def keyring_profile(config_dir):
         edit.save_profile("default", {"apiUrl": "https://api.truto.one"}, secrets={"apiToken": TOKEN})
 
 
-GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
-
-
 def test_the_chain_is_read_from_importtimes_nesting():
     """The reader itself, on importtime's own layout: a.b was imported by a, which imported c
     first; d alone, at the top (a function's import at run time)."""
@@ -198,12 +195,7 @@ def assert_lean(result, answered):
 
 @pytest.mark.parametrize(
     "launcher, args, request_text, answered",
-    [
-        ("git-credential-truto", ["get"], GIT_GET, f"password={TOKEN}"),
-        ("truto-credential-helper", ["get"], GIT_GET, f"password={TOKEN}"),
-        ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{TOKEN}"'),
-        ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{TOKEN}"'),
-    ],
+    gets_by_every_entry_point(TOKEN),
 )
 def test_get_via_the_secret_service_is_lean(probe, bus, keyring_profile, launcher, args, request_text, answered):
     result = probe(launcher, *args, input=request_text)

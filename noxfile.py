@@ -1,5 +1,5 @@
 """nox sessions. `quick`: the in-process tier (tests/unit) on every Python the package supports,
-run from the source tree with only the package's requirements and pytest installed, so a venv
+run from the source tree with only the package's requirements and its test tools installed, so a venv
 made once per Python serves every later run. Use it through `scripts/test --quick`, which puts
 pyenv's interpreters on PATH and installs nox; the full suite is `scripts/test`."""
 
@@ -24,13 +24,17 @@ nox.options.error_on_missing_interpreters = (
 )
 
 
+QUICK_TEST_TOOLS = ("pytest", "hypothesis", "pyyaml")
+
+
 def requirements():
-    """install_requires, pytest and hypothesis (the tier's property tests), read from setup.cfg (the
-    one list of them). jeepney, the D-Bus decoder's reference, comes with keyring on Linux."""
+    """install_requires, pytest, hypothesis and pyyaml (the tier's property tests; pyyaml is the
+    real parser the YAML output is read back with), read from setup.cfg (the one list of them).
+    jeepney, the D-Bus decoder's reference, comes with keyring on Linux."""
     cfg = configparser.ConfigParser()
     cfg.read(os.path.join(os.path.dirname(os.path.abspath(__file__)), "setup.cfg"))
     needed = cfg["options"]["install_requires"].split()
-    needed += [r for r in cfg["options.extras_require"]["test"].split() if r.startswith(("pytest", "hypothesis"))]
+    needed += [r for r in cfg["options.extras_require"]["test"].split() if r.startswith(QUICK_TEST_TOOLS)]
     return needed
 
 

@@ -10,45 +10,7 @@ import sys
 
 import pytest
 from conftest import BIN, GOOD_TOKEN
-
-# Never on the path of a `get` that the fast path answers.
-HEAVY = (
-    "requests",
-    "urllib3",
-    "http.client",
-    "urllib.request",
-    "email",  # no HTTP on a get
-    "jsonschema",
-    "referencing",
-    "rpds",  # config.json's bytes were validated before
-    "keyring",
-    "jaraco.context",
-    "secretstorage",
-    "jeepney",
-    "cryptography",  # D-Bus read directly
-    "argparse",
-    "dataclasses",
-    "typing",
-    "inspect",
-    "tempfile",
-    "threading",
-    "logging",
-    "subprocess",
-    # pip's console-script wrapper imports re; json.decoder compiles regular expressions at import;
-    # contextlib brings collections and functools: the launchers, jsondepth and lean_context avoid them.
-    "re",
-    "json",
-    "contextlib",
-    "collections",
-    "functools",
-    "enum",
-    # A shared library to load: D-Bus integers are read with int.from_bytes. hashlib loads OpenSSL:
-    # the validation cache's SHA-256 is CPython's own module.
-    "struct",
-    "hashlib",
-    # `from __future__ import annotations` imports a module too: annotations are quoted instead.
-    "__future__",
-)
+from lean_get_support import GIT_GET, gets_by_every_entry_point, heavy_in
 
 # Run a console script as its own __main__ (as the exec of the real script would) and write
 # sys.modules to a file at exit; atexit is a builtin module, so the probe adds nothing else.
@@ -77,10 +39,6 @@ def imports_of(run, tmp_path):
     return _imports_of
 
 
-def heavy_in(modules):
-    return sorted(m for m in modules for h in HEAVY if m == h or m.startswith(h + "."))
-
-
 SAVE_PROFILE = """
 import sys
 from truto_credential_helper.profiles import Profiles
@@ -106,17 +64,9 @@ def keyring_profile(run, config_dir, tmp_path):
     store("remove")
 
 
-GIT_GET = "protocol=https\nhost=api.truto.one\n\n"
-
-
 @pytest.mark.parametrize(
     "script, args, request_text, answered",
-    [
-        ("git-credential-truto", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-        ("truto-credential-helper", ["get"], GIT_GET, f"password={GOOD_TOKEN}"),
-        ("docker-credential-truto", ["get"], "https://api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-        ("truto-credential-helper", ["--protocol", "docker", "get"], "api.truto.one", f'"Secret": "{GOOD_TOKEN}"'),
-    ],
+    gets_by_every_entry_point(GOOD_TOKEN),
 )
 def test_get_via_keyring_is_lean(imports_of, keyring_profile, script, args, request_text, answered):
     r, modules = imports_of(script, *args, input=request_text)

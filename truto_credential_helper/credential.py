@@ -11,8 +11,8 @@ DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class Credential:
-    """A plain class rather than a @dataclass: `import dataclasses` pulls in inspect and typing,
-    ~8 ms of the budget of a `get` (docs/performance.md). Same constructor, equality and replace() semantics."""
+    """A plain class rather than a @dataclass: `import dataclasses` pulls in inspect and typing, about
+    half of what a whole `get` takes (docs/performance.md). Same constructor, equality and replace() semantics."""
 
     FIELDS = (
         "protocol",

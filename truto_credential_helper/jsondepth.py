@@ -86,7 +86,8 @@ def loads(data, limit=MAX_DEPTH):
 
 class _Decoder:
     """What the C scanner reads from json's default JSONDecoder, without importing json: json.decoder
-    compiles regular expressions at import (`re` and json are ~3 ms of a `get` that reads config.json)."""
+    compiles regular expressions at import, and `re` with json would cost a `get` that reads config.json
+    more than all its own work on the file (docs/performance.md)."""
 
     strict = True
     object_hook = None

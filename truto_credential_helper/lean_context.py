@@ -1,5 +1,5 @@
 """contextlib.contextmanager for the `get` path: `import contextlib` pulls in collections and
-functools, ~2 ms of every credential `get`, for the two decorators config.py and store.py use.
+functools, which every credential `get` would then load for the two decorators config.py and store.py use.
 The same protocol for a generator that yields once: the body's exception is thrown in at the yield,
 and is suppressed only if the generator catches it and returns."""
 

@@ -1,11 +1,12 @@
 """A quick verdict on a document against a JSON Schema, for the keywords config.schema.json uses,
-without importing jsonschema (~40 ms of every command that writes config.json).
+without importing jsonschema, whose import alone outweighs a whole `get`, on every command that
+writes config.json.
 
 The schema file stays the one source of truth: this interprets it, it does not restate it. The
 verdict is True (valid), False (invalid) or None (this subset cannot tell: a keyword it does not
 know, a value whose comparison jsonschema makes subtler, such as a float where an integer is
 expected); the caller runs jsonschema for anything but True, so every message about an invalid file
-is still jsonschema's. tests/test_schema_subset.py holds the verdicts to jsonschema's over
+is still jsonschema's. tests/unit/test_schema_subset.py holds the verdicts to jsonschema's over
 generated documents.
 """
 

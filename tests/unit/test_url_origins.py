@@ -1,9 +1,10 @@
 """The one reading of a URL's authority (credential.split_authority), behind every origin: the API
-URL, docker server URLs, git's host attribute and Vault addresses. A port is ASCII digits only
+URL, docker server URLs, git's host attribute, Vault addresses and the proxy Vault goes through. A port is ASCII digits only
 (int() also reads '+443', '4_43', ' 443' and full-width digits as 443); what is not one is no origin.
 Checked against urllib.parse.urlsplit and ipaddress on generated inputs, not only a table."""
 
 import ipaddress
+import re
 import sys
 from urllib.parse import urlsplit
 
@@ -21,7 +22,9 @@ from truto_credential_helper.credential import (
     port_number,
     split_authority,
 )
+from truto_credential_helper.errors import SecretStoreUnavailable
 from truto_credential_helper.protocols import docker, git
+from truto_credential_helper.secrets.http_proxy import parse_proxy
 from truto_credential_helper.secrets.vault_http import split_address
 
 # Spellings int() reads as 443 that no client sends for it.
@@ -84,19 +87,40 @@ def authorities(draw):
 
 def urlsplit_reads(url):
     """(hostname, port) urlsplit reads from url, or None when it refuses it. Its port rule is
-    strict (ASCII digits) only since 3.11.4 and 3.9.17: the stricter rule stands in for older ones.
+    strict (ASCII digits) only since 3.11.4 and 3.9.17, and it checks a bracketed host only since
+    3.11.4: the stricter rules stand in for older ones.
     urlsplit deletes tabs and line breaks anywhere (WHATWG): a URL with one is none of ours."""
     if any(c in url for c in "\t\r\n"):
         return None
     try:
         parts = urlsplit(url)
         port, hostname = parts.port, parts.hostname
+        check_bracketed_host(parts.netloc)
     except ValueError:
         return None
     raw = parts.netloc.rpartition("@")[2].rpartition("]")[2].rpartition(":")
     if raw[1] and raw[2] and not (raw[2].isascii() and raw[2].isdigit()):
         return None
     return hostname, port
+
+
+def no_address_of_ours_spells(hostport):
+    """What ours may refuse though urlsplit reads it: a second ':' outside brackets, an IPv6 zone or
+    IPvFuture, user info whose '@' hides a bracket."""
+    host = hostport.rpartition("@")[2]
+    return host.count(":") > 1 and not host.startswith("[") or "%" in host or "[" in host[1:] or "@" in hostport
+
+
+def check_bracketed_host(netloc):
+    """urllib.parse._check_bracketed_host as urlsplit applies it since 3.11.4: ValueError unless the
+    host in brackets is an IPv6 address or an IPvFuture one."""
+    if "[" in netloc and "]" in netloc:
+        host = netloc.partition("[")[2].partition("]")[0]
+        if host.startswith("v"):
+            if not re.match(r"\Av[a-fA-F0-9]+\..+\Z", host):
+                raise ValueError("IPvFuture address is invalid")
+        elif isinstance(ipaddress.ip_address(host), ipaddress.IPv4Address):
+            raise ValueError("An IPv4 address cannot be in brackets")
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -108,6 +132,7 @@ def urlsplit_reads(url):
 @example(authority=("h:+443", "+443"), scheme="https", path="")
 @example(authority=("h:\uff14\uff14\uff13", "\uff14\uff14\uff13"), scheme="https", path="")
 @example(authority=("[::1]:4_43", "4_43"), scheme="https", path="")
+@example(authority=("[0]", None), scheme="http", path="")  # urlsplit before 3.11.4 reads it as host "0"
 def test_vault_addresses_and_urls_are_read_as_urlsplit_reads_them(authority, scheme, path):
     hostport, port_text = authority
     url = f"{scheme}://{hostport}{path}"
@@ -123,12 +148,7 @@ def test_vault_addresses_and_urls_are_read_as_urlsplit_reads_them(authority, sch
         assert (ours[1], ours[2]) == (theirs[0], theirs[1] or default), url
         assert port_text is None or port_text == "" or (port_text.isascii() and port_text.isdigit())
     elif theirs is not None and theirs[0]:
-        # What ours refuses and urlsplit reads: only what no origin of ours spells (a second ':'
-        # outside brackets, an IPv6 zone or IPvFuture, user info whose '@' hides a bracket).
-        host = hostport.rpartition("@")[2]
-        assert host.count(":") > 1 and not host.startswith("[") or "%" in host or "[" in host[1:] or "@" in hostport, (
-            url
-        )
+        assert no_address_of_ours_spells(hostport), url
     try:
         origin = origin_from_url(url)
     except ValueError:
@@ -139,6 +159,29 @@ def test_vault_addresses_and_urls_are_read_as_urlsplit_reads_them(authority, sch
         shown = f"[{theirs[0]}]" if ":" in theirs[0] else theirs[0]
         assert origin[1] == shown + expected_port, url
         assert is_loopback(origin[1]) == loopback_by_ipaddress(theirs[0])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(authority=authorities(), user=st.sampled_from(["", "alice@", "a:s%40cret@"]), scheme=st.booleans())
+@example(authority=("proxy:0", "0"), user="", scheme=True)
+@example(authority=("[::1]:3128", "3128"), user="", scheme=False)
+@example(authority=("[0]", None), user="", scheme=False)
+def test_proxy_urls_are_read_as_urlsplit_reads_them(authority, user, scheme):
+    """A proxy's address (HTTPS_PROXY, VAULT_PROXY_ADDR) is read by the same authority parser:
+    what it accepts, urlsplit reads as the same host and port (80 when none, never port 0)."""
+    hostport, port_text = authority
+    url = f"http://{user}{hostport}/"
+    theirs = urlsplit_reads(url)
+    try:
+        proxy = parse_proxy("HTTPS_PROXY", url if scheme else url[len("http://") :])
+    except SecretStoreUnavailable:
+        proxy = None
+    if proxy is not None:
+        assert theirs is not None and theirs[0], url
+        assert (proxy.host, proxy.port) == (theirs[0], theirs[1] or 80), url
+        assert port_text is None or port_text == "" or (port_text.isascii() and port_text.isdigit() and int(port_text))
+    elif theirs is not None and theirs[0] and theirs[1] != 0:
+        assert no_address_of_ours_spells(hostport), url
 
 
 def loopback_by_ipaddress(hostname):

@@ -114,7 +114,7 @@ def format_list(entries):
 def _dump(doc):
     if all(type(k) is str and type(v) is str for k, v in doc.items()):
         # json.dumps(doc) for a flat object of strings, by the C function it uses for them: importing
-        # json (and the `re` it compiles) would be ~3 ms of a docker `get`.
+        # json (and the `re` it compiles) would cost a docker `get` more than writing its answer.
         from _json import encode_basestring_ascii as quote
 
         return ("{" + ", ".join(quote(k) + ": " + quote(v) for k, v in doc.items()) + "}\n").encode("utf-8")

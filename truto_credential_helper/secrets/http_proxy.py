@@ -16,6 +16,7 @@ Imported only when one of those variables is set.
 
 import os
 
+from ..credential import split_authority
 from ..errors import SecretStoreUnavailable
 
 
@@ -61,15 +62,16 @@ def parse_proxy(name, value):
         )
     authority = url.partition("://")[2].partition("/")[0]
     userinfo, at, _ = authority.rpartition("@")
-    hostport = authority.rpartition("@")[2]
-    if hostport.startswith("["):
-        host, _, port = hostport[1:].partition("]")
-        port = port[1:] if port.startswith(":") else port
-    else:
-        host, _, port = hostport.partition(":")
-    if not host or (port and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536)):
+    try:
+        if "[" in userinfo or "]" in userinfo:  # as url.Parse and urlsplit refuse it
+            raise ValueError("invalid IPv6 address")
+        host, port = split_authority(authority.rpartition("@")[2])  # the one reading of an authority
+    except ValueError:
+        host, port = "", None
+    if not host or port == 0:
         raise SecretStoreUnavailable(f"{name} is not a proxy URL (host and port); set it to http://HOST:PORT")
-    port = int(port) if port else 80
+    host = host[1:-1] if host.startswith("[") else host
+    port = port or 80
     authorization = None
     if at:
         import binascii

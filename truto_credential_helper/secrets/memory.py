@@ -1,5 +1,5 @@
 """Secrets in this process's memory: the stand-in for the OS keyring in the in-process tests, so
-the rules above the store run in milliseconds without a D-Bus session.
+the rules above the store run in-process, without a D-Bus session or a keyring daemon.
 
 No user can select it: open_store() does not know this kind and the config schema does not allow
 it, so nothing a user writes or types reaches it, and `get` never imports it. A test puts it in

@@ -142,9 +142,10 @@ class KeyringStore(SecretStore):
         self._direct("delete a secret", "delete_password", remove, item_username(profile, field))
 
     def _direct(self, action, call, through_keyring, *args):
-        """The Secret Service spoken directly (no `import keyring`: ~85 ms), for what keyring would do
-        there anyway; whatever it cannot do plainly goes through keyring, so results, prompts and
-        errors stay keyring's. One budget for both paths, not one each."""
+        """The Secret Service spoken directly (no `import keyring`, which alone takes longer than a
+        whole `get`), for what keyring would do there anyway; whatever it cannot do plainly goes
+        through keyring, so results, prompts and errors stay keyring's. One budget for both paths,
+        not one each."""
         from . import secret_service
 
         timeout = keyring_timeout()

@@ -1,8 +1,8 @@
 """A small client of the freedesktop Secret Service: the fast path of reads, writes and deletes.
 
-`import keyring` alone costs ~130 ms (jaraco.context pulls in urllib and email; backend discovery
-imports every backend), and even jeepney costs ~8 ms of imports: a quarter of what a `get` may take
-(see docs/performance.md). So this module speaks the few D-Bus calls a read needs itself, over a
+`import keyring` alone takes several times as long as a whole `get` (jaraco.context pulls in urllib
+and email; backend discovery imports every backend), and even jeepney's imports are a quarter of what
+a `get` may take (see docs/performance.md). So this module speaks the few D-Bus calls a read needs itself, over a
 unix socket, with only _socket and int.to_bytes/from_bytes (no struct: one shared library fewer to load).
 
 It finds the item exactly as keyring's SecretService backend does: attributes {service, username},
@@ -101,11 +101,12 @@ SETTLE_NS = 10 * 10**9  # a directory changed this recently may still be being i
 
 def plugin_installed(memo_dir=None):
     """keyring_plugin_installed(), remembered in memo_dir against a stamp of sys.path (each entry and
-    its mtime): the scan opens every entry_points.txt, ~0.8 ms of a `get`. Installing or removing a
-    distribution adds or removes a *.dist-info directory, which changes its sys.path directory's
-    mtime (pip replaces metadata directories, never edits them in place), so a stamp that still
-    matches means the same plugins. Nothing is remembered while a directory changed in the last
-    SETTLE_NS: an install may still be writing the entry_points.txt of a new *.dist-info."""
+    its mtime): the scan opens every entry_points.txt, work a `get` need not repeat while nothing was
+    installed or removed (docs/performance.md). Installing or removing a distribution adds or removes
+    a *.dist-info directory, which changes its sys.path directory's mtime (pip replaces metadata
+    directories, never edits them in place), so a stamp that still matches means the same plugins.
+    Nothing is remembered while a directory changed in the last SETTLE_NS: an install may still be
+    writing the entry_points.txt of a new *.dist-info."""
     if memo_dir is None:
         return keyring_plugin_installed()
     from ..memos import recall, remember
@@ -147,7 +148,8 @@ KEYRING_OWN_BACKENDS = {
 def keyring_plugin_installed(path=None):
     """Whether a distribution on sys.path declares a `keyring.backends` entry point of its own, found
     as importlib.metadata finds it (keyring's _load_plugins), by reading the entry_points.txt of each
-    *.dist-info and *.egg-info there, without importing importlib.metadata (~10 ms): about 0.4 ms."""
+    *.dist-info and *.egg-info there, without importing importlib.metadata, whose import alone takes
+    many times as long as this scan (docs/performance.md)."""
     for entry in sys.path if path is None else path:
         directory = entry or "."
         try:
@@ -156,8 +158,10 @@ def keyring_plugin_installed(path=None):
             if os.path.isfile(directory):
                 return True  # a zip or egg on sys.path may hold a plugin: not worth opening here
             continue
+        egg = os.path.basename(directory).lower().endswith(".egg")  # an egg on sys.path: its EGG-INFO
         for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
+            folded = name.lower()  # importlib.metadata matches these names in any case
+            if folded.endswith((".dist-info", ".egg-info")) or (egg and folded == "egg-info"):
                 try:
                     with open(os.path.join(directory, name, "entry_points.txt"), "rb") as f:
                         text = f.read()
@@ -169,12 +173,15 @@ def keyring_plugin_installed(path=None):
 
 
 def _declares_foreign_backend(text):
+    """Read as importlib_metadata's parser (keyring's before Python 3.12, importlib.metadata's since
+    3.10) reads it, and where another reader differs, the wider reading: `[[group]]` is the group,
+    a `;` line is an entry (only `#` starts a comment there), spaces inside the brackets are dropped."""
     section = None
     for line in text.decode("utf-8", "replace").splitlines():
         line = line.strip()
         if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1].strip()
-        elif section == "keyring.backends" and "=" in line and not line.startswith(("#", ";")):
+            section = line.strip("[]").strip()
+        elif section == "keyring.backends" and "=" in line and not line.startswith("#"):
             target = line.partition("=")[2].strip().partition(":")[0].strip()
             if target not in KEYRING_OWN_BACKENDS:
                 return True
@@ -419,7 +426,7 @@ class Connection:
     def __init__(self, path, deadline):
         try:
             # The C module socket.py wraps: the same socket object, without socket.py's imports
-            # (selectors, math, array...): ~2.5 ms of a `get`.
+            # (selectors, math, array...), which a `get` would load only to open one socket.
             from _socket import AF_UNIX, SOCK_STREAM, socket
         except ImportError:
             from socket import AF_UNIX, SOCK_STREAM, socket

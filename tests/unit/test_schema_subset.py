@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from truto_credential_helper.schema_subset import verdict
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 SCHEMA = json.loads((SCHEMAS / "config.schema.json").read_text())
 VALIDATOR = jsonschema.validators.validator_for(SCHEMA)(SCHEMA)
 

@@ -54,4 +54,8 @@ def quick(session):
             f.write(digest)
     # `python -m pytest` from the work tree imports the package from the sources (schemas too);
     # --confcutdir keeps the full suite's conftest (it needs the keyring session) out.
-    session.run("python", "-m", "pytest", "--confcutdir=tests/unit", "-q", "tests/unit", *session.posargs)
+    # One worker per core (at most 4; TRUTO_TEST_WORKERS sets it, 0 for one process): the tier is
+    # mostly computation (property tests), so cores, not waits, bound it.
+    workers = int(os.environ.get("TRUTO_TEST_WORKERS") or min(os.cpu_count() or 1, 4))
+    parallel = ["-n", str(workers)] if workers > 0 else []
+    session.run("python", "-m", "pytest", "--confcutdir=tests/unit", "-q", *parallel, "tests/unit", *session.posargs)

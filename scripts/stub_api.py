@@ -127,7 +127,7 @@ def make_server(tokens, port=0, ssl_context=None):
     server.state = state
     scheme = "https" if ssl_context is not None else "http"
     server.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
 
 

@@ -212,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start_server(root, scheme):
     server = GitServer(root, scheme)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
 
 

@@ -86,5 +86,5 @@ class _LfsHandler(_Handler):
 
 def start_lfs_server(root, scheme):
     server = LfsServer(root, scheme)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

@@ -113,7 +113,7 @@ def test_online_checks_profiles_at_once(run, genv, stub_api):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Rendezvous)
     server.barrier = threading.Barrier(2, timeout=3)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         for name in ("one", "two"):

@@ -43,7 +43,7 @@ def ensure_dir(directory: str) -> None:
 
 def _exclusive_temp(directory, name):
     """tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory) without importing tempfile
-    (~4 ms of every write): a new name, O_EXCL and O_NOFOLLOW (never a planted file or symlink), 0600."""
+    (a cost every write would pay): a new name, O_EXCL and O_NOFOLLOW (never a planted file or symlink), 0600."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         tmp = os.path.join(directory, f".{name}.{os.urandom(6).hex()}.tmp")

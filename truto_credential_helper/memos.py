@@ -15,7 +15,7 @@ def _sha256():
     global _constructor
     if _constructor is None:
         # CPython's own SHA-256 module (the same digest): hashlib would load OpenSSL's libcrypto first,
-        # ~2.5 ms of every `get`. Picked by version, not by trying both: a failed import searches sys.path.
+        # a cost every `get` would pay. Picked by version, not by trying both: a failed import searches sys.path.
         try:
             if sys.version_info >= (3, 12):
                 from _sha2 import sha256  # type: ignore[import-not-found]

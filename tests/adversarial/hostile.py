@@ -124,7 +124,7 @@ class HostileServer(ThreadingHTTPServer):
         scheme = "https" if tls_context is not None else "http"
         self.url = f"{scheme}://{host}:{self.server_address[1]}"
         self.tls_errors = []
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle_error(self, request, client_address):  # a client refusing our certificate is expected
         import sys

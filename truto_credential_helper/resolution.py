@@ -7,7 +7,7 @@ import os
 
 from . import config
 from .credential import Credential, origin_from_url
-from .errors import ConfigError, NotLoggedIn
+from .errors import ConfigError, NotLoggedIn, UsageError
 from .profiles import missing_name
 from .settings import DEFAULT_API_URL, ENV_API_URL, ENV_PROFILE, ENV_TOKEN
 
@@ -18,9 +18,26 @@ if TYPE_CHECKING:
     from .profiles import Edit, Profiles
 
 
-def env_token() -> "str | None":
-    """TRUTO_API_TOKEN's value; None when unset or empty (an empty one is ignored everywhere)."""
-    return os.environ.get(ENV_TOKEN) or None
+def token_problem(token: str) -> "str | None":
+    """Why a token from outside (TRUTO_API_TOKEN) cannot be used, or None. Whitespace or a control
+    character inside is refused, never used: sent on as it is, a line break would add lines to
+    git's answer, and an Authorization header cannot carry it."""
+    if any(c.isspace() or not c.isprintable() for c in token):
+        return (
+            f"{ENV_TOKEN} holds a line break, NUL or other whitespace or control character, so it is not "
+            "a token; set it to the token alone"
+        )
+    return None
+
+
+def env_token(environ: "Mapping[str, str] | None" = None) -> "str | None":
+    """TRUTO_API_TOKEN's value (of `environ`, by default this process's environment); None when
+    unset or empty (an empty one is ignored everywhere); UsageError when it is no token."""
+    token = (os.environ if environ is None else environ).get(ENV_TOKEN) or None
+    problem = token and token_problem(token)
+    if problem:
+        raise UsageError(problem)
+    return token
 
 
 def env_profile() -> "str | None":

@@ -14,6 +14,17 @@ APPROVE = b"protocol=https\nhost=api.example\nusername=alice\npassword=tok-alice
 REQUEST = b"protocol=https\nhost=api.example\n\n"
 
 
+def assert_refused(argv, r, said):
+    """One line that says `said`, a failing exit, nothing of the planted value, nothing on stdout
+    but docker's error (docker reads its helpers' errors there)."""
+    text = (r.stdout + r.stderr).decode()
+    assert r.returncode != 0, (argv, text)
+    assert "evil" not in text and "password=x" not in text, (argv, text)
+    assert said in text and len(text.strip().splitlines()) == 1, (argv, text)
+    if argv[0] != "docker-credential-truto":
+        assert r.stdout == b"", (argv, text)
+
+
 @pytest.fixture
 def planted(cli, config_dir):
     """A profile whose stored token (and BYOK key) a writer other than truto left with a line break."""
@@ -38,13 +49,7 @@ def test_every_output_refuses_a_secret_with_a_line_break_or_nul(cli, planted, ba
         (["git-credential-truto", "get"], REQUEST),
         (["docker-credential-truto", "get"], b"https://api.example"),
     ):
-        r = cli(*argv, stdin=stdin)
-        text = (r.stdout + r.stderr).decode()
-        assert r.returncode != 0, (argv, text)
-        assert "evil" not in text and "password=x" not in text, (argv, text)
-        assert "line break or NUL" in text and len(text.strip().splitlines()) == 1, (argv, text)
-        if argv[0] != "docker-credential-truto":  # docker reads its helpers' errors on stdout
-            assert r.stdout == b"", (argv, text)
+        assert_refused(argv, cli(*argv, stdin=stdin), "line break or NUL")
 
 
 def test_the_python_api_refuses_it_too(cli, planted, monkeypatch):
@@ -121,3 +126,39 @@ def test_every_store_holds_what_it_reads_and_writes(config_dir):
     (config_dir / "credentials.json").chmod(0o600)
     assert FileStore(str(config_dir)).get("p", "apiToken") is None
     assert other not in untrusted.clean(f"x {other} y")
+
+
+@pytest.mark.parametrize(
+    "bad", ["tok-env\nusername=evil", "tok-env\rpassword=x", " tok-env-evil", "tok\tevil", "tok\x1b[2Jevil"]
+)
+def test_a_token_from_the_environment_that_is_no_token_is_refused_everywhere(cli, bad):
+    """TRUTO_API_TOKEN is read, not stored (and can hold no NUL): every command that would use it refuses it in one line
+    naming the variable, never its value, and doctor and auth status say so in a row."""
+    env = {"TRUTO_API_TOKEN": bad}
+    for argv, stdin in (
+        (["truto", "auth", "token"], b""),
+        (["truto", "auth", "token", "-o", "json"], b""),
+        (["truto", "auth", "exec", "--", "true"], b""),
+        (["truto", "whoami"], b""),
+        (["git-credential-truto", "get"], b"protocol=https\nhost=api.truto.one\n\n"),
+        (["docker-credential-truto", "get"], b"https://api.truto.one"),
+    ):
+        assert_refused(argv, cli(*argv, stdin=stdin, **env), "TRUTO_API_TOKEN holds")
+    for argv in (["truto", "doctor", "-o", "json"], ["truto", "doctor", "--online", "-o", "json"]):
+        r = cli(*argv, **env)
+        assert r.returncode == 1 and b"evil" not in r.stdout + r.stderr, r
+        rows = [
+            c for c in json.loads(r.stdout)["checks"] if c["status"] == "fail" and "TRUTO_API_TOKEN" in c["message"]
+        ]
+        assert rows, r.stdout
+    r = cli("truto", "auth", "status", "-o", "json", **env)
+    assert b"evil" not in r.stdout + r.stderr and b"TRUTO_API_TOKEN holds" in r.stdout, r
+
+
+def test_the_python_api_refuses_a_bad_environment_token(monkeypatch):
+    import truto_credential_helper as api
+
+    monkeypatch.setenv("TRUTO_API_TOKEN", "tok-env\nusername=evil")
+    with pytest.raises(api.TrutoError) as raised:
+        api.credentials()
+    assert "TRUTO_API_TOKEN holds" in str(raised.value) and "evil" not in str(raised.value)

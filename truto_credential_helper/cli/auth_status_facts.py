@@ -117,7 +117,8 @@ def _environment_entry(environ):
         "online": None,
         "team": None,
     }
-    return Entry(record, [], None)
+    problem = resolution.token_problem(environ[ENV_TOKEN])
+    return Entry(record, [problem] if problem else [], None)
 
 
 class Wiring:
@@ -273,7 +274,9 @@ def keyring_reachable():
 
 def _token_reader(store, environ, entry):
     if entry.profile is None:
-        return lambda: environ.get(ENV_TOKEN)
+        from .. import resolution
+
+        return lambda: resolution.env_token(environ)
     return lambda: store.read_secret(entry.profile, "apiToken")
 
 

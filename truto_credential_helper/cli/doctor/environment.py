@@ -41,6 +41,12 @@ def judge(name, value, profiles):
     if name == settings.ENV_TOKEN:
         if not value:
             return WARN, " is set but empty", "it is ignored: unset it or set the token"
+        from ... import resolution
+
+        try:
+            resolution.env_token()
+        except TrutoError as e:
+            return FAIL, " is not usable", str(e)
         return INFO, " is set", ""  # never its value, not even masked
     if name == settings.ENV_API_URL:
         from ...api import check_api_url

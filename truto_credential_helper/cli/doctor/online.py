@@ -30,7 +30,7 @@ def check_online(ctx, checks, directory, profiles):
         )
     if os.environ.get(ENV_TOKEN):
         url = resolution.env_credential_url()
-        targets.append(("TRUTO_API_TOKEN", url, lambda: os.environ[ENV_TOKEN], "set TRUTO_API_TOKEN to a valid token"))
+        targets.append(("TRUTO_API_TOKEN", url, resolution.env_token, "set TRUTO_API_TOKEN to a valid token"))
     if not targets:
         checks.add("online", INFO, "no profile to check", "truto login")
     for label, url, read_token, fix in targets:

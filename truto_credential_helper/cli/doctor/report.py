@@ -5,6 +5,7 @@ import os
 import stat
 
 from ... import resolution
+from ...errors import TrutoError
 from ...file_trust import is_shared_dir
 
 OK, WARN, FAIL, INFO = "ok", "warn", "fail", "info"
@@ -33,7 +34,11 @@ def profile_flag(name):
 def profile_origins(checks, profiles):
     """[(label, api_url)] for every profile, plus the CI credential when TRUTO_API_TOKEN is set."""
     origins = [(f"profile '{p.name}'", p.api_url, p.name) for p in profiles]
-    if resolution.env_token():
+    try:
+        token = resolution.env_token()
+    except TrutoError:
+        token = None  # not a token: the environment row says why
+    if token:
         url = resolution.env_credential_url()
         origins.append(("TRUTO_API_TOKEN", url, None))
     return origins

@@ -4,9 +4,16 @@ disagreeing (a profile without its secret, or a secret without its profile)."""
 
 import subprocess
 
+import pytest
 from conftest import BIN, keyring_items, stub_api_module
 
 from .conftest import assert_valid_config, git_input, new_canary
+
+
+@pytest.fixture(autouse=True)
+def own_keyring(private_keyring_session):
+    """A keyring session per test: dozens of writers at once are a load the tests running beside
+    this one must not share."""
 
 
 def start(argv, env, data=None):

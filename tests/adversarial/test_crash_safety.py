@@ -15,6 +15,13 @@ from conftest import BIN
 
 from .conftest import HERE, assert_valid_config, git_input, new_canary
 
+
+@pytest.fixture(autouse=True)
+def own_keyring(private_keyring_session):
+    """A keyring session per test: a client killed in the middle of a call sends gnome-keyring down
+    its error paths, which the tests running beside this one must not share."""
+
+
 UNRELATED = [f"keep{i}" for i in range(4)]
 LOOPS = 36  # 12 per kind of writer
 

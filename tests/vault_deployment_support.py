@@ -234,7 +234,10 @@ class RecordingConnectProxy:
             if not ready:
                 return
             for s in ready:
-                data = s.recv(65536)
+                try:
+                    data = s.recv(65536)
+                except OSError:  # a side reset its connection: the tunnel ends, as a proxy's does
+                    return
                 if not data:
                     return
                 if s is client:

@@ -56,3 +56,29 @@ def test_a_describe_on_a_silent_keyring_names_no_backend_and_does_not_wait(monke
     assert text == "OS keyring, service 'truto:/nonexistent/truto'"
     assert time.monotonic() - started < TIMEOUT
     release.set()
+
+
+def test_a_write_gnome_keyring_loses_track_of_is_written_again(monkeypatch):
+    """With other clients writing at once, gnome-keyring may announce an item and then not find it
+    (secretstorage's ItemNotFoundException): the write is made once more; a second loss is exit 6."""
+    import keyring
+
+    class ItemNotFoundException(Exception):
+        pass
+
+    written, losses = [], [2]
+
+    def set_password(service, username, value):
+        if losses[0]:
+            losses[0] -= 1
+            raise ItemNotFoundException("item /org/freedesktop/secrets/collection/login/7")
+        written.append((service, username, value))
+
+    monkeypatch.setattr(keyring, "set_password", set_password)
+    store = KeyringStore("/nonexistent/truto")
+    with pytest.raises(SecretStoreUnavailable, match="ItemNotFoundException"):
+        store.set("work", "apiToken", "tok-1")
+    assert written == [] and losses == [0]
+    losses[0] = 1
+    store.set("work", "apiToken", "tok-2")
+    assert written == [("truto:/nonexistent/truto", "work:apiToken", "tok-2")]

@@ -125,7 +125,14 @@ class KeyringStore(SecretStore):
         def write():
             import keyring
 
-            keyring.set_password(self.service, item_username(profile, field), value)
+            for attempt in (1, 2):
+                try:
+                    return keyring.set_password(self.service, item_username(profile, field), value)
+                except Exception as e:
+                    # gnome-keyring, with other clients writing at once, may announce the item it has
+                    # just made and then not find it; writing the same item again is safe.
+                    if attempt == 2 or type(e).__name__ != "ItemNotFoundException":
+                        raise
 
         self._direct("save a secret", "set_password", write, item_username(profile, field), value)
 

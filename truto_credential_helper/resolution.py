@@ -18,11 +18,16 @@ if TYPE_CHECKING:
     from .profiles import Edit, Profiles
 
 
+def one_word(value: str) -> bool:
+    """A token or key is one printable word: whitespace or a control character inside is a bad paste
+    and, sent on as it is, a line break would add lines to git's answer, and an Authorization
+    header cannot carry it."""
+    return not any(c.isspace() or not c.isprintable() for c in value)
+
+
 def token_problem(token: str) -> "str | None":
-    """Why a token from outside (TRUTO_API_TOKEN) cannot be used, or None. Whitespace or a control
-    character inside is refused, never used: sent on as it is, a line break would add lines to
-    git's answer, and an Authorization header cannot carry it."""
-    if any(c.isspace() or not c.isprintable() for c in token):
+    """Why a token from outside (TRUTO_API_TOKEN) cannot be used, or None (see one_word)."""
+    if not one_word(token):
         return (
             f"{ENV_TOKEN} holds a line break, NUL or other whitespace or control character, so it is not "
             "a token; set it to the token alone"

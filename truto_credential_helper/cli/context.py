@@ -189,7 +189,7 @@ def check_secret(value, what):
     if not value:
         raise UsageError(f"{what} is empty; nothing was saved")
     hold(value)
-    if any(c.isspace() or not c.isprintable() for c in value):
+    if not resolution.one_word(value):
         raise UsageError(f"{what} contains whitespace or control characters (a bad paste?); nothing was saved")
     return value
 
